@@ -1,0 +1,23 @@
+"""AWS Clean Rooms ML: ListAudienceGenerationJobs (rest-json, GET with query parameters)."""
+
+from pagetape.specs import OperationSpec, ServicePlugin
+
+PLUGIN = ServicePlugin(
+    service="cleanroomsml",
+    operations=[
+        OperationSpec(
+            operation="ListAudienceGenerationJobs",
+            input_token=["nextToken"],
+            output_token=["nextToken"],
+            result_key=["audienceGenerationJobs"],
+            limit_key="maxResults",
+            page_size_min=1,
+            page_size_max=100,
+        ),
+    ],
+    field_hints={
+        "name": "name",
+        "description": "free_text",
+        "startedBy": "account_id",
+    },
+)

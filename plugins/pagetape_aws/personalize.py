@@ -1,0 +1,34 @@
+"""Amazon Personalize: ListDataDeletionJobs has no botocore paginator; ListBatchSegmentJobs has one,
+but the plugin states its documented page-size default (100) as well."""
+
+from pagetape.specs import OperationSpec, ServicePlugin
+
+PLUGIN = ServicePlugin(
+    service="personalize",
+    operations=[
+        OperationSpec(
+            operation="ListBatchSegmentJobs",
+            input_token=["nextToken"],
+            output_token=["nextToken"],
+            result_key=["batchSegmentJobs"],
+            limit_key="maxResults",
+            page_size_min=1,
+            page_size_max=100,
+            page_size_default=100,
+        ),
+        OperationSpec(
+            operation="ListDataDeletionJobs",
+            input_token=["nextToken"],
+            output_token=["nextToken"],
+            result_key=["dataDeletionJobs"],
+            limit_key="maxResults",
+            page_size_min=1,
+            page_size_max=100,
+        ),
+    ],
+    field_hints={
+        "jobName": "name",
+        "status": "keep",
+        "failureReason": "free_text",
+    },
+)

@@ -1,0 +1,43 @@
+"""Typed errors. Library code raises these; only the CLI turns them into messages and exit codes."""
+
+from __future__ import annotations
+
+
+class PagetapeError(Exception):
+    """Base of every error pagetape raises on purpose; the message is one sentence for a human."""
+
+    exit_code = 1
+
+
+class UsageError(PagetapeError):
+    """The caller asked for something invalid (bad name, bad value): exit code 2."""
+
+    exit_code = 2
+
+
+class UnknownOperationError(UsageError):
+    """Neither a plugin nor botocore knows how to paginate the operation."""
+
+
+class ParameterError(UsageError):
+    """A parameter name or value does not fit the operation's input shape."""
+
+
+class CassetteError(UsageError):
+    """A cassette file is missing, malformed or of an unknown version."""
+
+
+class CassetteExistsError(UsageError):
+    """Recording would overwrite a cassette and --force was not given."""
+
+
+class PluginError(PagetapeError):
+    """A service plugin could not be loaded or its specs are invalid."""
+
+
+class RecordingError(PagetapeError):
+    """The live chain failed (service error, connection lost, repeated token): exit code 1."""
+
+
+class LeakError(PagetapeError):
+    """An original sensitive value survived sanitization; nothing was written."""

@@ -1,0 +1,98 @@
+"""Turn `-p NAME=VALUE` and `--params JSON` into typed operation parameters, checked against the
+service model before any network call."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from pagetape.errors import ParameterError
+
+if TYPE_CHECKING:
+    import botocore.model
+
+
+def _convert(name: str, raw: str, shape: botocore.model.Shape) -> Any:
+    kind = shape.type_name
+    try:
+        if kind in ("integer", "long"):
+            return int(raw)
+        if kind in ("float", "double"):
+            return float(raw)
+        if kind == "boolean":
+            lowered = raw.lower()
+            if lowered in ("true", "1", "yes"):
+                return True
+            if lowered in ("false", "0", "no"):
+                return False
+            raise ValueError(raw)
+        if kind == "timestamp":
+            return datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        if kind in ("list", "map", "structure"):
+            return json.loads(raw)
+    except ValueError:
+        expected = {
+            "timestamp": "an ISO-8601 time such as 2024-01-31T00:00:00Z",
+            "boolean": "true or false",
+        }.get(kind, f"JSON for a {kind}" if kind in ("list", "map", "structure") else f"a {kind}")
+        raise ParameterError(f"parameter {name}={raw!r} is not {expected}") from None
+    return raw
+
+
+def parse_pairs(
+    pairs: Iterable[str], params_json: str | None, op: botocore.model.OperationModel
+) -> dict[str, Any]:
+    """Merge `--params` JSON then each `-p NAME=VALUE`, converting by the member's model type."""
+    members = op.input_shape.members if op.input_shape else {}
+    params: dict[str, Any] = {}
+    if params_json:
+        try:
+            loaded = json.loads(params_json)
+        except ValueError as exc:
+            raise ParameterError(f"--params is not valid JSON: {exc}") from None
+        if not isinstance(loaded, dict):
+            raise ParameterError("--params must be a JSON object of parameter names to values")
+        params.update(loaded)
+    for pair in pairs:
+        name, sep, raw = pair.partition("=")
+        if not sep or not name:
+            raise ParameterError(f"-p {pair!r} is not NAME=VALUE")
+        name = name.strip()
+        if name not in members:
+            raise _unknown(name, op)
+        params[name] = _convert(name, raw, members[name])
+    return params
+
+
+def _unknown(name: str, op: botocore.model.OperationModel) -> ParameterError:
+    members = sorted(op.input_shape.members) if op.input_shape else []
+    valid = ", ".join(members) if members else "none"
+    return ParameterError(f"{op.name} has no parameter {name!r}; valid parameters: {valid}")
+
+
+def check(
+    params: dict[str, Any],
+    op: botocore.model.OperationModel,
+    reserved: Iterable[str] = (),
+) -> None:
+    """Refuse unknown names, values botocore would reject, and the chain's own token/limit keys."""
+    from botocore.exceptions import ParamValidationError
+    from botocore.validate import ParamValidator
+
+    members = op.input_shape.members if op.input_shape else {}
+    for name in params:
+        if name not in members:
+            raise _unknown(name, op)
+        if name in reserved:
+            raise ParameterError(
+                f"{name} is set by pagetape while it walks the page chain; use --page-size "
+                "for the page size and leave the tokens out"
+            )
+    if op.input_shape is None:
+        return
+    report = ParamValidator().validate(params, op.input_shape)
+    if report.has_errors():
+        message = str(ParamValidationError(report=report.generate_report()))
+        raise ParameterError(" ".join(message.split()))

@@ -1,0 +1,125 @@
+"""Keyed, consistent, collision-free, format-preserving pseudonyms.
+
+Every fake is derived from HMAC(secret, value), so the same real value gets the same fake in every
+field, ARN, query string and cassette recorded with the same secret, and nobody without the
+secret can confirm a guess. Fakes keep the character classes, length and separators of the
+original so they still satisfy the model's patterns.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import string
+from collections.abc import Callable, Iterator
+
+UUID_RE = re.compile(
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)
+HEX_ID_RE = re.compile(r"^(?=.*[0-9])(?=.*[a-f])[0-9a-f]{16,}$")
+FAKE_KEY_MARK = "PAGETAPE"
+MAX_ATTEMPTS = 64
+_Maker = Callable[[Iterator[int]], str]
+# Path words AWS itself defines; they identify nothing and help a reader.
+WELL_KNOWN = frozenset({"aws", "service-role", "aws-service-role", "aws-reserved"})
+
+
+class Pseudonymizer:
+    """Maps real values to fakes; remembers every pair so the leak check knows what to look for."""
+
+    def __init__(self, secret: bytes) -> None:
+        self._secret = secret
+        self._fakes: dict[str, str] = {}
+        self._owners: dict[str, str] = {}
+        self._tokens: dict[str, str] = {}
+
+    @property
+    def replaced(self) -> dict[str, str]:
+        """Every real value replaced so far, mapped to its fake."""
+        return {**self._fakes, **self._tokens}
+
+    def _stream(self, value: str, attempt: int) -> Iterator[int]:
+        counter = 0
+        while True:
+            msg = f"{attempt}:{counter}:{value}".encode()
+            yield from hmac.new(self._secret, msg, hashlib.sha256).digest()
+            counter += 1
+
+    def _unique(self, value: str, make: _Maker) -> str:
+        known = self._fakes.get(value)
+        if known is not None:
+            return known
+        # A value with no letters or digits has no fake; one of 1-2 characters may run out of
+        # distinct fakes, so after MAX_ATTEMPTS the last candidate is taken as it is.
+        if not any(ch.isalnum() for ch in value):
+            return value
+        for attempt in range(MAX_ATTEMPTS):
+            fake = make(self._stream(value, attempt))
+            owner = self._owners.get(fake)
+            if fake != value and (owner is None or owner == value):
+                break
+        self._fakes[value] = fake
+        self._owners[fake] = value
+        return fake
+
+    def word(self, value: str) -> str:
+        """A fake with the same length and character class at every position (a-z, A-Z, 0-9;
+        punctuation kept), so names and ids keep their patterns; UUIDs and hex ids stay hex."""
+        if not value or value in WELL_KNOWN:
+            return value
+        if UUID_RE.match(value) or HEX_ID_RE.match(value):
+            return self._unique(value, lambda s: _by_class(value, s, hex_only=True))
+        return self._unique(value, lambda s: _by_class(value, s, hex_only=False))
+
+    def access_key(self, value: str) -> str:
+        """An obviously fake access key id: same prefix and length, PAGETAPE in the middle."""
+        prefix, rest = value[:4], value[4:]
+        tail_len = max(0, len(rest) - len(FAKE_KEY_MARK))
+        return self._unique(
+            value,
+            lambda s: prefix + FAKE_KEY_MARK[: len(rest)] + _pick(s, _UPPER_DIGITS, tail_len),
+        )
+
+    def ipv4(self, value: str) -> str:
+        """An address in 198.18.0.0/15, the range reserved for benchmarks: never a real host."""
+
+        def make(s: Iterator[int]) -> str:
+            a, b, c = next(s), next(s), next(s)
+            return f"198.{18 + (a & 1)}.{b}.{c}"
+
+        return self._unique(value, make)
+
+    def token(self, value: str) -> str:
+        """Pagination tokens are replaced whole, numbered in order of first appearance, so the
+        chain stays linked and re-recording the same data gives the same tokens."""
+        known = self._tokens.get(value)
+        if known is None:
+            known = f"pagetape-token-{len(self._tokens) + 1:04d}"
+            self._tokens[value] = known
+        return known
+
+
+_UPPER_DIGITS = string.ascii_uppercase + string.digits
+
+
+def _pick(stream: Iterator[int], alphabet: str, n: int) -> str:
+    return "".join(alphabet[next(stream) % len(alphabet)] for _ in range(n))
+
+
+def _by_class(value: str, stream: Iterator[int], *, hex_only: bool) -> str:
+    out = []
+    for ch in value:
+        if hex_only and ch in "0123456789abcdef":
+            out.append("0123456789abcdef"[next(stream) % 16])
+        elif hex_only and ch in "ABCDEF":
+            out.append("0123456789ABCDEF"[next(stream) % 16])
+        elif ch.isascii() and ch.islower():
+            out.append(string.ascii_lowercase[next(stream) % 26])
+        elif ch.isascii() and ch.isupper():
+            out.append(string.ascii_uppercase[next(stream) % 26])
+        elif ch.isascii() and ch.isdigit():
+            out.append(string.digits[next(stream) % 10])
+        else:
+            out.append(ch)
+    return "".join(out)

@@ -1,0 +1,236 @@
+"""Record one operation's whole page chain from a live account into a sanitized cassette."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pagetape
+from pagetape import cassette as cassette_io
+from pagetape import params as params_mod
+from pagetape.capture import Capture, tag_operation
+from pagetape.errors import CassetteExistsError, ParameterError, RecordingError, UsageError
+from pagetape.sanitize import Sanitizer
+from pagetape.secret import load_secret
+from pagetape.specs import ResolvedSpec, botocore_session, resolve
+
+if TYPE_CHECKING:
+    import botocore.model
+
+_SIMPLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass
+class RecordRequest:
+    """Everything `pagetape record` was asked, before anything is resolved."""
+
+    service: str
+    operation: str
+    pairs: list[str] = field(default_factory=list)
+    params_json: str | None = None
+    page_size: int | None = None
+    max_pages: int | None = None
+    region: str | None = None
+    profile: str | None = None
+    endpoint_url: str | None = None
+    output: str | None = None
+    force: bool = False
+    record_errors: bool = False
+    max_attempts: int = 5
+    credentials: tuple[str, str] | None = None  # only for the embedded sandbox and tests
+
+
+@dataclass
+class Plan:
+    """A validated recording: resolved spec, typed parameters, output path. No network yet."""
+
+    request: RecordRequest
+    spec: ResolvedSpec
+    op: botocore.model.OperationModel
+    params: dict[str, Any]
+    page_size: int | None
+    output: Path
+
+
+@dataclass
+class RecordResult:
+    """What a recording produced: where, how much, and the parameters a test must pass."""
+
+    path: Path
+    cassette: cassette_io.Cassette
+    pages: int
+    items: int
+    params: dict[str, Any]
+
+
+def snake_case(operation: str) -> str:
+    """botocore's own name transform: ListBatchSegmentJobs -> list_batch_segment_jobs."""
+    from botocore import xform_name
+
+    return str(xform_name(operation))
+
+
+def default_output(service: str, operation: str, base: Path | None = None) -> Path:
+    """cassettes/<service>/<operation_snake_case>.json."""
+    return (base or Path("cassettes")) / service / f"{snake_case(operation)}.json"
+
+
+def plan(request: RecordRequest) -> Plan:
+    """Resolve and validate everything that can be checked offline; raises UsageError kinds."""
+    spec = resolve(request.service, request.operation)
+    model = botocore_session().get_service_model(spec.service)
+    op = model.operation_model(spec.operation)
+    params = params_mod.parse_pairs(request.pairs, request.params_json, op)
+    reserved = [*spec.spec.input_token, *([spec.spec.limit_key] if spec.spec.limit_key else [])]
+    params_mod.check(params, op, reserved)
+    page_size = request.page_size
+    s = spec.spec
+    if page_size is not None:
+        if s.limit_key is None:
+            raise ParameterError(f"{spec.service} {s.operation} has no page-size parameter")
+        hi = s.page_size_max
+        if page_size < s.page_size_min or (hi is not None and page_size > hi):
+            allowed = f"{s.page_size_min}..{hi}" if hi is not None else f">= {s.page_size_min}"
+            raise ParameterError(
+                f"--page-size {page_size} is outside the range {s.operation} accepts ({allowed})"
+            )
+    if request.max_pages is not None and request.max_pages < 1:
+        raise ParameterError("--max-pages must be at least 1")
+    if request.max_attempts < 1:
+        raise ParameterError("--max-attempts must be at least 1")
+    output = Path(request.output) if request.output else default_output(spec.service, s.operation)
+    if output.exists() and not request.force:
+        raise CassetteExistsError(f"{output} already exists; pass --force to overwrite it")
+    if output.exists() and output.is_dir():
+        raise UsageError(f"{output} is a folder; give a file path with -o")
+    return Plan(request, spec, op, params, page_size, output)
+
+
+def _client(plan: Plan) -> tuple[Any, str]:
+    import boto3
+    import botocore.config
+    import botocore.exceptions
+
+    req = plan.request
+    creds: dict[str, str] = {}
+    if req.credentials:
+        creds = {"aws_access_key_id": req.credentials[0], "aws_secret_access_key": req.credentials[1]}
+    try:
+        session = boto3.Session(profile_name=req.profile, region_name=req.region, **creds)
+    except botocore.exceptions.ProfileNotFound:
+        raise UsageError(f"the AWS profile {req.profile!r} is not configured") from None
+    region = session.region_name
+    if not region:
+        raise UsageError("no AWS region is configured; pass --region or set AWS_REGION")
+    if session.get_credentials() is None:
+        raise UsageError(
+            "no AWS credentials were found; configure a profile (--profile) or set "
+            "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+        )
+    config = botocore.config.Config(
+        retries={"mode": "standard", "max_attempts": req.max_attempts},
+        connect_timeout=10,
+        read_timeout=60,
+    )
+    client = session.client(plan.spec.service, endpoint_url=req.endpoint_url, config=config)
+    client.meta.events.register("before-call", tag_operation)
+    return client, region
+
+
+def _search(expression: str, data: Any) -> Any:
+    import jmespath
+
+    return jmespath.search(expression, data)
+
+
+def record(plan: Plan, progress: ProgressCallback | None = None) -> RecordResult:
+    """Walk the chain live, capture, sanitize, prove no leak, write atomically."""
+    import botocore.exceptions
+
+    secret = load_secret()
+    client, region = _client(plan)
+    s = plan.spec.spec
+    method = getattr(client, snake_case(s.operation))
+    call_params = dict(plan.params)
+    if plan.page_size is not None and s.limit_key:
+        call_params[s.limit_key] = plan.page_size
+    pages = items = 0
+    error: str | None = None
+    seen: set[tuple[Any, ...]] = set()
+    with Capture() as capture:
+        while True:
+            try:
+                parsed = method(**call_params)
+            except botocore.exceptions.ClientError as exc:
+                info = exc.response.get("Error", {})
+                error = f"{info.get('Code', 'Error')}: {info.get('Message', '')}".strip()
+                if plan.request.record_errors:
+                    break
+                raise RecordingError(
+                    f"{plan.spec.service} {s.operation} failed on page {pages + 1}: {error}; "
+                    "nothing was written (use --record-errors to record the error)"
+                ) from None
+            except botocore.exceptions.BotoCoreError as exc:
+                raise RecordingError(
+                    f"{plan.spec.service} {s.operation} failed on page {pages + 1}: {exc}; "
+                    "nothing was written"
+                ) from None
+            pages += 1
+            for key in s.result_key:
+                found = _search(key, parsed)
+                items += len(found) if isinstance(found, list) else 0
+            if progress:
+                progress(pages, items)
+            tokens = tuple(_search(t, parsed) for t in s.output_token)
+            if not any(tokens):
+                break
+            if tokens in seen:
+                raise RecordingError(
+                    f"{plan.spec.service} {s.operation} returned the same pagination token twice "
+                    f"(page {pages}); the chain would never end, nothing was written"
+                )
+            seen.add(tokens)
+            if plan.request.max_pages is not None and pages >= plan.request.max_pages:
+                break
+            for name, token in zip(s.input_token, tokens, strict=False):
+                if token:
+                    call_params[name] = token
+                else:
+                    call_params.pop(name, None)
+    exchanges = capture.exchanges()
+    token_names = [t for t in [*s.input_token, *s.output_token] if _SIMPLE_NAME.match(t)]
+    model = botocore_session().get_service_model(plan.spec.service)
+    sanitizer = Sanitizer(model, secret, plan.spec.field_hints, {s.operation: token_names})
+    interactions, clean_params = sanitizer.sanitize(exchanges, plan.params, s.operation)
+    from botocore import __version__ as botocore_version
+
+    metadata = cassette_io.Metadata(
+        service=plan.spec.service,
+        operation=s.operation,
+        region=region,
+        params=clean_params,
+        page_size=plan.page_size,
+        pages=pages,
+        items=items,
+        recorded_at=datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        tool_version=pagetape.__version__,
+        botocore_version=botocore_version,
+        protocol=model.protocol,
+        result_key=s.result_key[0] if len(s.result_key) == 1 else None,
+        error=sanitizer._text(error) if error else None,
+        sanitizer=dict(sorted(sanitizer.stats.items())),
+    )
+    tape = cassette_io.Cassette(
+        pagetape=cassette_io.FORMAT_VERSION, metadata=metadata, interactions=interactions
+    )
+    data = cassette_io.encode(tape)
+    sanitizer.check_leaks(data)
+    if plan.output.exists() and not plan.request.force:
+        raise CassetteExistsError(f"{plan.output} already exists; pass --force to overwrite it")
+    cassette_io.atomic_write(plan.output, data)
+    return RecordResult(plan.output, tape, pages, items, clean_params)

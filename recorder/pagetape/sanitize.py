@@ -1,0 +1,429 @@
+"""Sanitization of captured exchanges before anything touches disk.
+
+Strings are classified by where they sit in the botocore model (token, enum, identifier, free
+text), then rewritten by small named rules: `headers`, `token`, `arn`, `s3_uri`, `email`,
+`access_key_id`, `uuid`, `ip_address`, `account_id`, `name` and `free_text`. The rewrite runs
+twice: the first pass learns every identifier, so free text anywhere in the cassette (even on an
+earlier page) has the names of later pages replaced too.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, quote, unquote, urlencode
+
+from pagetape.cassette import Interaction, Request, Response
+from pagetape.errors import LeakError
+from pagetape.pseudonym import Pseudonymizer
+
+if TYPE_CHECKING:
+    import botocore.model
+
+from pagetape.specs import HintKind
+
+# Request headers worth keeping: they route the call and are part of the replay key.
+REQUEST_HEADERS = frozenset({"content-type", "x-amz-target"})
+# Response headers botocore's parsers read for every protocol.
+RESPONSE_HEADERS = frozenset({"content-type", "x-amzn-errortype", "x-amzn-query-error"})
+TOKEN_MEMBERS = frozenset(
+    {
+        "nextToken", "NextToken", "Marker", "NextMarker", "ContinuationToken",
+        "NextContinuationToken", "PaginationToken", "NextPageToken", "StartingToken",
+        "paginationToken", "nextPageToken", "marker", "nextMarker",
+    }
+)  # fmt: skip
+IDENT_MEMBER_RE = re.compile(
+    r"(Name|name|Id|ID|id|Ids|ids|Arn|ARN|arn|Arns|By|Path|path|Uri|URI|uri|Url|URL|url|"
+    r"Bucket|bucket|Email|email|Owner|owner|Principal|principal|Account|account|Role|role)$"
+)
+_TRAIL = ".,;:)]}'\""
+DETECTORS = re.compile(
+    r"(?P<arn>arn:aws[a-zA-Z-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]{0,12}:[^\s\"'<>,;()\[\]{}]+)"
+    r"|(?P<s3_uri>s3://[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9](?:/[^\s\"'<>,;()\[\]{}]*)?)"
+    r"|(?P<email>[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})"
+    r"|(?P<access_key_id>(?<![A-Z0-9])(?:AKIA|ASIA|AIDA|AROA|AIPA|ANPA|ANVA|AGPA)[A-Z0-9]{16}"
+    r"(?![A-Z0-9]))"
+    r"|(?P<uuid>(?<![0-9a-fA-F])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+    r"[0-9a-fA-F]{12}(?![0-9a-fA-F]))"
+    r"|(?P<ip_address>(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}"
+    r"(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\d.]))"
+    r"|(?P<account_id>(?<!\d)\d{12}(?!\d))"
+)
+XML_TOKEN_RE = re.compile(
+    r"<(?P<tag>" + "|".join(sorted(TOKEN_MEMBERS)) + r")>(?P<v>[^<]*)</(?P=tag)>"
+)
+MIN_KNOWN_LEN = 3
+
+
+@dataclass
+class RawExchange:
+    """One captured HTTP exchange, still holding real values."""
+
+    operation: str
+    method: str
+    path: str
+    query: list[tuple[str, str]]
+    request_headers: dict[str, str]
+    request_body: bytes
+    status: int
+    response_headers: dict[str, str]
+    response_body: bytes
+
+
+@dataclass
+class _OpInfo:
+    op: botocore.model.OperationModel | None
+    tokens: frozenset[str] = field(default_factory=frozenset)
+
+
+class Sanitizer:
+    """Rewrites exchanges of one service with keyed pseudonyms; remembers what it replaced."""
+
+    def __init__(
+        self,
+        model: botocore.model.ServiceModel,
+        secret: bytes,
+        hints: Mapping[str, HintKind] | None = None,
+        token_members: Mapping[str, Iterable[str]] | None = None,
+    ) -> None:
+        self.model = model
+        self.pseudo = Pseudonymizer(secret)
+        self.hints: Mapping[str, HintKind] = hints or {}
+        self._extra_tokens = {k: frozenset(v) for k, v in (token_members or {}).items()}
+        self.stats: Counter[str] = Counter()
+        self._known: dict[str, None] = {}
+        self._known_re: re.Pattern[str] | None = None
+
+    # -- public -------------------------------------------------------------------------------
+
+    def sanitize(
+        self,
+        exchanges: list[RawExchange],
+        params: Mapping[str, Any] | None = None,
+        operation: str | None = None,
+    ) -> tuple[list[Interaction], dict[str, Any]]:
+        """Sanitize every exchange (and the user's parameters) consistently, in two passes."""
+        for _ in range(2):
+            self.stats.clear()
+            self._known_re = None
+            out = [self._exchange(x) for x in exchanges]
+            clean_params = self._params(operation, params or {}) if operation else {}
+        return out, clean_params
+
+    def check_leaks(self, data: bytes) -> None:
+        """Search the written bytes for every replaced original, plain and encoded; a hit aborts."""
+        text = data.decode("utf-8", errors="replace")
+        for original, fake in self.pseudo.replaced.items():
+            if len(original) < 4 or original == fake:
+                continue
+            for form, needle in _encodings(original):
+                if needle and needle in text:
+                    raise LeakError(
+                        f"sanitization missed a value ({form} form of a {len(original)}-character "
+                        "original); nothing was written"
+                    )
+
+    # -- exchanges ----------------------------------------------------------------------------
+
+    def _info(self, operation: str) -> _OpInfo:
+        op = (
+            self.model.operation_model(operation)
+            if operation in self.model.operation_names
+            else None
+        )
+        return _OpInfo(op, self._extra_tokens.get(operation, frozenset()) | TOKEN_MEMBERS)
+
+    def _exchange(self, x: RawExchange) -> Interaction:
+        info = self._info(x.operation)
+        in_shape = info.op.input_shape if info.op else None
+        out_shape = info.op.output_shape if info.op else None
+        req_headers = self._headers(x.request_headers, REQUEST_HEADERS, None, info)
+        resp_headers = self._headers(x.response_headers, RESPONSE_HEADERS, out_shape, info)
+        request = Request(
+            method=x.method,
+            path=self._path(x.path, info),
+            query=[(k, self._query_value(k, v, in_shape, info)) for k, v in x.query],
+            headers=req_headers,
+            body=self._body(x.request_body, x.request_headers, in_shape, info, request=True),
+        )
+        ok = 200 <= x.status < 300
+        response = Response(
+            status=x.status,
+            headers=resp_headers,
+            body=self._body(x.response_body, x.response_headers, out_shape if ok else None, info),
+        )
+        return Interaction(operation=x.operation, request=request, response=response)
+
+    def _headers(
+        self,
+        headers: Mapping[str, str],
+        allowed: frozenset[str],
+        shape: botocore.model.Shape | None,
+        info: _OpInfo,
+    ) -> dict[str, str]:
+        bound: dict[str, tuple[str, botocore.model.Shape]] = {}
+        if shape is not None and shape.type_name == "structure":
+            for name, member in shape.members.items():
+                if member.serialization.get("location") == "header":
+                    bound[member.serialization.get("name", name).lower()] = (name, member)
+        out: dict[str, str] = {}
+        for key, value in headers.items():
+            low = key.lower()
+            if low in allowed:
+                out[low] = value
+            elif low in bound:
+                name, member = bound[low]
+                out[low] = self._string(value, self._classify(name, member, info))
+            else:
+                self.stats["headers"] += 1
+        return out
+
+    def _path(self, path: str, info: _OpInfo) -> str:
+        segments = path.split("/")
+        labels: dict[int, str] = {}
+        if info.op is not None:
+            template = info.op.http.get("requestUri", "/").split("?")[0].split("/")
+            for i, part in enumerate(template):
+                if part.startswith("{") and part.endswith("}"):
+                    labels[i] = part.strip("{}+")
+        in_shape = info.op.input_shape if info.op else None
+        out = []
+        for i, seg in enumerate(segments):
+            if not seg:
+                out.append(seg)
+                continue
+            value = unquote(seg)
+            if i in labels:
+                member = _member_for(in_shape, labels[i], "uri")
+                kind = self._classify(labels[i], member, info) if member else "name"
+                new = self._string(value, kind)
+            else:
+                new = self._text(value)
+            out.append(quote(new, safe="~@!$&'()*+,;=:") if new != value else seg)
+        return "/".join(out)
+
+    def _query_value(
+        self, key: str, value: str, shape: botocore.model.Shape | None, info: _OpInfo
+    ) -> str:
+        member_name, member = _query_member(shape, key)
+        return self._string(value, self._classify(member_name or key, member, info))
+
+    def _body(
+        self,
+        raw: bytes,
+        headers: Mapping[str, str],
+        shape: botocore.model.Shape | None,
+        info: _OpInfo,
+        request: bool = False,
+    ) -> Any:
+        if not raw:
+            return None
+        text = raw.decode("utf-8", errors="replace")
+        ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+        if "json" in ctype or text.lstrip().startswith(("{", "[")):
+            try:
+                data = json.loads(text)
+            except ValueError:
+                return self._text(text)
+            return self._walk(data, shape, None, info)
+        if request and "x-www-form-urlencoded" in ctype:
+            pairs = parse_qsl(text, keep_blank_values=True)
+            return urlencode([(k, self._query_value(k, v, shape, info)) for k, v in pairs])
+        if "<" in text:
+            text = XML_TOKEN_RE.sub(
+                lambda m: f"<{m['tag']}>{self._token(m['v'])}</{m['tag']}>", text
+            )
+        return self._text(text)
+
+    def _params(self, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        info = self._info(operation)
+        shape = info.op.input_shape if info.op else None
+        jsonable = json.loads(json.dumps(params, default=_iso))
+        result: dict[str, Any] = self._walk(jsonable, shape, None, info)
+        return result
+
+    # -- classification and values ------------------------------------------------------------
+
+    def _classify(
+        self, member_name: str | None, shape: botocore.model.Shape | None, info: _OpInfo
+    ) -> HintKind:
+        if member_name in info.tokens:
+            return "token"
+        if member_name and member_name in self.hints:
+            return self.hints[member_name]
+        if shape is not None and (
+            getattr(shape, "enum", None) or shape.type_name in ("timestamp", "boolean")
+        ):
+            return "keep"
+        if member_name and IDENT_MEMBER_RE.search(member_name):
+            return "name"
+        return "free_text"
+
+    def _walk(
+        self, value: Any, shape: botocore.model.Shape | None, name: str | None, info: _OpInfo
+    ) -> Any:
+        if isinstance(value, dict):
+            members = shape.members if shape is not None and shape.type_name == "structure" else {}
+            if shape is not None and shape.type_name == "map":
+                return {
+                    self._text(k): self._walk(v, shape.value, name, info)
+                    for k, v in value.items()  # type: ignore[attr-defined]
+                }
+            return {k: self._walk(v, members.get(k), k, info) for k, v in value.items()}
+        if isinstance(value, list):
+            member = shape.member if shape is not None and shape.type_name == "list" else None  # type: ignore[attr-defined]
+            return [self._walk(v, member, name, info) for v in value]
+        if isinstance(value, str):
+            return self._string(value, self._classify(name, shape, info))
+        return value
+
+    def _string(self, value: str, kind: HintKind) -> str:
+        if kind == "keep" or not value:
+            return value
+        if kind == "token":
+            return self._token(value)
+        if kind == "free_text":
+            return self._text(value)
+        whole = DETECTORS.fullmatch(value)
+        if whole and whole.lastgroup:
+            return self._detected(whole.lastgroup, value)
+        if kind == "account_id" or (kind == "name" and "/" not in value and " " not in value):
+            self.stats["name" if kind == "name" else "account_id"] += 1
+            return self._name(value)
+        return self._text(value)
+
+    def _token(self, value: str) -> str:
+        self.stats["token"] += 1
+        return self.pseudo.token(value)
+
+    def _name(self, value: str) -> str:
+        if len(value) >= MIN_KNOWN_LEN and value not in self._known:
+            self._known[value] = None
+            self._known_re = None
+        return self.pseudo.word(value)
+
+    def _detected(self, kind: str, value: str) -> str:
+        self.stats[kind] += 1
+        if kind == "arn":
+            return self._arn(value)
+        if kind == "s3_uri":
+            return self._s3(value)
+        if kind == "email":
+            local, _, domain = value.partition("@")
+            labels = domain.split(".")
+            return f"{self._name(local)}@" + ".".join([*map(self._name, labels[:-1]), labels[-1]])
+        if kind == "access_key_id":
+            return self.pseudo.access_key(value)
+        if kind == "ip_address":
+            return self.pseudo.ipv4(value)
+        return self._name(value)  # uuid, account_id: format kept by the word rule
+
+    def _arn(self, value: str) -> str:
+        parts = value.split(":", 5)
+        if len(parts) < 6:
+            return self._name(value)
+        prefix, partition, service, region, account, resource = parts
+        segments = re.split(r"([/:])", resource)
+        words = segments[::2]
+        keep_first = len(words) > 1
+        for i in range(0, len(segments), 2):
+            if i == 0 and keep_first:
+                continue
+            segments[i] = self._name(segments[i])
+        account = self._name(account) if account else account
+        return ":".join([prefix, partition, service, region, account, "".join(segments)])
+
+    def _s3(self, value: str) -> str:
+        rest = value[len("s3://") :]
+        bucket, slash, key = rest.partition("/")
+        new_key = (
+            "/".join(_keep_extension(seg, self._name) for seg in key.split("/")) if key else key
+        )
+        return f"s3://{self._name(bucket)}{slash}{new_key}"
+
+    def _text(self, text: str) -> str:
+        """Free text: replace every detected value, then every identifier seen anywhere."""
+
+        def replace(m: re.Match[str]) -> str:
+            kind = m.lastgroup or "name"
+            found = m.group(0)
+            trail = ""
+            if kind in ("arn", "s3_uri"):
+                stripped = found.rstrip(_TRAIL)
+                trail, found = found[len(stripped) :], stripped
+            return self._detected(kind, found) + trail
+
+        text = DETECTORS.sub(replace, text)
+        known = self._known_pattern()
+        if known is not None:
+
+            def known_sub(m: re.Match[str]) -> str:
+                self.stats["free_text"] += 1
+                return self.pseudo.word(m.group(0))
+
+            text = known.sub(known_sub, text)
+        return text
+
+    def _known_pattern(self) -> re.Pattern[str] | None:
+        if self._known_re is None and self._known:
+            names = sorted(self._known, key=len, reverse=True)
+            alternation = "|".join(re.escape(n) for n in names)
+            self._known_re = re.compile(rf"(?<![A-Za-z0-9])(?:{alternation})(?![A-Za-z0-9])")
+        return self._known_re
+
+
+def _keep_extension(segment: str, fake: Any) -> str:
+    stem, dot, ext = segment.rpartition(".")
+    if dot and stem and 1 <= len(ext) <= 5 and ext.isalnum():
+        return f"{fake(stem)}.{ext}"
+    return str(fake(segment))
+
+
+def _member_for(
+    shape: botocore.model.Shape | None, wire_name: str, location: str
+) -> botocore.model.Shape | None:
+    if shape is None or shape.type_name != "structure":
+        return None
+    for name, member in shape.members.items():
+        if (
+            member.serialization.get("location") == location
+            and member.serialization.get("name", name) == wire_name
+        ):
+            return member
+    return None
+
+
+def _query_member(
+    shape: botocore.model.Shape | None, key: str
+) -> tuple[str | None, botocore.model.Shape | None]:
+    if shape is None or shape.type_name != "structure":
+        return None, None
+    for name, member in shape.members.items():
+        if member.serialization.get("name", name) == key:
+            return name, member
+    return None, None
+
+
+def _iso(value: Any) -> str:
+    iso = getattr(value, "isoformat", None)
+    if iso is None:
+        raise TypeError(f"cannot store {type(value).__name__} in a cassette")
+    return str(iso())
+
+
+def _encodings(value: str) -> list[tuple[str, str]]:
+    raw = value.encode()
+    b64 = base64.b64encode(raw).decode().rstrip("=")
+    b64url = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    # Only the stable prefix of base64 is searchable: the last group depends on what follows.
+    cut = len(b64) - len(b64) % 4
+    forms = [("plain", value), ("URL-encoded", quote(value, safe=""))]
+    if cut >= 8:
+        forms += [("base64", b64[:cut]), ("base64url", b64url[:cut])]
+    return forms
