@@ -33,11 +33,17 @@ class Pseudonymizer:
         self._fakes: dict[str, str] = {}
         self._owners: dict[str, str] = {}
         self._tokens: dict[str, str] = {}
+        self._kept: set[str] = set(WELL_KNOWN)
+
+    def keep(self, word: str) -> None:
+        """Never fake WORD: it is structure, such as the service name inside ARNs."""
+        self._kept.add(word)
 
     @property
     def replaced(self) -> dict[str, str]:
         """Every real value replaced so far, mapped to its fake."""
-        return {**self._fakes, **self._tokens}
+        fakes = {k: v for k, v in self._fakes.items() if k not in self._kept}
+        return {**fakes, **self._tokens}
 
     def _stream(self, value: str, attempt: int) -> Iterator[int]:
         counter = 0
@@ -66,7 +72,7 @@ class Pseudonymizer:
     def word(self, value: str) -> str:
         """A fake with the same length and character class at every position (a-z, A-Z, 0-9;
         punctuation kept), so names and ids keep their patterns; UUIDs and hex ids stay hex."""
-        if not value or value in WELL_KNOWN:
+        if not value or value in self._kept:
             return value
         if UUID_RE.match(value) or HEX_ID_RE.match(value):
             return self._unique(value, lambda s: _by_class(value, s, hex_only=True))

@@ -51,8 +51,8 @@ DETECTORS = re.compile(
     r"(?![A-Z0-9]))"
     r"|(?P<uuid>(?<![0-9a-fA-F])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
     r"[0-9a-fA-F]{12}(?![0-9a-fA-F]))"
-    r"|(?P<ip_address>(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}"
-    r"(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\d.]))"
+    r"|(?P<ip_address>(?<!\d)(?<!\d\.)(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}"
+    r"(?:25[0-5]|2[0-4]\d|1?\d?\d)(?!\d|\.\d))"
     r"|(?P<account_id>(?<!\d)\d{12}(?!\d))"
 )
 XML_TOKEN_RE = re.compile(
@@ -98,6 +98,7 @@ class Sanitizer:
         self._extra_tokens = {k: frozenset(v) for k, v in (token_members or {}).items()}
         self.stats: Counter[str] = Counter()
         self._known: dict[str, None] = {}
+        self._rules: dict[str, str] = {}  # original -> the rule that replaced it first
         self._known_re: re.Pattern[str] | None = None
 
     # -- public -------------------------------------------------------------------------------
@@ -117,16 +118,24 @@ class Sanitizer:
         return out, clean_params
 
     def check_leaks(self, data: bytes) -> None:
-        """Search the written bytes for every replaced original, plain and encoded; a hit aborts."""
+        """Search the written bytes for every replaced original, plain and encoded; a hit aborts.
+
+        Plain and URL-encoded forms must stand alone (not inside a longer word: `fraud` inside
+        `frauddetector` is not a leak); base64 forms are searched as substrings."""
         text = data.decode("utf-8", errors="replace")
         for original, fake in self.pseudo.replaced.items():
-            if len(original) < 4 or original == fake:
+            if original == fake or not _identifying(original):
                 continue
             for form, needle in _encodings(original):
-                if needle and needle in text:
+                if form.startswith("base64"):
+                    hit = needle in text
+                else:
+                    hit = needle in text and _standalone(needle).search(text) is not None
+                if hit:
+                    rule = self._rules.get(original, "token")
                     raise LeakError(
-                        f"sanitization missed a value ({form} form of a {len(original)}-character "
-                        "original); nothing was written"
+                        f"the {rule!r} rule missed a value: its original still appears "
+                        f"({form}) in the cassette, so nothing was written"
                     )
 
     # -- exchanges ----------------------------------------------------------------------------
@@ -294,15 +303,17 @@ class Sanitizer:
         if whole and whole.lastgroup:
             return self._detected(whole.lastgroup, value)
         if kind == "account_id" or (kind == "name" and "/" not in value and " " not in value):
-            self.stats["name" if kind == "name" else "account_id"] += 1
-            return self._name(value)
+            rule = "name" if kind == "name" else "account_id"
+            self.stats[rule] += 1
+            return self._name(value, rule)
         return self._text(value)
 
     def _token(self, value: str) -> str:
         self.stats["token"] += 1
         return self.pseudo.token(value)
 
-    def _name(self, value: str) -> str:
+    def _name(self, value: str, rule: str) -> str:
+        self._rules.setdefault(value, rule)
         if len(value) >= MIN_KNOWN_LEN and value not in self._known:
             self._known[value] = None
             self._known_re = None
@@ -310,6 +321,7 @@ class Sanitizer:
 
     def _detected(self, kind: str, value: str) -> str:
         self.stats[kind] += 1
+        self._rules.setdefault(value, kind)
         if kind == "arn":
             return self._arn(value)
         if kind == "s3_uri":
@@ -317,35 +329,37 @@ class Sanitizer:
         if kind == "email":
             local, _, domain = value.partition("@")
             labels = domain.split(".")
-            return f"{self._name(local)}@" + ".".join([*map(self._name, labels[:-1]), labels[-1]])
+            fakes = [self._name(label, kind) for label in labels[:-1]]
+            return f"{self._name(local, kind)}@" + ".".join([*fakes, labels[-1]])
         if kind == "access_key_id":
             return self.pseudo.access_key(value)
         if kind == "ip_address":
             return self.pseudo.ipv4(value)
-        return self._name(value)  # uuid, account_id: format kept by the word rule
+        return self._name(value, kind)  # uuid, account_id: format kept by the word rule
 
     def _arn(self, value: str) -> str:
         parts = value.split(":", 5)
         if len(parts) < 6:
-            return self._name(value)
+            return self._name(value, "arn")
         prefix, partition, service, region, account, resource = parts
+        self.pseudo.keep(service)
         segments = re.split(r"([/:])", resource)
         words = segments[::2]
         keep_first = len(words) > 1
         for i in range(0, len(segments), 2):
             if i == 0 and keep_first:
                 continue
-            segments[i] = self._name(segments[i])
-        account = self._name(account) if account else account
+            segments[i] = self._name(segments[i], "arn")
+        account = self._name(account, "arn") if account else account
         return ":".join([prefix, partition, service, region, account, "".join(segments)])
 
     def _s3(self, value: str) -> str:
         rest = value[len("s3://") :]
         bucket, slash, key = rest.partition("/")
-        new_key = (
-            "/".join(_keep_extension(seg, self._name) for seg in key.split("/")) if key else key
-        )
-        return f"s3://{self._name(bucket)}{slash}{new_key}"
+        # Key segments are faked but not learnt: dates and folder words would make free text noisy.
+        segments = [_keep_extension(seg, self.pseudo.word) for seg in key.split("/")]
+        new_key = "/".join(segments) if key else key
+        return f"s3://{self._name(bucket, 's3_uri')}{slash}{new_key}"
 
     def _text(self, text: str) -> str:
         """Free text: replace every detected value, then every identifier seen anywhere."""
@@ -376,6 +390,18 @@ class Sanitizer:
             alternation = "|".join(re.escape(n) for n in names)
             self._known_re = re.compile(rf"(?<![A-Za-z0-9])(?:{alternation})(?![A-Za-z0-9])")
         return self._known_re
+
+
+def _standalone(needle: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![A-Za-z0-9]){re.escape(needle)}(?![A-Za-z0-9])")
+
+
+def _identifying(value: str) -> bool:
+    """Worth searching for: short values and digit runs shorter than an account id (dates,
+    counters) also occur in kept fields such as timestamps, and identify nothing."""
+    if len(value) < 4:
+        return False
+    return any(ch.isalpha() for ch in value) or sum(ch.isdigit() for ch in value) >= 12
 
 
 def _keep_extension(segment: str, fake: Any) -> str:

@@ -1,0 +1,239 @@
+"""The `pagetape` command line: each command parses, calls the library, prints.
+
+Errors are one sentence on stderr with exit code 2 (bad usage or input) or 1 (the operation
+or a check failed); `--debug` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from pagetape.errors import PagetapeError
+
+app = typer.Typer(
+    name="pagetape",
+    help="Record real AWS paginated list calls into sanitized cassettes; replay them offline.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+_state = {"debug": False}
+
+
+@app.callback()
+def _main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+) -> None:
+    _state["debug"] = debug
+
+
+def _echo_err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+@app.command()
+def record(
+    service: Annotated[str, typer.Argument(help="boto3 service name, e.g. personalize.")],
+    operation: Annotated[
+        str, typer.Argument(help="ListBatchSegmentJobs, list-batch-segment-jobs or snake_case.")
+    ],
+    param: Annotated[
+        list[str] | None,
+        typer.Option(
+            "-p",
+            "--param",
+            metavar="NAME=VALUE",
+            help="An operation parameter, converted by its type in the service model.",
+        ),
+    ] = None,
+    params: Annotated[
+        str | None, typer.Option("--params", metavar="JSON", help="Parameters as a JSON object.")
+    ] = None,
+    page_size: Annotated[
+        int | None, typer.Option(help="Items per page (the operation's limit parameter).")
+    ] = None,
+    max_pages: Annotated[int | None, typer.Option(help="Stop after this many pages.")] = None,
+    region: Annotated[str | None, typer.Option(help="AWS region.")] = None,
+    profile: Annotated[str | None, typer.Option(help="AWS profile.")] = None,
+    endpoint_url: Annotated[
+        str | None, typer.Option(help="Endpoint; AWS_ENDPOINT_URL* is honoured too.")
+    ] = None,
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "-o", "--output", help="Cassette path [default: cassettes/<service>/<operation>.json]."
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite an existing cassette.")] = False,
+    record_errors: Annotated[
+        bool, typer.Option(help="Record a chain that ends in a service error instead of failing.")
+    ] = False,
+    max_attempts: Annotated[
+        int, typer.Option(help="Attempts per call (botocore standard retry mode).")
+    ] = 5,
+) -> None:
+    """Record the whole page chain of one operation into a sanitized cassette."""
+    from pagetape.record import RecordRequest, plan
+    from pagetape.record import record as do_record
+
+    request = RecordRequest(
+        service=service,
+        operation=operation,
+        pairs=param or [],
+        params_json=params,
+        page_size=page_size,
+        max_pages=max_pages,
+        region=region,
+        profile=profile,
+        endpoint_url=endpoint_url,
+        output=output,
+        force=force,
+        record_errors=record_errors,
+        max_attempts=max_attempts,
+    )
+    the_plan = plan(request)
+    if sys.stderr.isatty():
+        from rich.console import Console
+
+        console = Console(stderr=True)
+        with console.status(f"recording {the_plan.spec.service} {the_plan.spec.operation}") as st:
+
+            def progress(pages: int, items: int) -> None:
+                st.update(f"recording {the_plan.spec.operation}: {pages} pages, {items} items")
+
+            result = do_record(the_plan, progress)
+    else:
+        result = do_record(the_plan)
+    meta = result.cassette.metadata
+    typer.echo(f"recorded {meta.service} {meta.operation}: {result.pages} pages, {result.items} items")
+    if meta.error:
+        typer.echo(f"  the chain ends in an error, replay raises it: {meta.error}")
+    typer.echo(f"  cassette: {result.path}")
+    typer.echo(f"  params for tests: {json.dumps(result.params, sort_keys=True)}")
+
+
+@app.command()
+def show(
+    cassette: Annotated[Path, typer.Argument(help="A cassette file.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Summarize a cassette: operation, region, parameters, pages and items."""
+    from pagetape import cassette as cassette_io
+    from pagetape import summary
+
+    tape = cassette_io.load(cassette)
+    if as_json:
+        typer.echo(json.dumps(summary.as_dict(tape, str(cassette)), sort_keys=True))
+    else:
+        typer.echo(summary.as_text(tape, str(cassette)))
+
+
+@app.command()
+def plugins(
+    service: Annotated[
+        list[str] | None, typer.Option("--service", help="Only these services.")
+    ] = None,
+) -> None:
+    """List every recordable operation and where its pagination spec comes from."""
+    from pagetape import specs
+
+    if service:
+        service = [specs.resolve_service(s) for s in service]
+    reg = specs.registry()
+    for name, (entry, plugin) in sorted(reg.plugins.items()):
+        typer.echo(f"plugin {entry}: {name} ({len(plugin.operations)} operations)")
+    for problem in reg.problems:
+        typer.echo(f"plugin {problem.name}: broken, skipped: {problem.reason}")
+    for found in specs.recordable(service):
+        typer.echo(f"{found.service} {found.operation}  [{found.source}]")
+
+
+@app.command()
+def sandbox(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 picks a free one).")] = 4566,
+) -> None:
+    """Serve the embedded sandbox account on 127.0.0.1 until Ctrl-C."""
+    from pagetape.sandbox import Sandbox
+
+    server = Sandbox(port=port)
+    try:
+        server.start()
+    except OSError as exc:
+        raise PagetapeError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}") from None
+    typer.echo(f"sandbox account listening on {server.endpoint_url} (Ctrl-C stops it)")
+    typer.echo(
+        f"  try: AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox pagetape record "
+        f"personalize list-batch-segment-jobs --region us-east-1 --endpoint-url "
+        f"{server.endpoint_url} --page-size 10"
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+
+
+@app.command()
+def demo(
+    folder: Annotated[
+        Path | None,
+        typer.Option("--dir", help="Where to write the cassettes [default: a new temp folder]."),
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite cassettes already there.")] = False,
+) -> None:
+    """Record all five seeded operations from the embedded sandbox and show them."""
+    from pagetape import summary
+    from pagetape.demo import record_seeded
+    from pagetape.sandbox import Sandbox
+
+    target = folder or Path(tempfile.mkdtemp(prefix="pagetape-demo-"))
+    with Sandbox() as server:
+        typer.echo(f"sandbox account on {server.endpoint_url}; recording into {target}")
+        results = record_seeded(
+            target,
+            server.endpoint_url,
+            force=force,
+            on_done=lambda r: typer.echo(summary.as_text(r.cassette, str(r.path))),
+        )
+    total = sum(r.pages for r in results)
+    typer.echo(f"done: {len(results)} cassettes, {total} pages, in {target}")
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Entry point: run the app, turning every expected error into one line and an exit code."""
+    command = typer.main.get_command(app)
+    try:
+        return command.main(args=argv, prog_name="pagetape", standalone_mode=False)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        _echo_err("pagetape: aborted")
+        sys.exit(1)
+    except typer.TyperException as exc:  # click-style usage errors: bad option, missing argument
+        ctx = getattr(exc, "ctx", None)
+        if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
+            typer.echo(ctx.get_help())
+            sys.exit(0)
+        where = f"pagetape {ctx.info_name}" if ctx is not None and ctx.parent else "pagetape"
+        message = " ".join(exc.format_message().split())
+        _echo_err(f"{where}: {message} (see '{where} --help')")
+        sys.exit(exc.exit_code)
+    except PagetapeError as exc:
+        if _state["debug"]:
+            raise
+        _echo_err(f"pagetape: {exc}")
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        _echo_err("pagetape: interrupted; nothing was written")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

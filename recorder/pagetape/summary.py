@@ -1,0 +1,75 @@
+"""Human and JSON summaries of a cassette, shared by `show`, `record` and `demo`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pagetape.cassette import Cassette
+
+
+def page_rows(tape: Cassette) -> list[dict[str, Any]]:
+    """One row per interaction: status, items on the page, token asked for and token given."""
+    meta = tape.metadata
+    rows = []
+    for i, interaction in enumerate(tape.interactions, 1):
+        req, resp = interaction.request, interaction.response
+        body = resp.body if isinstance(resp.body, dict) else {}
+        result = body.get(meta.result_key) if meta.result_key else None
+        asked = req.body.get("nextToken") if isinstance(req.body, dict) else None
+        asked = asked or dict(req.query).get("nextToken")
+        rows.append(
+            {
+                "page": i,
+                "operation": interaction.operation,
+                "status": resp.status,
+                "items": len(result) if isinstance(result, list) else None,
+                "token_in": asked,
+                "token_out": body.get("nextToken"),
+                "error": body.get("__type") or resp.headers.get("x-amzn-errortype")
+                if resp.status >= 300
+                else None,
+            }
+        )
+    return rows
+
+
+def as_dict(tape: Cassette, path: str) -> dict[str, Any]:
+    """The `show --json` object: metadata plus one row per page."""
+    meta = tape.metadata
+    return {
+        "path": path,
+        "service": meta.service,
+        "operation": meta.operation,
+        "region": meta.region,
+        "params": meta.params,
+        "page_size": meta.page_size,
+        "pages": meta.pages,
+        "items": meta.items,
+        "error": meta.error,
+        "recorded_at": meta.recorded_at,
+        "tool_version": meta.tool_version,
+        "botocore_version": meta.botocore_version,
+        "sanitizer": meta.sanitizer,
+        "interactions": page_rows(tape),
+    }
+
+
+def as_text(tape: Cassette, path: str) -> str:
+    """A few readable lines: what, how much, and the parameters a test must pass."""
+    meta = tape.metadata
+    lines = [
+        f"{path}",
+        f"  {meta.service} {meta.operation} in {meta.region}: {meta.pages} pages, "
+        f"{meta.items} items (page size {meta.page_size if meta.page_size else 'default'})",
+        f"  params: {json.dumps(meta.params, sort_keys=True) if meta.params else 'none'}",
+        f"  recorded {meta.recorded_at} with pagetape {meta.tool_version}, "
+        f"botocore {meta.botocore_version}",
+    ]
+    if meta.error:
+        lines.append(f"  ends in an error: {meta.error}")
+    for row in page_rows(tape):
+        items = f"{row['items']} items" if row["items"] is not None else row["error"] or "-"
+        nxt = row["token_out"] or "end"
+        lines.append(f"    page {row['page']}: HTTP {row['status']}, {items}, next: {nxt}")
+    return "\n".join(lines)
