@@ -111,7 +111,9 @@ def record(
     else:
         result = do_record(the_plan)
     meta = result.cassette.metadata
-    typer.echo(f"recorded {meta.service} {meta.operation}: {result.pages} pages, {result.items} items")
+    typer.echo(
+        f"recorded {meta.service} {meta.operation}: {result.pages} pages, {result.items} items"
+    )
     if meta.error:
         typer.echo(f"  the chain ends in an error, replay raises it: {meta.error}")
     typer.echo(f"  cassette: {result.path}")

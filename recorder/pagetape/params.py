@@ -4,6 +4,7 @@ service model before any network call."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -92,7 +93,32 @@ def check(
             )
     if op.input_shape is None:
         return
+    for name, value in params.items():
+        _check_constraints(name, value, members[name])
     report = ParamValidator().validate(params, op.input_shape)
     if report.has_errors():
         message = str(ParamValidationError(report=report.generate_report()))
         raise ParameterError(" ".join(message.split()))
+
+
+def _check_constraints(name: str, value: Any, shape: botocore.model.Shape) -> None:
+    """What botocore's validator leaves to the service: enums, lengths, ranges, patterns."""
+    meta = shape.metadata
+    enum = getattr(shape, "enum", None)
+    if isinstance(value, str):
+        if enum and value not in enum:
+            raise ParameterError(f"{name}={value!r} is not one of {', '.join(enum)}")
+        if "max" in meta and len(value) > meta["max"]:
+            raise ParameterError(f"{name} is longer than {meta['max']} characters")
+        pattern = meta.get("pattern")
+        if pattern:
+            try:
+                compiled = re.compile(pattern)
+            except re.error:
+                return  # a Java-only construct such as \p{ASCII}: the service will judge it
+            if not compiled.search(value):
+                raise ParameterError(f"{name}={value!r} does not match the pattern {pattern}")
+    elif isinstance(value, int) and not isinstance(value, bool):
+        low, high = meta.get("min"), meta.get("max")
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise ParameterError(f"{name}={value} is outside the range {low}..{high}")

@@ -119,7 +119,10 @@ def _client(plan: Plan) -> tuple[Any, str]:
     req = plan.request
     creds: dict[str, str] = {}
     if req.credentials:
-        creds = {"aws_access_key_id": req.credentials[0], "aws_secret_access_key": req.credentials[1]}
+        creds = {
+            "aws_access_key_id": req.credentials[0],
+            "aws_secret_access_key": req.credentials[1],
+        }
     try:
         session = boto3.Session(profile_name=req.profile, region_name=req.region, **creds)
     except botocore.exceptions.ProfileNotFound:

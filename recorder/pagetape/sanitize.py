@@ -39,8 +39,8 @@ TOKEN_MEMBERS = frozenset(
     }
 )  # fmt: skip
 IDENT_MEMBER_RE = re.compile(
-    r"(Name|name|Id|ID|id|Ids|ids|Arn|ARN|arn|Arns|By|Path|path|Uri|URI|uri|Url|URL|url|"
-    r"Bucket|bucket|Email|email|Owner|owner|Principal|principal|Account|account|Role|role)$"
+    r"(Name|name|Id|ID|id|Arn|ARN|arn|By|Path|path|Uri|URI|uri|Url|URL|url|Bucket|bucket|"
+    r"Email|email|Owner|owner|Principal|principal|Account|account|Role|role)s?$"
 )
 _TRAIL = ".,;:)]}'\""
 DETECTORS = re.compile(
@@ -202,7 +202,7 @@ class Sanitizer:
                 if part.startswith("{") and part.endswith("}"):
                     labels[i] = part.strip("{}+")
         in_shape = info.op.input_shape if info.op else None
-        out = []
+        out: list[str] = []
         for i, seg in enumerate(segments):
             if not seg:
                 out.append(seg)
@@ -281,12 +281,11 @@ class Sanitizer:
             members = shape.members if shape is not None and shape.type_name == "structure" else {}
             if shape is not None and shape.type_name == "map":
                 return {
-                    self._text(k): self._walk(v, shape.value, name, info)
-                    for k, v in value.items()  # type: ignore[attr-defined]
+                    self._text(k): self._walk(v, shape.value, name, info) for k, v in value.items()
                 }
             return {k: self._walk(v, members.get(k), k, info) for k, v in value.items()}
         if isinstance(value, list):
-            member = shape.member if shape is not None and shape.type_name == "list" else None  # type: ignore[attr-defined]
+            member = shape.member if shape is not None and shape.type_name == "list" else None
             return [self._walk(v, member, name, info) for v in value]
         if isinstance(value, str):
             return self._string(value, self._classify(name, shape, info))
@@ -309,7 +308,13 @@ class Sanitizer:
         return self._text(value)
 
     def _token(self, value: str) -> str:
+        """Tokens are replaced whole; a token that is itself a name (DynamoDB's table-name
+        tokens) is also learnt, so the name is replaced wherever else it appears."""
         self.stats["token"] += 1
+        self._rules.setdefault(value, "token")
+        if len(value) >= MIN_KNOWN_LEN and value not in self._known:
+            self._known[value] = None
+            self._known_re = None
         return self.pseudo.token(value)
 
     def _name(self, value: str, rule: str) -> str:

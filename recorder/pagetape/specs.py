@@ -182,7 +182,7 @@ def resolve_service(service: str) -> str:
 
 def resolve_operation_name(model: botocore.model.ServiceModel, operation: str) -> str:
     """Accept ListBatchSegmentJobs, list-batch-segment-jobs or list_batch_segment_jobs."""
-    by_squash = {_squash(name): name for name in model.operation_names}
+    by_squash: dict[str, str] = {_squash(name): name for name in model.operation_names}
     found = by_squash.get(_squash(operation))
     if found:
         return found

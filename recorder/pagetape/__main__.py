@@ -1,0 +1,5 @@
+"""`python -m pagetape` is the same as the `pagetape` command."""
+
+from pagetape.cli import main
+
+main()

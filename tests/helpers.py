@@ -1,0 +1,71 @@
+"""Small helpers shared by the recording tests."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from pagetape.record import RecordRequest, RecordResult, plan, record
+from pagetape.sandbox import Sandbox
+
+SANDBOX_KEY = ("AKIASANDBOXTESTS0000", "sandbox-test-secret-key")
+
+# (service, operation, page size, filter params that select a subset)
+SEEDED = [
+    ("frauddetector", "GetBatchPredictionJobs", 10),
+    ("personalize", "ListBatchSegmentJobs", 10),
+    ("cleanroomsml", "ListAudienceGenerationJobs", 10),
+    ("personalize", "ListDataDeletionJobs", 5),
+    ("bedrock", "ListModelImportJobs", 10),
+]
+RESULT_KEYS = {
+    "GetBatchPredictionJobs": "batchPredictions",
+    "ListBatchSegmentJobs": "batchSegmentJobs",
+    "ListAudienceGenerationJobs": "audienceGenerationJobs",
+    "ListDataDeletionJobs": "dataDeletionJobs",
+    "ListModelImportJobs": "modelImportJobSummaries",
+}
+
+
+def record_from(
+    sandbox: Sandbox,
+    service: str,
+    operation: str,
+    output: Path,
+    page_size: int | None = None,
+    params: dict[str, Any] | None = None,
+    **kwargs: Any,
+) -> RecordResult:
+    """Record through the library with real boto3 over real HTTP to the sandbox."""
+    request = RecordRequest(
+        service=service,
+        operation=operation,
+        params_json=json.dumps(params) if params else None,
+        page_size=page_size,
+        region="us-east-1",
+        endpoint_url=sandbox.endpoint_url,
+        output=str(output),
+        credentials=SANDBOX_KEY,
+        **kwargs,
+    )
+    return record(plan(request))
+
+
+def token_of(body: Any, query: list[Any]) -> str | None:
+    if isinstance(body, dict) and body.get("nextToken"):
+        return str(body["nextToken"])
+    return dict((k, v) for k, v in query).get("nextToken")
+
+
+def encoded_forms(value: str) -> list[str]:
+    """A value as it could leak: plain, URL-encoded, base64 and base64url (unpadded)."""
+    raw = value.encode()
+    return [
+        value,
+        quote(value, safe=""),
+        base64.b64encode(raw).decode().rstrip("="),
+        base64.urlsafe_b64encode(raw).decode().rstrip("="),
+    ]

@@ -1,0 +1,208 @@
+"""The `pagetape` command as a user runs it: real subprocess, real sandbox over HTTP."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from pagetape import cassette as cassette_io
+from pagetape.sandbox import Sandbox
+
+BAD_INPUT = [
+    (["record", "personalise", "list-batch-segment-jobs"], "did you mean personalize"),
+    (["record", "personalize", "list-batch-segment-job"], "did you mean ListBatchSegmentJobs"),
+    (["record", "personalize", "describe-schema"], "no paginator"),
+    (["record", "personalize", "list_batch_segment_jobs", "-p", "colour=red"], "valid parameters"),
+    (["record", "personalize", "ListBatchSegmentJobs", "-p", "solutionVersionArn"], "NAME=VALUE"),
+    (["record", "personalize", "ListBatchSegmentJobs", "--page-size", "101"], "1..100"),
+    (["record", "frauddetector", "GetBatchPredictionJobs", "--page-size", "0"], "1..50"),
+    (["record", "personalize", "ListBatchSegmentJobs", "-p", "maxResults=5"], "--page-size"),
+    (["record", "bedrock", "ListModelImportJobs", "-p", "creationTimeAfter=soon"], "ISO-8601"),
+    (["record", "bedrock", "ListModelImportJobs", "-p", "statusEquals=Lost"], "statusEquals"),
+    (["record", "bedrock", "ListModelImportJobs", "--params", "{not json"], "not valid JSON"),
+    (["record", "personalize", "ListBatchSegmentJobs", "--page-size", "many"], "--page-size"),
+    (["record"], "Missing argument"),
+    (["show", "nowhere.json"], "no such cassette"),
+    (["frobnicate"], "No such command"),
+]
+
+
+@pytest.mark.parametrize(("args", "says"), BAD_INPUT, ids=[" ".join(a) for a, _ in BAD_INPUT])
+def test_bad_input_is_one_line_and_exit_2(cli, args: list[str], says: str) -> None:
+    result = (
+        cli(*args, "--region", "us-east-1") if args[0] == "record" and len(args) > 1 else cli(*args)
+    )
+    assert result.code == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert says in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_record_prints_summary_and_writes_default_path(
+    cli, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    result = cli(
+        "record", "personalize", "list-data-deletion-jobs", "--page-size", "5",
+        "--region", "us-east-1", "--endpoint-url", sandbox.endpoint_url,
+    )  # fmt: skip
+    assert result.code == 0, result.stderr
+    path = tmp_path / "cassettes" / "personalize" / "list_data_deletion_jobs.json"
+    assert cassette_io.load(path).metadata.pages == 4
+    assert "4 pages, 19 items" in result.stdout
+    assert "cassettes/personalize/list_data_deletion_jobs.json" in result.stdout
+    assert "params for tests: {}" in result.stdout
+
+
+def test_endpoint_from_environment(cli, sandbox: Sandbox, tmp_path: Path) -> None:
+    result = cli(
+        "record", "frauddetector", "GetBatchPredictionJobs", "--page-size", "10", "-o", "f.json",
+        env={"AWS_ENDPOINT_URL": sandbox.endpoint_url, "AWS_DEFAULT_REGION": "us-east-1"},
+    )  # fmt: skip
+    assert result.code == 0, result.stderr
+    assert cassette_io.load(tmp_path / "f.json").metadata.items == 23
+
+
+def test_typed_parameters_reach_the_service(cli, sandbox: Sandbox, tmp_path: Path) -> None:
+    params = {"creationTimeBefore": "2024-07-01T00:00:00Z", "sortOrder": "Ascending"}
+    expected = sandbox.account.expected_items("bedrock", "ListModelImportJobs", params)
+    result = cli(
+        "record", "bedrock", "ListModelImportJobs", "-p", "creationTimeBefore=2024-07-01T00:00:00Z",
+        "--params", '{"sortOrder": "Ascending"}', "--page-size", "4", "-o", "b.json",
+        "--region", "us-east-1", "--endpoint-url", sandbox.endpoint_url,
+    )  # fmt: skip
+    assert result.code == 0, result.stderr
+    tape = cassette_io.load(tmp_path / "b.json")
+    assert tape.metadata.items == len(expected) > 0
+    assert tape.metadata.params == {
+        "creationTimeBefore": "2024-07-01T00:00:00+00:00",
+        "sortOrder": "Ascending",
+    }
+    assert ("creationTimeBefore", "2024-07-01T00:00:00Z") in tape.interactions[0].request.query
+
+
+def test_server_dying_mid_chain_keeps_the_old_cassette(
+    cli, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    out = tmp_path / "keep" / "c.json"
+    out.parent.mkdir()
+    out.write_bytes(b'{"precious": true}\n')
+    sandbox.faults.fail_after = 2
+    result = cli(
+        "record", "personalize", "ListBatchSegmentJobs", "--page-size", "5", "-o", str(out),
+        "--force", "--max-attempts", "2", "--region", "us-east-1",
+        "--endpoint-url", sandbox.endpoint_url,
+    )  # fmt: skip
+    assert result.code == 1
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "page 3" in result.stderr and "nothing was written" in result.stderr
+    assert out.read_bytes() == b'{"precious": true}\n'
+    assert sorted(p.name for p in out.parent.iterdir()) == ["c.json"]
+
+
+def test_missing_credentials_and_region(cli, sandbox: Sandbox) -> None:
+    no_region = cli(
+        "record", "personalize", "ListBatchSegmentJobs", "--endpoint-url", sandbox.endpoint_url
+    )
+    assert no_region.code == 2 and "region" in no_region.stderr
+    no_keys = cli(
+        "record", "personalize", "ListBatchSegmentJobs", "--region", "us-east-1",
+        "--endpoint-url", sandbox.endpoint_url, keys=False,
+    )  # fmt: skip
+    assert no_keys.code == 2 and "credentials" in no_keys.stderr
+
+
+def test_access_denied_is_exit_1(cli, sandbox: Sandbox) -> None:
+    result = cli(
+        "record", "cleanroomsml", "ListAudienceGenerationJobs", "--region", "us-east-1",
+        "--endpoint-url", sandbox.endpoint_url,
+        env={"AWS_ACCESS_KEY_ID": "AKIADENIED0000000000"},
+    )  # fmt: skip
+    assert result.code == 1
+    assert "AccessDeniedException" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+class _LoopingTokens(BaseHTTPRequestHandler):
+    """A broken service that hands out the same nextToken forever."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        body = json.dumps({"dataDeletionJobs": [], "nextToken": "again"}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-amz-json-1.1")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def looping_server() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _LoopingTokens)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_repeated_token_stops_the_chain(cli, looping_server: str, tmp_path: Path) -> None:
+    result = cli(
+        "record", "personalize", "ListDataDeletionJobs", "--region", "us-east-1",
+        "--endpoint-url", looping_server, "-o", "loop.json",
+    )  # fmt: skip
+    assert result.code == 1
+    assert "same pagination token twice" in result.stderr
+    assert not (tmp_path / "loop.json").exists()
+
+
+def test_show_json_has_the_contract_keys(cli, sandbox: Sandbox, tmp_path: Path) -> None:
+    recorded = cli(
+        "record", "cleanroomsml", "ListAudienceGenerationJobs", "--page-size", "10", "-o", "a.json",
+        "--region", "us-east-1", "--endpoint-url", sandbox.endpoint_url,
+    )  # fmt: skip
+    assert recorded.code == 0, recorded.stderr
+    shown = cli("show", "a.json", "--json")
+    assert shown.code == 0
+    data = json.loads(shown.stdout)
+    for key in ("service", "operation", "region", "params", "page_size", "pages", "items"):
+        assert key in data
+    assert (data["pages"], data["items"], data["page_size"]) == (3, 27, 10)
+    text = cli("show", "a.json")
+    assert "3 pages, 27 items" in text.stdout
+
+
+def test_show_rejects_bad_cassettes(cli, tmp_path: Path) -> None:
+    (tmp_path / "v9.json").write_text('{"pagetape": 9, "metadata": {}, "interactions": []}')
+    (tmp_path / "junk.json").write_text("{nope")
+    (tmp_path / "vcr.json").write_text('{"interactions": [], "version": 1}')
+    for name, says in [
+        ("v9.json", "version 9"),
+        ("junk.json", "not a pagetape"),
+        ("vcr.json", "no 'pagetape'"),
+    ]:
+        result = cli("show", name)
+        assert result.code == 2
+        assert name in result.stderr and says in result.stderr
+
+
+def test_plugins_lists_sources(cli) -> None:
+    result = cli("plugins", "--service", "personalize", "--service", "frauddetector")
+    assert result.code == 0
+    assert "personalize ListDataDeletionJobs  [plugin personalize]" in result.stdout
+    assert "frauddetector GetBatchPredictionJobs  [plugin frauddetector]" in result.stdout
+    assert "personalize ListSchemas  [botocore paginator]" in result.stdout
+
+
+def test_demo_records_all_five(cli, tmp_path: Path) -> None:
+    result = cli("demo", "--dir", "out", keys=False)
+    assert result.code == 0, result.stderr
+    assert "done: 5 cassettes" in result.stdout
+    assert len(list((tmp_path / "out").rglob("*.json"))) == 5

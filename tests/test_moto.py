@@ -1,0 +1,87 @@
+"""Recording operations pagetape has no plugin for, from moto in server mode (an independent AWS
+emulator): the spec comes from botocore's paginator, tokens of any name stay linked."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from helpers import SANDBOX_KEY
+from pagetape import cassette as cassette_io
+from pagetape.record import RecordRequest, plan, record
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def moto_url() -> Iterator[str]:
+    from moto.server import ThreadedMotoServer
+
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+def _client(service: str, url: str) -> Any:
+    return boto3.client(
+        service,
+        endpoint_url=url,
+        region_name="eu-west-1",
+        aws_access_key_id=SANDBOX_KEY[0],
+        aws_secret_access_key=SANDBOX_KEY[1],
+    )
+
+
+def _record(
+    service: str, operation: str, url: str, out: Path, page_size: int
+) -> cassette_io.Cassette:
+    request = RecordRequest(
+        service=service, operation=operation, page_size=page_size, region="eu-west-1",
+        endpoint_url=url, output=str(out), credentials=SANDBOX_KEY,
+    )  # fmt: skip
+    return cassette_io.load(record(plan(request)).path)
+
+
+def test_log_groups_from_moto(moto_url: str, tmp_path: Path) -> None:
+    logs = _client("logs", moto_url)
+    names = [f"/acme/payments-{i:02d}" for i in range(7)]
+    for name in names:
+        logs.create_log_group(logGroupName=name)
+    tape = _record("logs", "describe-log-groups", moto_url, tmp_path / "lg.json", 3)
+    assert (tape.metadata.pages, tape.metadata.items) == (3, 7)
+    tokens = [i.response.body.get("nextToken") for i in tape.interactions]
+    asked = [i.request.body.get("nextToken") for i in tape.interactions]
+    assert asked == [None, *tokens[:-1]] and tokens[-1] is None
+    data = (tmp_path / "lg.json").read_text()
+    assert not any(name in data for name in names)
+    assert "acme" not in data and "payments" not in data
+
+
+def test_dynamodb_table_name_tokens_from_moto(moto_url: str, tmp_path: Path) -> None:
+    ddb = _client("dynamodb", moto_url)
+    tables = [f"orders-prod-{i}" for i in range(5)]
+    for name in tables:
+        ddb.create_table(
+            TableName=name,
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+    tape = _record("dynamodb", "ListTables", moto_url, tmp_path / "t.json", 2)
+    assert (tape.metadata.pages, tape.metadata.items) == (3, 5)
+    for earlier, later in zip(tape.interactions, tape.interactions[1:], strict=False):
+        token = earlier.response.body["LastEvaluatedTableName"]
+        assert token.startswith("pagetape-token-")
+        assert later.request.body["ExclusiveStartTableName"] == token
+    data = (tmp_path / "t.json").read_text()
+    assert not any(name in data for name in tables)
