@@ -136,7 +136,7 @@ def _client(plan: Plan) -> tuple[Any, str]:
             "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
         )
     config = botocore.config.Config(
-        retries={"mode": "standard", "max_attempts": req.max_attempts},
+        retries={"mode": "standard", "total_max_attempts": req.max_attempts},
         connect_timeout=10,
         read_timeout=60,
     )
