@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
 from pagetape.sandbox import Faults, Sandbox
 
 ROOT = Path(__file__).resolve().parent.parent

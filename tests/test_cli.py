@@ -9,6 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+
 from pagetape import cassette as cassette_io
 from pagetape.sandbox import Sandbox
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import boto3
 import pytest
+
 from helpers import SANDBOX_KEY
 from pagetape import cassette as cassette_io
 from pagetape.record import RecordRequest, plan, record

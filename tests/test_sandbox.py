@@ -27,6 +27,7 @@ import pytest
 from botocore import parsers, xform_name
 from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError
+
 from pagetape.sandbox import Faults, Sandbox, SandboxAccount, build_account
 from pagetape.sandbox.data import parse_iso8601
 
