@@ -41,3 +41,12 @@ class RecordingError(PagetapeError):
 
 class LeakError(PagetapeError):
     """An original sensitive value survived sanitization; nothing was written."""
+
+
+class ReplayMissError(PagetapeError, AssertionError):
+    """A request the cassette does not hold. An AssertionError too, so pytest reports it as a
+    test failure; the tape also remembers it in case the code under test swallows it."""
+
+
+class NotExhaustedError(PagetapeError, AssertionError):
+    """`assert_exhausted()`: recorded pages were never requested."""

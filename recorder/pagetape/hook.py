@@ -1,0 +1,104 @@
+"""The one botocore `before-call` handler pagetape installs into every session.
+
+It is inert (one contextvar read) unless a tape is active. This module imports nothing heavy,
+so the pytest plugin can install it lazily, right after `botocore.handlers` is first imported,
+before any session (even one created at import time of the code under test) exists.
+"""
+
+from __future__ import annotations
+
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import sys
+import threading
+from contextvars import ContextVar
+from types import ModuleType
+from typing import Any, Protocol
+
+
+class ActiveTape(Protocol):
+    """What the hook needs from a tape: answer a call, or None to let it go to the network."""
+
+    def handle(self, model: Any, params: Any, context: Any) -> Any: ...
+
+
+_context_tape: ContextVar[ActiveTape | None] = ContextVar("pagetape_active_tape", default=None)
+_process_tapes: list[ActiveTape] = []
+_lock = threading.Lock()
+
+
+def before_call(model: Any = None, params: Any = None, context: Any = None, **_: Any) -> Any:
+    """botocore `before-call` handler: a tape's answer short-circuits the HTTP request."""
+    tape = _context_tape.get()
+    if tape is None:
+        if not _process_tapes:
+            return None
+        tape = _process_tapes[-1]
+    return tape.handle(model, params, context)
+
+
+def activate(tape: ActiveTape, process_wide: bool) -> Any:
+    """Make TAPE answer calls in this context (and, process-wide, in threads it starts)."""
+    install()
+    if process_wide:
+        with _lock:
+            _process_tapes.append(tape)
+    return _context_tape.set(tape)
+
+
+def deactivate(tape: ActiveTape, token: Any, process_wide: bool) -> None:
+    _context_tape.reset(token)
+    if process_wide:
+        with _lock:
+            if tape in _process_tapes:
+                _process_tapes.remove(tape)
+
+
+def _register(handlers: ModuleType) -> None:
+    entry = ("before-call", before_call)
+    if entry not in handlers.BUILTIN_HANDLERS:
+        handlers.BUILTIN_HANDLERS.append(entry)
+
+
+def install() -> None:
+    """Register the handler for every botocore session created from now on."""
+    import botocore.handlers
+
+    _register(botocore.handlers)
+
+
+class _Loader(importlib.abc.Loader):
+    def __init__(self, inner: importlib.abc.Loader) -> None:
+        self._inner = inner
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
+        return self._inner.create_module(spec)
+
+    def exec_module(self, module: ModuleType) -> None:
+        self._inner.exec_module(module)
+        _register(module)
+
+
+class _Finder(importlib.abc.MetaPathFinder):
+    """Waits for `botocore.handlers` to be imported, then registers the handler into it."""
+
+    def find_spec(
+        self, fullname: str, path: Any = None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if fullname != "botocore.handlers":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(fullname)
+        if spec is None or spec.loader is None:
+            return spec
+        spec.loader = _Loader(spec.loader)
+        return spec
+
+
+def install_lazily() -> None:
+    """Install now if botocore is loaded, else when it is: importing boto3 stays the user's cost."""
+    if "botocore.handlers" in sys.modules:
+        _register(sys.modules["botocore.handlers"])
+    elif not any(isinstance(f, _Finder) for f in sys.meta_path):
+        sys.meta_path.insert(0, _Finder())

@@ -1,0 +1,89 @@
+"""The canonical request key: what makes two requests "the same call" for replay.
+
+Operation + method + path + sorted query + body (JSON with sorted keys, form fields sorted,
+else text). Host, region, signing headers and idempotency tokens botocore fills in are not part
+of it, so a cassette replays from any region or endpoint.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def query_pairs(query: Any) -> list[tuple[str, str]]:
+    """Normalize botocore's query_string (dict, list or str) or recorded pairs to sorted pairs."""
+    if not query:
+        return []
+    if isinstance(query, str):
+        pairs = parse_qsl(query, keep_blank_values=True)
+    elif isinstance(query, Mapping):
+        pairs = []
+        for key, value in query.items():
+            values = value if isinstance(value, (list, tuple)) else [value]
+            pairs.extend((str(key), _scalar(v)) for v in values)
+    else:
+        pairs = [(str(k), _scalar(v)) for k, v in query]
+    return sorted(pairs)
+
+
+def body_params(body: Any, content_type: str = "") -> tuple[str, Any]:
+    """(kind, value): a JSON value, form pairs, or text; the comparable form of a body."""
+    if body is None or body == b"" or body == "":
+        return "empty", None
+    if isinstance(body, Mapping) and "form" in content_type:
+        return "form", query_pairs(body)
+    if isinstance(body, (bytes, bytearray)):
+        body = bytes(body).decode("utf-8", errors="replace")
+    if isinstance(body, str):
+        if "x-www-form-urlencoded" in content_type:
+            return "form", query_pairs(body)
+        try:
+            return "json", json.loads(body)
+        except ValueError:
+            return "text", body
+    if isinstance(body, Mapping) and not isinstance(body, dict):
+        body = dict(body)
+    return "json", body
+
+
+def request_key(
+    operation: str,
+    method: str,
+    path: str,
+    query: Any,
+    body: Any,
+    content_type: str = "",
+    drop: Iterable[str] = (),
+) -> str:
+    """The lookup key; DROP names members (idempotency tokens) left out on both sides."""
+    dropped = frozenset(drop)
+    pairs = [(k, v) for k, v in query_pairs(query) if k not in dropped]
+    kind, value = body_params(body, content_type)
+    if kind == "json" and isinstance(value, dict) and dropped:
+        value = {k: v for k, v in value.items() if k not in dropped}
+    if kind == "form" and dropped:
+        value = [(k, v) for k, v in value if k not in dropped]
+    encoded = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "\n".join([operation, method.upper(), unquote(path or "/"), json.dumps(pairs), kind, encoded])
+
+
+def visible_params(query: Any, body: Any, content_type: str = "") -> dict[str, Any]:
+    """The request's parameters as a flat dict, for miss messages and `Tape.calls`."""
+    params: dict[str, Any] = dict(query_pairs(query))
+    kind, value = body_params(body, content_type)
+    if kind == "json" and isinstance(value, dict):
+        params.update(value)
+    elif kind == "form":
+        params.update(dict(value))
+    elif kind in ("json", "text"):
+        params["<body>"] = value
+    return params

@@ -1,0 +1,356 @@
+"""The replay engine: answer boto3 calls from cassettes, offline, through botocore's own parsers.
+
+A cassette is parsed once per process (cached by path, mtime and size) and indexed by the
+canonical request key; each call is one dict lookup plus botocore's protocol parser on the
+recorded body, so datetimes, header-bound members and ClientError codes come out as live.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import json
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pagetape import cassette as cassette_io
+from pagetape import hook
+from pagetape.errors import NotExhaustedError, ReplayMissError
+from pagetape.keys import request_key, visible_params
+
+REPLAY_CREDENTIALS = ("PAGETAPEREPLAYKEY000", "pagetape-replay-not-a-secret")
+
+
+@dataclass
+class Entry:
+    """One recorded interaction, ready to serve: response bytes encoded once at load."""
+
+    index: int
+    operation: str
+    params: dict[str, Any]
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Index:
+    """A loaded cassette: its interactions by canonical key, and by operation for misses."""
+
+    path: Path
+    cassette: cassette_io.Cassette
+    by_key: dict[str, list[Entry]]
+    entries: list[Entry]
+
+
+_cache: dict[Path, tuple[tuple[int, int], Index]] = {}
+_cache_lock = threading.Lock()
+
+
+def _idempotency_members(service: str, operation: str) -> frozenset[str]:
+    from pagetape.specs import botocore_session
+
+    try:
+        op = botocore_session().get_service_model(service).operation_model(operation)
+    except Exception:
+        return frozenset()
+    return frozenset(op.idempotent_members)
+
+
+def _encode_body(body: Any) -> bytes:
+    if body is None:
+        return b""
+    if isinstance(body, str):
+        return body.encode()
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def load_index(path: str | os.PathLike[str]) -> Index:
+    """Load and index a cassette, once per process for the same file content."""
+    p = Path(path).resolve()
+    try:
+        stat = p.stat()
+    except FileNotFoundError:
+        cassette_io.load(p)  # raises the CassetteError with the file name
+        raise
+    stamp = (stat.st_mtime_ns, stat.st_size)
+    with _cache_lock:
+        cached = _cache.get(p)
+        if cached and cached[0] == stamp:
+            return cached[1]
+    tape = cassette_io.load(p)
+    service = tape.metadata.service
+    by_key: dict[str, list[Entry]] = {}
+    entries = []
+    for i, interaction in enumerate(tape.interactions):
+        req, resp = interaction.request, interaction.response
+        ctype = req.headers.get("content-type", "")
+        drop = _idempotency_members(service, interaction.operation)
+        key = request_key(interaction.operation, req.method, req.path, req.query, req.body, ctype, drop)
+        entry = Entry(
+            index=i,
+            operation=interaction.operation,
+            params=visible_params(req.query, req.body, ctype),
+            status=resp.status,
+            headers=dict(resp.headers),
+            body=_encode_body(resp.body),
+        )
+        by_key.setdefault(key, []).append(entry)
+        entries.append(entry)
+    index = Index(p, tape, by_key, entries)
+    with _cache_lock:
+        _cache[p] = (stamp, index)
+    return index
+
+
+@dataclass(frozen=True)
+class Call:
+    """One replayed request: which operation, with which (wire) parameters, served from where."""
+
+    operation: str
+    params: dict[str, Any]
+    cassette: Path
+    interaction: int
+
+
+class _Raw:
+    """Just enough of a urllib3 response for AWSResponse.content."""
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self._body
+
+
+@dataclass
+class Tape:
+    """Active cassettes: use as a context manager; every boto3 call inside replays from them."""
+
+    indexes: list[Index]
+    re_record_hint: str = ""
+    process_wide: bool = False
+    calls: list[Call] = field(default_factory=list)
+    misses: list[ReplayMissError] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _token: Any = None
+    _parsers: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, paths: Sequence[str | os.PathLike[str]], **kwargs: Any) -> Tape:
+        return cls([load_index(p) for p in paths], **kwargs)
+
+    # -- what tests use ------------------------------------------------------------------------
+
+    @property
+    def cassette(self) -> cassette_io.Cassette:
+        """The first cassette (most tapes hold one)."""
+        return self.indexes[0].cassette
+
+    @property
+    def metadata(self) -> cassette_io.Metadata:
+        return self.cassette.metadata
+
+    @property
+    def path(self) -> Path:
+        return self.indexes[0].path
+
+    def client(self, service: str | None = None, **kwargs: Any) -> Any:
+        """A boto3 client for SERVICE (default: the cassette's), in the cassette's region."""
+        import boto3
+
+        kwargs.setdefault("region_name", self.metadata.region)
+        kwargs.setdefault("aws_access_key_id", REPLAY_CREDENTIALS[0])
+        kwargs.setdefault("aws_secret_access_key", REPLAY_CREDENTIALS[1])
+        return boto3.client(service or self.metadata.service, **kwargs)
+
+    def assert_exhausted(self) -> None:
+        """Fail unless every recorded interaction was requested at least once."""
+        served = {(c.cassette, c.interaction) for c in self.calls}
+        missing = []
+        for index in self.indexes:
+            for entry in index.entries:
+                if (index.path, entry.index) not in served:
+                    missing.append(f"{index.path.name} interaction {entry.index + 1} ({_page_label(entry)})")
+        if missing:
+            raise NotExhaustedError(
+                f"{len(missing)} recorded {'page was' if len(missing) == 1 else 'pages were'} "
+                f"never requested: {'; '.join(missing)}"
+            )
+
+    # -- the hook ------------------------------------------------------------------------------
+
+    def __enter__(self) -> Tape:
+        self._token = hook.activate(self, self.process_wide)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        hook.deactivate(self, self._token, self.process_wide)
+
+    def lookup(self, model: Any, params: Any) -> tuple[Index, Entry] | None:
+        """The recorded interaction for this serialized request, or None."""
+        headers = params.get("headers") or {}
+        ctype = next((str(v) for k, v in headers.items() if k.lower() == "content-type"), "")
+        key = request_key(
+            model.name,
+            params.get("method", "POST"),
+            params.get("url_path", "/"),
+            params.get("query_string"),
+            params.get("body"),
+            ctype,
+            model.idempotent_members,
+        )
+        for index in self.indexes:
+            found = index.by_key.get(key)
+            if found:
+                return index, found[-1]
+        return None
+
+    def handle(self, model: Any, params: Any, context: Any) -> Any:
+        found = self.lookup(model, params)
+        if found is None:
+            miss = self._miss(model, params)
+            with self._lock:
+                self.misses.append(miss)
+            raise miss
+        index, entry = found
+        with self._lock:
+            self.calls.append(Call(entry.operation, entry.params, index.path, entry.index))
+        return self.respond(model, entry)
+
+    def respond(self, model: Any, entry: Entry) -> tuple[Any, dict[str, Any]]:
+        """(AWSResponse, parsed) exactly as botocore would produce them from the wire."""
+        from botocore.awsrequest import AWSResponse
+
+        protocol = model.metadata["protocol"]
+        parser = self._parsers.get(protocol)
+        if parser is None:
+            from botocore.parsers import create_parser
+
+            parser = self._parsers[protocol] = create_parser(protocol)
+        response = {"status_code": entry.status, "headers": dict(entry.headers), "body": entry.body}
+        parsed = parser.parse(response, model.output_shape)
+        http = AWSResponse(None, entry.status, entry.headers, _Raw(entry.body))
+        return http, parsed
+
+    # -- misses --------------------------------------------------------------------------------
+
+    def _miss(self, model: Any, params: Any) -> ReplayMissError:
+        headers = params.get("headers") or {}
+        ctype = next((str(v) for k, v in headers.items() if k.lower() == "content-type"), "")
+        asked = visible_params(params.get("query_string"), params.get("body"), ctype)
+        names = ", ".join(str(i.path) for i in self.indexes)
+        lines = [f"no recorded response in {names} for {model.name} with {_fmt(asked)}"]
+        same_op = [(i, e) for i in self.indexes for e in i.entries if e.operation == model.name]
+        if not same_op:
+            held = sorted({e.operation for i in self.indexes for e in i.entries})
+            lines.append(f"the cassette holds no {model.name} calls, only: {', '.join(held)}")
+        else:
+            index, closest = min(same_op, key=lambda ie: _distance(asked, ie[1].params))
+            lines.append(
+                f"closest recorded: {index.path.name} interaction {closest.index + 1} "
+                f"with {_fmt(closest.params)}"
+            )
+            diffs = _differences(asked, closest.params)
+            if diffs:
+                lines.append("differs: " + "; ".join(diffs))
+            meta = index.cassette.metadata
+            limit = _limit_key(meta.service, model.name)
+            if limit and asked.get(limit) != closest.params.get(limit):
+                lines.append(
+                    f"the cassette was recorded with page size {closest.params.get(limit, 'default')}"
+                    f" ({limit}); use that page size or re-record"
+                )
+        if self.re_record_hint:
+            lines.append(f"to re-record: {self.re_record_hint}")
+        else:
+            lines.append(f"to re-record: {_record_command(self.indexes[0])}")
+        return ReplayMissError("\n  ".join(lines))
+
+
+def _page_label(entry: Entry) -> str:
+    token = entry.params.get("nextToken")
+    return f"{entry.operation}, token {token}" if token else f"{entry.operation}, first page"
+
+
+def _fmt(params: dict[str, Any]) -> str:
+    return json.dumps(params, sort_keys=True, default=str) if params else "no parameters"
+
+
+def _distance(a: dict[str, Any], b: dict[str, Any]) -> tuple[int, float]:
+    keys = set(a) | set(b)
+    differing = sum(1 for k in keys if a.get(k) != b.get(k))
+    ratio = difflib.SequenceMatcher(None, _fmt(a), _fmt(b)).ratio()
+    return differing, -ratio
+
+
+def _differences(asked: dict[str, Any], recorded: dict[str, Any]) -> list[str]:
+    out = []
+    for key in sorted(set(asked) | set(recorded)):
+        if asked.get(key) != recorded.get(key):
+            mine = json.dumps(asked[key], default=str) if key in asked else "(absent)"
+            theirs = json.dumps(recorded[key], default=str) if key in recorded else "(absent)"
+            out.append(f"{key}: asked {mine}, recorded {theirs}")
+    return out
+
+
+def _limit_key(service: str, operation: str) -> str | None:
+    from pagetape.errors import PagetapeError
+    from pagetape.specs import resolve
+
+    try:
+        return resolve(service, operation).spec.limit_key
+    except PagetapeError:
+        return None
+
+
+def _record_command(index: Index) -> str:
+    from pagetape.record import snake_case
+
+    meta = index.cassette.metadata
+    parts = ["pagetape record", meta.service, snake_case(meta.operation).replace("_", "-")]
+    if meta.page_size:
+        parts.append(f"--page-size {meta.page_size}")
+    parts.append(f"-o {index.path} --force")
+    return " ".join(parts) + " (with the real parameters)" if meta.params else " ".join(parts)
+
+
+_ISOLATION_UNSET = (
+    "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN",
+    "AWS_ENDPOINT_URL", "AWS_REGION",
+)  # fmt: skip
+
+
+@contextlib.contextmanager
+def isolated_environment(region: str) -> Iterator[None]:
+    """No real credentials, no ~/.aws files, no IMDS, the cassette's region; all restored after.
+
+    boto3's default session is reset too, so `boto3.client(...)` inside sees this environment."""
+    saved = dict(os.environ)
+    import boto3
+
+    saved_session = boto3.DEFAULT_SESSION
+    for key in list(os.environ):
+        if key in _ISOLATION_UNSET or key.startswith("AWS_ENDPOINT_URL_"):
+            del os.environ[key]
+    os.environ.update(
+        AWS_ACCESS_KEY_ID=REPLAY_CREDENTIALS[0],
+        AWS_SECRET_ACCESS_KEY=REPLAY_CREDENTIALS[1],
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+        AWS_EC2_METADATA_DISABLED="true",
+        AWS_DEFAULT_REGION=region,
+    )
+    boto3.DEFAULT_SESSION = None
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        boto3.DEFAULT_SESSION = saved_session
