@@ -1,12 +1,104 @@
-"""pytest glue for pagetape. It imports nothing heavy at load time: tests that do not use a tape
-pay nothing."""
+"""pytest glue for pagetape: a marker, a fixture, an option and an ini key. Every knob is a small
+overridable fixture (`pagetape_cassette_dir`, `pagetape_record_mode`); the engine lives in
+`pagetape.session`. Loading this plugin imports neither boto3 nor vcrpy: tests that do not use a
+tape pay nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
 import pytest
+
+MODES = ("none", "once", "new_episodes", "all")
+_call_failed = pytest.StashKey[bool]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("pagetape", "replay AWS cassettes recorded by pagetape")
+    group.addoption(
+        "--pagetape-record",
+        choices=MODES,
+        default=None,
+        help="none (default): replay only; once: record missing cassettes; new_episodes: record "
+        "requests the cassette lacks; all: re-record everything. Recording talks to the account "
+        "your environment's credentials and endpoint point at.",
+    )
+    parser.addini(
+        "pagetape_cassette_dir", "cassette folder, relative to rootdir", default="cassettes"
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "pagetape(*cassettes): replay these cassettes (relative to the cassette dir)"
+        "markers",
+        "pagetape(*cassettes): replay these cassettes (names relative to the cassette dir, "
+        ".json optional) while the test runs",
     )
+    from pagetape.hook import install_lazily  # stdlib-only module
+
+    install_lazily()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if report.when == "call":
+        item.stash[_call_failed] = report.failed
+    return report
+
+
+@pytest.fixture
+def pagetape_cassette_dir(request: pytest.FixtureRequest) -> Path:
+    """Where cassette names are resolved; override to keep cassettes elsewhere."""
+    return Path(request.config.rootpath) / str(request.config.getini("pagetape_cassette_dir"))
+
+
+@pytest.fixture
+def pagetape_record_mode(request: pytest.FixtureRequest) -> str:
+    """The record mode; override to pin one for a module."""
+    return str(request.config.getoption("--pagetape-record") or "none")
+
+
+@pytest.fixture
+def pagetape(
+    request: pytest.FixtureRequest, pagetape_cassette_dir: Path, pagetape_record_mode: str
+) -> Iterator[Any]:
+    """The active tape of a test marked `@pytest.mark.pagetape(...)`."""
+    from pagetape.errors import PagetapeError
+    from pagetape.session import open_tape
+
+    marker = request.node.get_closest_marker("pagetape")
+    if marker is None:
+        pytest.fail("the pagetape fixture needs @pytest.mark.pagetape('service/operation')")
+    names = [str(a) for a in marker.args]
+    try:
+        context = open_tape(names, pagetape_cassette_dir, pagetape_record_mode)
+        tape = context.__enter__()
+    except PagetapeError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    yield tape
+    if request.node.stash.get(_call_failed, False):
+        # A failed test records nothing: its exchanges may be incomplete.
+        context.__exit__(_TestFailed, _TestFailed(), None)
+        return
+    try:
+        context.__exit__(None, None, None)
+    except PagetapeError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    if tape.misses:
+        pytest.fail(
+            f"the code under test swallowed a replay miss:\n{tape.misses[0]}", pytrace=False
+        )
+
+
+class _TestFailed(Exception):
+    """Thrown into the tape's context when the test failed, so nothing is written."""
+
+
+@pytest.fixture(autouse=True)
+def _pagetape_marker(request: pytest.FixtureRequest) -> None:
+    """A marked test replays even if it does not ask for the `pagetape` fixture."""
+    if request.node.get_closest_marker("pagetape") is not None:
+        request.getfixturevalue("pagetape")

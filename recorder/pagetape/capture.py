@@ -21,7 +21,7 @@ _current_operation: ContextVar[str | None] = ContextVar("pagetape_operation", de
 def tag_operation(model: Any = None, **_: Any) -> None:
     """botocore `before-call` handler: remember which operation the next HTTP request belongs to."""
     if model is not None:
-        _current_operation.set(model.name)
+        _current_operation.set(f"{model.service_model.service_name}/{model.name}")
 
 
 class _MemoryPersister:
@@ -81,11 +81,15 @@ class Capture:
         order: list[str] = []
         for i, (request, response) in enumerate(self._cassette.data):
             headers = {k: _one(v) for k, v in dict(request.headers).items()}
-            operation = headers.pop(OPERATION_HEADER, "") or ""
+            tag = headers.pop(OPERATION_HEADER, "") or ""
+            if not tag:
+                continue  # not made by a botocore client: not an AWS call, not recorded
+            service, _, operation = tag.partition("/")
             invocation = headers.get("amz-sdk-invocation-id") or f"#{i}"
             parts = urlsplit(request.uri)
             body = request.body or b""
             exchange = RawExchange(
+                service=service,
                 operation=operation,
                 method=request.method,
                 path=parts.path or "/",

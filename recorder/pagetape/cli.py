@@ -137,6 +137,32 @@ def show(
 
 
 @app.command()
+def replay(
+    cassette: Annotated[Path, typer.Argument(help="A cassette file.")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per item.")] = False,
+) -> None:
+    """Replay a cassette's chain offline through a real boto3 client and print the items."""
+    from pagetape.replay import replay_chain
+
+    result = replay_chain(cassette)
+    if as_json:
+        for item in result.items:
+            typer.echo(json.dumps(item, sort_keys=True, default=_json_default))
+    else:
+        for item in result.items:
+            fields = [f"{k}={v}" for k, v in item.items() if isinstance(v, (str, int, float))]
+            typer.echo("  ".join(fields[:4]))
+        typer.echo(f"replayed {result.pages} pages, {len(result.items)} items offline", err=True)
+    if result.error:
+        typer.echo(f"the chain ends in the recorded error {result.error}", err=True)
+
+
+def _json_default(value: Any) -> str:
+    iso = getattr(value, "isoformat", None)
+    return str(iso()) if iso else str(value)
+
+
+@app.command()
 def plugins(
     service: Annotated[
         list[str] | None, typer.Option("--service", help="Only these services.")

@@ -73,7 +73,9 @@ def request_key(
     if kind == "form" and dropped:
         value = [(k, v) for k, v in value if k not in dropped]
     encoded = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return "\n".join([operation, method.upper(), unquote(path or "/"), json.dumps(pairs), kind, encoded])
+    return "\n".join(
+        [operation, method.upper(), unquote(path or "/"), json.dumps(pairs), kind, encoded]
+    )
 
 
 def visible_params(query: Any, body: Any, content_type: str = "") -> dict[str, Any]:

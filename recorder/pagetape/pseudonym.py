@@ -28,8 +28,9 @@ WELL_KNOWN = frozenset({"aws", "service-role", "aws-service-role", "aws-reserved
 class Pseudonymizer:
     """Maps real values to fakes; remembers every pair so the leak check knows what to look for."""
 
-    def __init__(self, secret: bytes) -> None:
+    def __init__(self, secret: bytes, first_token: int = 1) -> None:
         self._secret = secret
+        self._first_token = first_token
         self._fakes: dict[str, str] = {}
         self._owners: dict[str, str] = {}
         self._tokens: dict[str, str] = {}
@@ -101,7 +102,7 @@ class Pseudonymizer:
         chain stays linked and re-recording the same data gives the same tokens."""
         known = self._tokens.get(value)
         if known is None:
-            known = f"pagetape-token-{len(self._tokens) + 1:04d}"
+            known = f"pagetape-token-{len(self._tokens) + self._first_token:04d}"
             self._tokens[value] = known
         return known
 

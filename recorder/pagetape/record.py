@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -21,7 +20,6 @@ from pagetape.specs import ResolvedSpec, botocore_session, resolve
 if TYPE_CHECKING:
     import botocore.model
 
-_SIMPLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 ProgressCallback = Callable[[int, int], None]
 
 
@@ -206,10 +204,11 @@ def record(plan: Plan, progress: ProgressCallback | None = None) -> RecordResult
                 else:
                     call_params.pop(name, None)
     exchanges = capture.exchanges()
-    token_names = [t for t in [*s.input_token, *s.output_token] if _SIMPLE_NAME.match(t)]
     model = botocore_session().get_service_model(plan.spec.service)
-    sanitizer = Sanitizer(model, secret, plan.spec.field_hints, {s.operation: token_names})
-    interactions, clean_params = sanitizer.sanitize(exchanges, plan.params, s.operation)
+    sanitizer = Sanitizer(secret)
+    interactions, clean_params = sanitizer.sanitize(
+        exchanges, plan.params, plan.spec.service, s.operation
+    )
     from botocore import __version__ as botocore_version
 
     metadata = cassette_io.Metadata(
@@ -225,7 +224,7 @@ def record(plan: Plan, progress: ProgressCallback | None = None) -> RecordResult
         botocore_version=botocore_version,
         protocol=model.protocol,
         result_key=s.result_key[0] if len(s.result_key) == 1 else None,
-        error=sanitizer._text(error) if error else None,
+        error=sanitizer.text(error) if error else None,
         sanitizer=dict(sorted(sanitizer.stats.items())),
     )
     tape = cassette_io.Cassette(

@@ -90,7 +90,9 @@ def load_index(path: str | os.PathLike[str]) -> Index:
         req, resp = interaction.request, interaction.response
         ctype = req.headers.get("content-type", "")
         drop = _idempotency_members(service, interaction.operation)
-        key = request_key(interaction.operation, req.method, req.path, req.query, req.body, ctype, drop)
+        key = request_key(
+            interaction.operation, req.method, req.path, req.query, req.body, ctype, drop
+        )
         entry = Entry(
             index=i,
             operation=interaction.operation,
@@ -175,7 +177,9 @@ class Tape:
         for index in self.indexes:
             for entry in index.entries:
                 if (index.path, entry.index) not in served:
-                    missing.append(f"{index.path.name} interaction {entry.index + 1} ({_page_label(entry)})")
+                    missing.append(
+                        f"{index.path.name} interaction {entry.index + 1} ({_page_label(entry)})"
+                    )
         if missing:
             raise NotExhaustedError(
                 f"{len(missing)} recorded {'page was' if len(missing) == 1 else 'pages were'} "
@@ -354,3 +358,50 @@ def isolated_environment(region: str) -> Iterator[None]:
         os.environ.clear()
         os.environ.update(saved)
         boto3.DEFAULT_SESSION = saved_session
+
+
+@dataclass
+class ChainReplay:
+    """What `pagetape replay` got back: the items of every page, and the error that ended it."""
+
+    pages: int
+    items: list[dict[str, Any]]
+    error: str | None
+
+
+def replay_chain(path: str | os.PathLike[str]) -> ChainReplay:
+    """Walk the recorded chain through a real boto3 client, offline, as a user's loop would."""
+    from botocore.exceptions import ClientError
+
+    from pagetape.record import snake_case
+    from pagetape.specs import resolve
+
+    tape = Tape.load([path])
+    meta = tape.metadata
+    spec = resolve(meta.service, meta.operation).spec
+    params: dict[str, Any] = dict(meta.params)
+    if meta.page_size is not None and spec.limit_key:
+        params[spec.limit_key] = meta.page_size
+    items: list[dict[str, Any]] = []
+    pages = 0
+    error = None
+    with isolated_environment(meta.region), tape:
+        method = getattr(tape.client(), snake_case(meta.operation))
+        while True:
+            try:
+                page = method(**params)
+            except ClientError as exc:
+                info = exc.response.get("Error", {})
+                error = f"{info.get('Code')}: {info.get('Message', '')}".strip()
+                break
+            pages += 1
+            for key in spec.result_key:
+                found = page.get(key)
+                if isinstance(found, list):
+                    items.extend(found)
+            tokens = [page.get(t) for t in spec.output_token]
+            if not any(tokens) or pages >= len(tape.indexes[0].entries):
+                break
+            for name, token in zip(spec.input_token, tokens, strict=False):
+                params[name] = token
+    return ChainReplay(pages, items, error)

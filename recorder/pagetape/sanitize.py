@@ -10,6 +10,7 @@ earlier page) has the names of later pages replaced too.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import re
 from collections import Counter
@@ -65,6 +66,7 @@ MIN_KNOWN_LEN = 3
 class RawExchange:
     """One captured HTTP exchange, still holding real values."""
 
+    service: str
     operation: str
     method: str
     path: str
@@ -80,6 +82,15 @@ class RawExchange:
 class _OpInfo:
     op: botocore.model.OperationModel | None
     tokens: frozenset[str] = field(default_factory=frozenset)
+    hints: Mapping[str, HintKind] = field(default_factory=dict)
+
+
+def _token_spec(service: str, operation: str) -> frozenset[str]:
+    """Token member names of the operation's spec (plugin or paginator), simple names only."""
+    from pagetape.specs import resolve
+
+    spec = resolve(service, operation).spec
+    return frozenset(t for t in [*spec.input_token, *spec.output_token] if t.isidentifier())
 
 
 class Sanitizer:
@@ -87,19 +98,17 @@ class Sanitizer:
 
     def __init__(
         self,
-        model: botocore.model.ServiceModel,
         secret: bytes,
-        hints: Mapping[str, HintKind] | None = None,
         token_members: Mapping[str, Iterable[str]] | None = None,
+        first_token: int = 1,
     ) -> None:
-        self.model = model
-        self.pseudo = Pseudonymizer(secret)
-        self.hints: Mapping[str, HintKind] = hints or {}
+        self.pseudo = Pseudonymizer(secret, first_token)
         self._extra_tokens = {k: frozenset(v) for k, v in (token_members or {}).items()}
         self.stats: Counter[str] = Counter()
         self._known: dict[str, None] = {}
-        self._rules: dict[str, str] = {}  # original -> the rule that replaced it first
         self._known_re: re.Pattern[str] | None = None
+        self._rules: dict[str, str] = {}  # original -> the rule that replaced it first
+        self._infos: dict[tuple[str, str], _OpInfo] = {}
 
     # -- public -------------------------------------------------------------------------------
 
@@ -107,15 +116,20 @@ class Sanitizer:
         self,
         exchanges: list[RawExchange],
         params: Mapping[str, Any] | None = None,
-        operation: str | None = None,
+        service: str = "",
+        operation: str = "",
     ) -> tuple[list[Interaction], dict[str, Any]]:
         """Sanitize every exchange (and the user's parameters) consistently, in two passes."""
         for _ in range(2):
             self.stats.clear()
             self._known_re = None
             out = [self._exchange(x) for x in exchanges]
-            clean_params = self._params(operation, params or {}) if operation else {}
+            clean_params = self._params(service, operation, params or {}) if operation else {}
         return out, clean_params
+
+    def text(self, value: str) -> str:
+        """Sanitize free text (an error message) with everything learnt so far."""
+        return self._text(value)
 
     def check_leaks(self, data: bytes) -> None:
         """Search the written bytes for every replaced original, plain and encoded; a hit aborts.
@@ -140,16 +154,33 @@ class Sanitizer:
 
     # -- exchanges ----------------------------------------------------------------------------
 
-    def _info(self, operation: str) -> _OpInfo:
+    def _info(self, service: str, operation: str) -> _OpInfo:
+        """The operation's model, token members and the service plugin's hints (cached)."""
+        cached = self._infos.get((service, operation))
+        if cached is not None:
+            return cached
+        from pagetape.errors import PagetapeError
+        from pagetape.specs import botocore_session, registry
+
+        try:
+            model = botocore_session().get_service_model(service)
+        except Exception:
+            model = None
         op = (
-            self.model.operation_model(operation)
-            if operation in self.model.operation_names
+            model.operation_model(operation)
+            if model and operation in model.operation_names
             else None
         )
-        return _OpInfo(op, self._extra_tokens.get(operation, frozenset()) | TOKEN_MEMBERS)
+        tokens = set(self._extra_tokens.get(operation, frozenset())) | TOKEN_MEMBERS
+        if op is not None:
+            with contextlib.suppress(PagetapeError):
+                tokens |= _token_spec(service, operation)
+        info = _OpInfo(op, frozenset(tokens), registry().hints(service))
+        self._infos[(service, operation)] = info
+        return info
 
     def _exchange(self, x: RawExchange) -> Interaction:
-        info = self._info(x.operation)
+        info = self._info(x.service, x.operation)
         in_shape = info.op.input_shape if info.op else None
         out_shape = info.op.output_shape if info.op else None
         req_headers = self._headers(x.request_headers, REQUEST_HEADERS, None, info)
@@ -250,8 +281,8 @@ class Sanitizer:
             )
         return self._text(text)
 
-    def _params(self, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
-        info = self._info(operation)
+    def _params(self, service: str, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        info = self._info(service, operation)
         shape = info.op.input_shape if info.op else None
         jsonable = json.loads(json.dumps(params, default=_iso))
         result: dict[str, Any] = self._walk(jsonable, shape, None, info)
@@ -264,8 +295,8 @@ class Sanitizer:
     ) -> HintKind:
         if member_name in info.tokens:
             return "token"
-        if member_name and member_name in self.hints:
-            return self.hints[member_name]
+        if member_name and member_name in info.hints:
+            return info.hints[member_name]
         if shape is not None and (
             getattr(shape, "enum", None) or shape.type_name in ("timestamp", "boolean")
         ):
