@@ -49,8 +49,7 @@ class RecordingTape(Tape):
         if self.replay_hits:
             found = self.lookup(model, params)
             if found is not None:
-                index, entry = found
-                return self.respond(model, entry)
+                return self.respond(model, found[1])
         tag_operation(model)
         return None
 
