@@ -58,6 +58,8 @@ class Metadata(msgspec.Struct, forbid_unknown_fields=True):
     result_key: str | None = None
     error: str | None = None
     sanitizer: dict[str, int] = {}
+    kept_rules: list[str] = []  # sanitization rules switched off on purpose (--keep-rule)
+    fakes: list[str] = []  # every pseudonym in the file: lets `verify` tell them from leaks
 
 
 class Cassette(msgspec.Struct, forbid_unknown_fields=True):

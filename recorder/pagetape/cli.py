@@ -77,6 +77,13 @@ def record(
     max_attempts: Annotated[
         int, typer.Option(help="Attempts per call (botocore standard retry mode).")
     ] = 5,
+    keep_rule: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="RULE",
+            help="Switch a sanitization rule off (see pagetape sanitize --list-rules).",
+        ),
+    ] = None,
 ) -> None:
     """Record the whole page chain of one operation into a sanitized cassette."""
     from pagetape.record import RecordRequest, plan
@@ -96,6 +103,7 @@ def record(
         force=force,
         record_errors=record_errors,
         max_attempts=max_attempts,
+        keep_rules=keep_rule or [],
     )
     the_plan = plan(request)
     if sys.stderr.isatty():
@@ -160,6 +168,59 @@ def replay(
 def _json_default(value: Any) -> str:
     iso = getattr(value, "isoformat", None)
     return str(iso()) if iso else str(value)
+
+
+@app.command()
+def verify(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Cassette files or folders [default: cassettes/].")
+    ] = None,
+) -> None:
+    """Lint cassettes for leaks (credentials, account ids, buckets, emails, IPs, keys) and
+    broken token chains; exit 1 on findings."""
+    from pagetape.verify import verify as run_verify
+
+    files, findings = run_verify(paths or [Path("cassettes")])
+    for finding in findings:
+        typer.echo(str(finding))
+    bad = len({f.file for f in findings})
+    if findings:
+        typer.echo(f"{len(findings)} findings in {bad} of {len(files)} cassettes", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"{len(files)} cassettes clean", err=True)
+
+
+@app.command()
+def sanitize(
+    source: Annotated[
+        Path | None, typer.Argument(help="A vcrpy (YAML/JSON) or pagetape cassette.")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Where to write [default: in place].")
+    ] = None,
+    keep_rule: Annotated[
+        list[str] | None, typer.Option(metavar="RULE", help="Switch a rule off, by name.")
+    ] = None,
+    list_rules: Annotated[bool, typer.Option(help="List the sanitization rules and exit.")] = False,
+) -> None:
+    """Sanitize an existing vcrpy or pagetape cassette into a pagetape cassette."""
+    from pagetape import rules
+    from pagetape.errors import UsageError
+    from pagetape.writer import sanitize_file
+
+    if list_rules:
+        for rule in rules.RULES:
+            typer.echo(f"{rule.name:14} {rule.description}")
+        return
+    if source is None:
+        raise UsageError("pagetape sanitize needs an INPUT cassette (or --list-rules)")
+    target = output or source
+    tape = sanitize_file(source, target, keep_rule or [])
+    meta = tape.metadata
+    typer.echo(
+        f"sanitized {len(tape.interactions)} interactions ({meta.service} {meta.operation}: "
+        f"{meta.pages} pages, {meta.items} items) into {target}"
+    )
 
 
 @app.command()

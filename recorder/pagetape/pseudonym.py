@@ -3,7 +3,8 @@
 Every fake is derived from HMAC(secret, value), so the same real value gets the same fake in every
 field, ARN, query string and cassette recorded with the same secret, and nobody without the
 secret can confirm a guess. Fakes keep the character classes, length and separators of the
-original so they still satisfy the model's patterns.
+original so they still satisfy the model's patterns. A value that is already one of our fakes
+maps to itself, which makes sanitizing idempotent.
 """
 
 from __future__ import annotations
@@ -12,27 +13,29 @@ import hashlib
 import hmac
 import re
 import string
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
-UUID_RE = re.compile(
-    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-)
+UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 HEX_ID_RE = re.compile(r"^(?=.*[0-9])(?=.*[a-f])[0-9a-f]{16,}$")
+TOKEN_RE = re.compile(r"^pagetape-token-(\d{4,})$")
 FAKE_KEY_MARK = "PAGETAPE"
-MAX_ATTEMPTS = 64
-_Maker = Callable[[Iterator[int]], str]
-# Path words AWS itself defines; they identify nothing and help a reader.
+# Words AWS itself defines; they identify nothing and help a reader.
 WELL_KNOWN = frozenset({"aws", "service-role", "aws-service-role", "aws-reserved"})
+MAX_ATTEMPTS = 64
+_UPPER_DIGITS = string.ascii_uppercase + string.digits
+_Maker = Callable[[Iterator[int]], str]
 
 
 class Pseudonymizer:
     """Maps real values to fakes; remembers every pair so the leak check knows what to look for."""
 
-    def __init__(self, secret: bytes, first_token: int = 1) -> None:
+    def __init__(
+        self, secret: bytes, first_token: int = 1, known_fakes: Iterable[str] = ()
+    ) -> None:
         self._secret = secret
         self._first_token = first_token
         self._fakes: dict[str, str] = {}
-        self._owners: dict[str, str] = {}
+        self._owners: dict[str, str] = {fake: fake for fake in known_fakes}
         self._tokens: dict[str, str] = {}
         self._kept: set[str] = set(WELL_KNOWN)
 
@@ -40,11 +43,19 @@ class Pseudonymizer:
         """Never fake WORD: it is structure, such as the service name inside ARNs."""
         self._kept.add(word)
 
+    def is_fake(self, value: str) -> bool:
+        """True for a value this pseudonymizer produced (or was told about)."""
+        return value in self._owners or TOKEN_RE.match(value) is not None
+
     @property
     def replaced(self) -> dict[str, str]:
         """Every real value replaced so far, mapped to its fake."""
-        fakes = {k: v for k, v in self._fakes.items() if k not in self._kept}
+        fakes = {k: v for k, v in self._fakes.items() if k not in self._kept and k != v}
         return {**fakes, **self._tokens}
+
+    def fakes(self) -> list[str]:
+        """Every fake produced or known, sorted (tokens excluded: their form says what they are)."""
+        return sorted(self._owners)
 
     def _stream(self, value: str, attempt: int) -> Iterator[int]:
         counter = 0
@@ -53,10 +64,20 @@ class Pseudonymizer:
             yield from hmac.new(self._secret, msg, hashlib.sha256).digest()
             counter += 1
 
+    def assign(self, value: str, fake: str) -> str:
+        """Record a fake built from faked parts (a name with an account id inside)."""
+        if value in self._owners or value in self._kept:
+            return value
+        self._fakes[value] = fake
+        self._owners.setdefault(fake, value)
+        return fake
+
     def _unique(self, value: str, make: _Maker) -> str:
         known = self._fakes.get(value)
         if known is not None:
             return known
+        if value in self._owners or value in self._kept:
+            return value
         # A value with no letters or digits has no fake; one of 1-2 characters may run out of
         # distinct fakes, so after MAX_ATTEMPTS the last candidate is taken as it is.
         if not any(ch.isalnum() for ch in value):
@@ -64,7 +85,7 @@ class Pseudonymizer:
         for attempt in range(MAX_ATTEMPTS):
             fake = make(self._stream(value, attempt))
             owner = self._owners.get(fake)
-            if fake != value and (owner is None or owner == value):
+            if fake != value and owner is None:
                 break
         self._fakes[value] = fake
         self._owners[fake] = value
@@ -73,7 +94,7 @@ class Pseudonymizer:
     def word(self, value: str) -> str:
         """A fake with the same length and character class at every position (a-z, A-Z, 0-9;
         punctuation kept), so names and ids keep their patterns; UUIDs and hex ids stay hex."""
-        if not value or value in self._kept:
+        if not value:
             return value
         if UUID_RE.match(value) or HEX_ID_RE.match(value):
             return self._unique(value, lambda s: _by_class(value, s, hex_only=True))
@@ -100,14 +121,13 @@ class Pseudonymizer:
     def token(self, value: str) -> str:
         """Pagination tokens are replaced whole, numbered in order of first appearance, so the
         chain stays linked and re-recording the same data gives the same tokens."""
+        if TOKEN_RE.match(value):
+            return value
         known = self._tokens.get(value)
         if known is None:
             known = f"pagetape-token-{len(self._tokens) + self._first_token:04d}"
             self._tokens[value] = known
         return known
-
-
-_UPPER_DIGITS = string.ascii_uppercase + string.digits
 
 
 def _pick(stream: Iterator[int], alphabet: str, n: int) -> str:

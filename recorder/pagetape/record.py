@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pagetape
 from pagetape import cassette as cassette_io
 from pagetape import params as params_mod
+from pagetape import rules
 from pagetape.capture import Capture, tag_operation
 from pagetape.errors import CassetteExistsError, ParameterError, RecordingError, UsageError
 from pagetape.sanitize import Sanitizer
@@ -40,6 +41,7 @@ class RecordRequest:
     force: bool = False
     record_errors: bool = False
     max_attempts: int = 5
+    keep_rules: list[str] = field(default_factory=list)
     credentials: tuple[str, str] | None = None  # only for the embedded sandbox and tests
 
 
@@ -99,6 +101,7 @@ def plan(request: RecordRequest) -> Plan:
             )
     if request.max_pages is not None and request.max_pages < 1:
         raise ParameterError("--max-pages must be at least 1")
+    rules.check_names(set(request.keep_rules))
     if request.max_attempts < 1:
         raise ParameterError("--max-attempts must be at least 1")
     output = Path(request.output) if request.output else default_output(spec.service, s.operation)
@@ -205,7 +208,7 @@ def record(plan: Plan, progress: ProgressCallback | None = None) -> RecordResult
                     call_params.pop(name, None)
     exchanges = capture.exchanges()
     model = botocore_session().get_service_model(plan.spec.service)
-    sanitizer = Sanitizer(secret)
+    sanitizer = Sanitizer(secret, disabled=plan.request.keep_rules)
     interactions, clean_params = sanitizer.sanitize(
         exchanges, plan.params, plan.spec.service, s.operation
     )
@@ -226,6 +229,8 @@ def record(plan: Plan, progress: ProgressCallback | None = None) -> RecordResult
         result_key=s.result_key[0] if len(s.result_key) == 1 else None,
         error=sanitizer.text(error) if error else None,
         sanitizer=dict(sorted(sanitizer.stats.items())),
+        kept_rules=sorted(plan.request.keep_rules),
+        fakes=sanitizer.fakes(),
     )
     tape = cassette_io.Cassette(
         pagetape=cassette_io.FORMAT_VERSION, metadata=metadata, interactions=interactions

@@ -1,10 +1,10 @@
 """Sanitization of captured exchanges before anything touches disk.
 
 Strings are classified by where they sit in the botocore model (token, enum, identifier, free
-text), then rewritten by small named rules: `headers`, `token`, `arn`, `s3_uri`, `email`,
-`access_key_id`, `uuid`, `ip_address`, `account_id`, `name` and `free_text`. The rewrite runs
-twice: the first pass learns every identifier, so free text anywhere in the cassette (even on an
-earlier page) has the names of later pages replaced too.
+text), then rewritten by the named rules of `pagetape.rules`. The rewrite runs twice: the first
+pass learns every identifier, so free text anywhere in the cassette (even on an earlier page)
+has the names of later pages replaced too. Values this sanitizer (or an earlier run with the
+same cassette) produced are left alone, so sanitizing is idempotent.
 """
 
 from __future__ import annotations
@@ -19,14 +19,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode
 
+from pagetape import rules
 from pagetape.cassette import Interaction, Request, Response
 from pagetape.errors import LeakError
 from pagetape.pseudonym import Pseudonymizer
+from pagetape.specs import HintKind
 
 if TYPE_CHECKING:
     import botocore.model
-
-from pagetape.specs import HintKind
 
 # Request headers worth keeping: they route the call and are part of the replay key.
 REQUEST_HEADERS = frozenset({"content-type", "x-amz-target"})
@@ -43,22 +43,12 @@ IDENT_MEMBER_RE = re.compile(
     r"(Name|name|Id|ID|id|Arn|ARN|arn|By|Path|path|Uri|URI|uri|Url|URL|url|Bucket|bucket|"
     r"Email|email|Owner|owner|Principal|principal|Account|account|Role|role)s?$"
 )
-_TRAIL = ".,;:)]}'\""
-DETECTORS = re.compile(
-    r"(?P<arn>arn:aws[a-zA-Z-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]{0,12}:[^\s\"'<>,;()\[\]{}]+)"
-    r"|(?P<s3_uri>s3://[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9](?:/[^\s\"'<>,;()\[\]{}]*)?)"
-    r"|(?P<email>[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})"
-    r"|(?P<access_key_id>(?<![A-Z0-9])(?:AKIA|ASIA|AIDA|AROA|AIPA|ANPA|ANVA|AGPA)[A-Z0-9]{16}"
-    r"(?![A-Z0-9]))"
-    r"|(?P<uuid>(?<![0-9a-fA-F])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
-    r"[0-9a-fA-F]{12}(?![0-9a-fA-F]))"
-    r"|(?P<ip_address>(?<!\d)(?<!\d\.)(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}"
-    r"(?:25[0-5]|2[0-4]\d|1?\d?\d)(?!\d|\.\d))"
-    r"|(?P<account_id>(?<!\d)\d{12}(?!\d))"
-)
 XML_TOKEN_RE = re.compile(
     r"<(?P<tag>" + "|".join(sorted(TOKEN_MEMBERS)) + r")>(?P<v>[^<]*)</(?P=tag)>"
 )
+ACCOUNT_RUN = re.compile(r"(?<!\d)(\d{12})(?!\d)")
+IAM_PRINCIPALS = frozenset({"role", "user", "group", "instance-profile", "assumed-role"})
+_TRAIL = ".,;:)]}'\""
 MIN_KNOWN_LEN = 3
 
 
@@ -94,17 +84,20 @@ def _token_spec(service: str, operation: str) -> frozenset[str]:
 
 
 class Sanitizer:
-    """Rewrites exchanges of one service with keyed pseudonyms; remembers what it replaced."""
+    """Rewrites exchanges with keyed pseudonyms; remembers what it replaced, by which rule."""
 
     def __init__(
         self,
         secret: bytes,
-        token_members: Mapping[str, Iterable[str]] | None = None,
+        disabled: Iterable[str] = (),
         first_token: int = 1,
+        known_fakes: Iterable[str] = (),
     ) -> None:
-        self.pseudo = Pseudonymizer(secret, first_token)
-        self._extra_tokens = {k: frozenset(v) for k, v in (token_members or {}).items()}
+        self.disabled = frozenset(disabled)
+        rules.check_names(set(self.disabled))
+        self.pseudo = Pseudonymizer(secret, first_token, known_fakes)
         self.stats: Counter[str] = Counter()
+        self._detect = rules.detector(self.disabled)
         self._known: dict[str, None] = {}
         self._known_re: re.Pattern[str] | None = None
         self._rules: dict[str, str] = {}  # original -> the rule that replaced it first
@@ -131,6 +124,10 @@ class Sanitizer:
         """Sanitize free text (an error message) with everything learnt so far."""
         return self._text(value)
 
+    def fakes(self) -> list[str]:
+        """Every pseudonym produced, sorted: stored in the cassette for `verify` and re-runs."""
+        return self.pseudo.fakes()
+
     def check_leaks(self, data: bytes) -> None:
         """Search the written bytes for every replaced original, plain and encoded; a hit aborts.
 
@@ -154,6 +151,9 @@ class Sanitizer:
 
     # -- exchanges ----------------------------------------------------------------------------
 
+    def _on(self, rule: str) -> bool:
+        return rule not in self.disabled
+
     def _info(self, service: str, operation: str) -> _OpInfo:
         """The operation's model, token members and the service plugin's hints (cached)."""
         cached = self._infos.get((service, operation))
@@ -171,7 +171,7 @@ class Sanitizer:
             if model and operation in model.operation_names
             else None
         )
-        tokens = set(self._extra_tokens.get(operation, frozenset())) | TOKEN_MEMBERS
+        tokens = set(TOKEN_MEMBERS)
         if op is not None:
             with contextlib.suppress(PagetapeError):
                 tokens |= _token_spec(service, operation)
@@ -183,19 +183,18 @@ class Sanitizer:
         info = self._info(x.service, x.operation)
         in_shape = info.op.input_shape if info.op else None
         out_shape = info.op.output_shape if info.op else None
-        req_headers = self._headers(x.request_headers, REQUEST_HEADERS, None, info)
-        resp_headers = self._headers(x.response_headers, RESPONSE_HEADERS, out_shape, info)
+        url = self._on("url")
         request = Request(
             method=x.method,
-            path=self._path(x.path, info),
-            query=[(k, self._query_value(k, v, in_shape, info)) for k, v in x.query],
-            headers=req_headers,
+            path=self._path(x.path, info) if url else x.path,
+            query=[(k, self._query_value(k, v, in_shape, info) if url else v) for k, v in x.query],
+            headers=self._headers(x.request_headers, REQUEST_HEADERS, None, info),
             body=self._body(x.request_body, x.request_headers, in_shape, info, request=True),
         )
         ok = 200 <= x.status < 300
         response = Response(
             status=x.status,
-            headers=resp_headers,
+            headers=self._headers(x.response_headers, RESPONSE_HEADERS, out_shape, info),
             body=self._body(x.response_body, x.response_headers, out_shape if ok else None, info),
         )
         return Interaction(operation=x.operation, request=request, response=response)
@@ -207,6 +206,8 @@ class Sanitizer:
         shape: botocore.model.Shape | None,
         info: _OpInfo,
     ) -> dict[str, str]:
+        if not self._on("headers"):
+            return {k.lower(): v for k, v in headers.items()}
         bound: dict[str, tuple[str, botocore.model.Shape]] = {}
         if shape is not None and shape.type_name == "structure":
             for name, member in shape.members.items():
@@ -225,7 +226,6 @@ class Sanitizer:
         return out
 
     def _path(self, path: str, info: _OpInfo) -> str:
-        segments = path.split("/")
         labels: dict[int, str] = {}
         if info.op is not None:
             template = info.op.http.get("requestUri", "/").split("?")[0].split("/")
@@ -234,7 +234,7 @@ class Sanitizer:
                     labels[i] = part.strip("{}+")
         in_shape = info.op.input_shape if info.op else None
         out: list[str] = []
-        for i, seg in enumerate(segments):
+        for i, seg in enumerate(path.split("/")):
             if not seg:
                 out.append(seg)
                 continue
@@ -275,7 +275,7 @@ class Sanitizer:
         if request and "x-www-form-urlencoded" in ctype:
             pairs = parse_qsl(text, keep_blank_values=True)
             return urlencode([(k, self._query_value(k, v, shape, info)) for k, v in pairs])
-        if "<" in text:
+        if "<" in text and self._on("token"):
             text = XML_TOKEN_RE.sub(
                 lambda m: f"<{m['tag']}>{self._token(m['v'])}</{m['tag']}>", text
             )
@@ -309,11 +309,12 @@ class Sanitizer:
         self, value: Any, shape: botocore.model.Shape | None, name: str | None, info: _OpInfo
     ) -> Any:
         if isinstance(value, dict):
-            members = shape.members if shape is not None and shape.type_name == "structure" else {}
             if shape is not None and shape.type_name == "map":
+                value_shape = shape.value
                 return {
-                    self._text(k): self._walk(v, shape.value, name, info) for k, v in value.items()
+                    self._text(k): self._walk(v, value_shape, name, info) for k, v in value.items()
                 }
+            members = shape.members if shape is not None and shape.type_name == "structure" else {}
             return {k: self._walk(v, members.get(k), k, info) for k, v in value.items()}
         if isinstance(value, list):
             member = shape.member if shape is not None and shape.type_name == "list" else None
@@ -326,38 +327,58 @@ class Sanitizer:
         if kind == "keep" or not value:
             return value
         if kind == "token":
-            return self._token(value)
+            return self._token(value) if self._on("token") else value
         if kind == "free_text":
             return self._text(value)
-        whole = DETECTORS.fullmatch(value)
+        whole = self._detect.fullmatch(value) if self._detect else None
         if whole and whole.lastgroup:
             return self._detected(whole.lastgroup, value)
-        if kind == "account_id" or (kind == "name" and "/" not in value and " " not in value):
-            rule = "name" if kind == "name" else "account_id"
-            self.stats[rule] += 1
-            return self._name(value, rule)
+        rule = "account_id" if kind == "account_id" else "name"
+        if self._on(rule) and "/" not in value and " " not in value:
+            return self._counted(rule, value, self._name(value, rule))
         return self._text(value)
+
+    def _counted(self, rule: str, before: str, after: str) -> str:
+        """Stats count values a rule changed, so sanitizing a clean cassette counts nothing."""
+        if after != before:
+            self.stats[rule] += 1
+        return after
 
     def _token(self, value: str) -> str:
         """Tokens are replaced whole; a token that is itself a name (DynamoDB's table-name
         tokens) is also learnt, so the name is replaced wherever else it appears."""
-        self.stats["token"] += 1
         self._rules.setdefault(value, "token")
-        if len(value) >= MIN_KNOWN_LEN and value not in self._known:
+        self._learn(value)
+        return self._counted("token", value, self.pseudo.token(value))
+
+    def _learn(self, value: str) -> None:
+        if (
+            len(value) >= MIN_KNOWN_LEN
+            and value not in self._known
+            and not self.pseudo.is_fake(value)
+        ):
             self._known[value] = None
             self._known_re = None
-        return self.pseudo.token(value)
 
     def _name(self, value: str, rule: str) -> str:
+        """The one way a name becomes a fake: account ids inside it are faked as account ids,
+        so the account in a bucket name matches the account in the ARNs."""
         self._rules.setdefault(value, rule)
-        if len(value) >= MIN_KNOWN_LEN and value not in self._known:
-            self._known[value] = None
-            self._known_re = None
+        self._learn(value)
+        if self._on("account_id") and len(value) > 12 and ACCOUNT_RUN.search(value):
+            parts = ACCOUNT_RUN.split(value)
+            faked = [
+                self._name(part, "account_id") if i % 2 else self.pseudo.word(part)
+                for i, part in enumerate(parts)
+            ]
+            return self.pseudo.assign(value, "".join(faked))
         return self.pseudo.word(value)
 
     def _detected(self, kind: str, value: str) -> str:
-        self.stats[kind] += 1
         self._rules.setdefault(value, kind)
+        return self._counted(kind, value, self._rewrite(kind, value))
+
+    def _rewrite(self, kind: str, value: str) -> str:
         if kind == "arn":
             return self._arn(value)
         if kind == "s3_uri":
@@ -371,7 +392,7 @@ class Sanitizer:
             return self.pseudo.access_key(value)
         if kind == "ip_address":
             return self.pseudo.ipv4(value)
-        return self._name(value, kind)  # uuid, account_id: format kept by the word rule
+        return self._name(value, kind)  # uuid, account_id, secret_key: format kept by the word rule
 
     def _arn(self, value: str) -> str:
         parts = value.split(":", 5)
@@ -382,11 +403,13 @@ class Sanitizer:
         segments = re.split(r"([/:])", resource)
         words = segments[::2]
         keep_first = len(words) > 1
-        for i in range(0, len(segments), 2):
-            if i == 0 and keep_first:
-                continue
-            segments[i] = self._name(segments[i], "arn")
-        account = self._name(account, "arn") if account else account
+        rule = "iam_principal" if service == "iam" and words[0] in IAM_PRINCIPALS else "arn"
+        if self._on(rule):
+            for i in range(0, len(segments), 2):
+                if not (i == 0 and keep_first):
+                    segments[i] = self._name(segments[i], rule)
+        if account and self._on("account_id"):
+            account = self._name(account, "arn")
         return ":".join([prefix, partition, service, region, account, "".join(segments)])
 
     def _s3(self, value: str) -> str:
@@ -409,13 +432,13 @@ class Sanitizer:
                 trail, found = found[len(stripped) :], stripped
             return self._detected(kind, found) + trail
 
-        text = DETECTORS.sub(replace, text)
-        known = self._known_pattern()
+        if self._detect is not None:
+            text = self._detect.sub(replace, text)
+        known = self._known_pattern() if self._on("free_text") else None
         if known is not None:
 
             def known_sub(m: re.Match[str]) -> str:
-                self.stats["free_text"] += 1
-                return self.pseudo.word(m.group(0))
+                return self._counted("free_text", m.group(0), self._name(m.group(0), "free_text"))
 
             text = known.sub(known_sub, text)
         return text
@@ -453,9 +476,10 @@ def _member_for(
     if shape is None or shape.type_name != "structure":
         return None
     for name, member in shape.members.items():
+        serialization = member.serialization
         if (
-            member.serialization.get("location") == location
-            and member.serialization.get("name", name) == wire_name
+            serialization.get("location") == location
+            and serialization.get("name", name) == wire_name
         ):
             return member
     return None

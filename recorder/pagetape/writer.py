@@ -1,0 +1,159 @@
+"""Turn captured or imported exchanges into a sanitized cassette and write it: shared by the
+pytest record modes and `pagetape sanitize`, so every path applies the same rules, the same leak
+check and the same atomic write as `pagetape record`."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pagetape
+from pagetape import cassette as cassette_io
+from pagetape.errors import CassetteError, PagetapeError
+from pagetape.importer import NOT_AWS
+from pagetape.keys import visible_params
+from pagetape.sanitize import RawExchange, Sanitizer
+from pagetape.secret import load_secret
+
+_TOKEN_NUMBER = re.compile(r"pagetape-token-(\d+)")
+
+
+def next_token_number(previous: cassette_io.Cassette | None) -> int:
+    """New tokens are numbered after the ones a cassette already holds, so they never collide."""
+    if previous is None:
+        return 1
+    numbers = _TOKEN_NUMBER.findall(cassette_io.encode(previous).decode())
+    return 1 + max((int(n) for n in numbers), default=0)
+
+
+def build(
+    exchanges: list[RawExchange],
+    region: str,
+    previous: cassette_io.Cassette | None = None,
+    keep_rules: Iterable[str] = (),
+    resanitized: cassette_io.Cassette | None = None,
+) -> tuple[cassette_io.Cassette, Sanitizer]:
+    """Sanitize EXCHANGES (appended after PREVIOUS's interactions) and describe the result.
+
+    RESANITIZED is the cassette the exchanges were read from when sanitizing one again: its
+    pseudonyms and token numbers are kept as they are."""
+    from botocore import __version__ as botocore_version
+
+    base = previous or resanitized
+    kept = sorted(set(keep_rules) | set(base.metadata.kept_rules if base else []))
+    sanitizer = Sanitizer(
+        load_secret(),
+        disabled=kept,
+        first_token=next_token_number(base),
+        known_fakes=base.metadata.fakes if base else (),
+    )
+    new, _ = sanitizer.sanitize(exchanges)
+    interactions = [*(previous.interactions if previous else []), *new]
+    aws = [x for x in exchanges if x.operation and x.service != NOT_AWS]
+    if base is not None:
+        service, operation = base.metadata.service, base.metadata.operation
+    elif aws:
+        service, operation = aws[0].service, aws[0].operation
+    else:
+        raise CassetteError("no AWS calls to put in a cassette")
+    metadata = describe(service, operation, region, interactions)
+    metadata.recorded_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    metadata.tool_version = pagetape.__version__
+    metadata.botocore_version = botocore_version
+    stats = sanitizer.stats + Counter(base.metadata.sanitizer if base else {})
+    metadata.sanitizer = dict(sorted(stats.items()))
+    metadata.kept_rules = kept
+    metadata.fakes = sorted(set(sanitizer.fakes()) | set(base.metadata.fakes if base else []))
+    return cassette_io.Cassette(cassette_io.FORMAT_VERSION, metadata, interactions), sanitizer
+
+
+def write(target: Path, tape: cassette_io.Cassette, sanitizer: Sanitizer) -> None:
+    """Prove no replaced original survives, then write atomically."""
+    data = cassette_io.encode(tape)
+    sanitizer.check_leaks(data)
+    cassette_io.atomic_write(target, data)
+
+
+def describe(
+    service: str, operation: str, region: str, interactions: list[cassette_io.Interaction]
+) -> cassette_io.Metadata:
+    """Metadata derived from interactions: OPERATION's pages, items, parameters and page size."""
+    from pagetape.specs import botocore_session, resolve
+
+    result_key = limit_key = None
+    tokens: set[str] = {"nextToken", "NextToken"}
+    with contextlib.suppress(PagetapeError):
+        spec = resolve(service, operation).spec
+        result_key = spec.result_key[0] if len(spec.result_key) == 1 else None
+        limit_key = spec.limit_key
+        tokens |= set(spec.input_token)
+    protocol = ""
+    with contextlib.suppress(Exception):
+        protocol = botocore_session().get_service_model(service).protocol
+    mine = [i for i in interactions if i.operation == operation]
+    pages = sum(1 for i in mine if i.response.status < 300)
+    items = 0
+    for i in mine:
+        body = i.response.body
+        if result_key and isinstance(body, dict) and isinstance(body.get(result_key), list):
+            items += len(body[result_key])
+    first = mine[0].request if mine else None
+    params = (
+        visible_params(first.query, first.body, first.headers.get("content-type", ""))
+        if first
+        else {}
+    )
+    page_size = params.pop(limit_key, None) if limit_key else None
+    for token in tokens:
+        params.pop(token, None)
+    errors = [i for i in mine if i.response.status >= 300]
+    return cassette_io.Metadata(
+        service=service,
+        operation=operation,
+        region=region,
+        params=params,
+        page_size=int(page_size) if page_size is not None else None,
+        pages=pages,
+        items=items,
+        recorded_at="",
+        tool_version="",
+        botocore_version="",
+        protocol=protocol,
+        result_key=result_key,
+        error=_error_of(errors[-1]) if errors else None,
+    )
+
+
+def _error_of(interaction: cassette_io.Interaction) -> str:
+    body = interaction.response.body if isinstance(interaction.response.body, dict) else {}
+    code = body.get("__type") or interaction.response.headers.get("x-amzn-errortype", "Error")
+    message = body.get("message") or body.get("Message") or ""
+    return f"{str(code).split('#')[-1].split(':')[0]}: {message}".strip()
+
+
+def sanitize_file(
+    source: Path, target: Path, keep_rules: Iterable[str] = ()
+) -> cassette_io.Cassette:
+    """`pagetape sanitize`: a vcrpy or pagetape cassette in, a sanitized pagetape cassette out."""
+    from pagetape.importer import read_pagetape, read_vcr
+
+    try:
+        data = source.read_bytes()
+    except FileNotFoundError:
+        raise CassetteError(f"{source}: no such file") from None
+    except OSError as exc:
+        raise CassetteError(f"{source}: cannot read it ({exc.strerror})") from None
+    if b'"pagetape"' in data[:200]:
+        old = cassette_io.decode(data, str(source))
+        tape, sanitizer = build(read_pagetape(old), old.metadata.region, None, keep_rules, old)
+    else:
+        exchanges, signed_region = read_vcr(source)
+        if not any(x.service != NOT_AWS for x in exchanges):
+            raise CassetteError(f"{source} holds no AWS calls (no SigV4-signed requests)")
+        tape, sanitizer = build(exchanges, signed_region or "us-east-1", None, keep_rules)
+    write(target, tape, sanitizer)
+    return tape
