@@ -7,11 +7,7 @@ PLUGIN = ServicePlugin(
     operations=[
         OperationSpec(
             operation="ListModelImportJobs",
-            input_token=["nextToken"],
-            output_token=["nextToken"],
             result_key=["modelImportJobSummaries"],
-            limit_key="maxResults",
-            page_size_min=1,
             page_size_max=1000,
         ),
     ],

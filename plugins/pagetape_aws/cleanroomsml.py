@@ -7,11 +7,7 @@ PLUGIN = ServicePlugin(
     operations=[
         OperationSpec(
             operation="ListAudienceGenerationJobs",
-            input_token=["nextToken"],
-            output_token=["nextToken"],
             result_key=["audienceGenerationJobs"],
-            limit_key="maxResults",
-            page_size_min=1,
             page_size_max=100,
         ),
     ],

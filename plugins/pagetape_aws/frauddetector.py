@@ -9,11 +9,7 @@ PLUGIN = ServicePlugin(
         # page. If you provide a maxResults, the value must be between 1 and 50."
         OperationSpec(
             operation="GetBatchPredictionJobs",
-            input_token=["nextToken"],
-            output_token=["nextToken"],
             result_key=["batchPredictions"],
-            limit_key="maxResults",
-            page_size_min=1,
             page_size_max=50,
             page_size_default=50,
         ),

@@ -8,21 +8,13 @@ PLUGIN = ServicePlugin(
     operations=[
         OperationSpec(
             operation="ListBatchSegmentJobs",
-            input_token=["nextToken"],
-            output_token=["nextToken"],
             result_key=["batchSegmentJobs"],
-            limit_key="maxResults",
-            page_size_min=1,
             page_size_max=100,
             page_size_default=100,
         ),
         OperationSpec(
             operation="ListDataDeletionJobs",
-            input_token=["nextToken"],
-            output_token=["nextToken"],
             result_key=["dataDeletionJobs"],
-            limit_key="maxResults",
-            page_size_min=1,
             page_size_max=100,
         ),
     ],

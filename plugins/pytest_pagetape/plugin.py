@@ -13,6 +13,7 @@ import pytest
 
 MODES = ("none", "once", "new_episodes", "all")
 _call_failed = pytest.StashKey[bool]()
+_active_tape = pytest.StashKey[Any]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -39,6 +40,18 @@ def pytest_configure(config: pytest.Config) -> None:
     from pagetape.hook import install_lazily  # stdlib-only module
 
     install_lazily()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Any:
+    # The tape's isolation starts before other autouse fixtures (so clients they create
+    # replay); one of them may then clear AWS_* (a hermetic conftest): refill what is missing.
+    tape = item.stash.get(_active_tape, None)
+    if tape is not None and tape.isolated:
+        from pagetape.replay import complete_environment
+
+        complete_environment(tape.metadata.region)
+    return (yield)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -78,6 +91,7 @@ def pagetape(
         tape = context.__enter__()
     except PagetapeError as exc:
         pytest.fail(str(exc), pytrace=False)
+    request.node.stash[_active_tape] = tape
     yield tape
     if request.node.stash.get(_call_failed, False):
         # A failed test records nothing: its exchanges may be incomplete.

@@ -23,14 +23,15 @@ ENTRY_POINT_GROUP = "pagetape.plugins"
 HintKind = Literal["keep", "name", "free_text", "account_id", "token"]
 
 
-class OperationSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """Pagination of one operation. Tokens are member names; output tokens may be JMESPath."""
+class OperationSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """Pagination of one operation. Tokens are member names; output tokens may be JMESPath.
+    The defaults are the most common AWS convention (nextToken / maxResults)."""
 
     operation: str
-    input_token: list[str]
-    output_token: list[str]
     result_key: list[str]
-    limit_key: str | None = None
+    input_token: list[str] = msgspec.field(default_factory=lambda: ["nextToken"])
+    output_token: list[str] = msgspec.field(default_factory=lambda: ["nextToken"])
+    limit_key: str | None = "maxResults"
     page_size_min: int = 1
     page_size_max: int | None = None
     page_size_default: int | None = None
