@@ -33,12 +33,14 @@ class Response(msgspec.Struct, forbid_unknown_fields=True):
     body: Any = None
 
 
-class Interaction(msgspec.Struct, forbid_unknown_fields=True):
-    """One call of one operation: the last attempt only, retried attempts are dropped."""
+class Interaction(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """One call of one operation: the last attempt only, retried attempts are dropped.
+    `service` is written only when it differs from the cassette's (a test that lists two)."""
 
     operation: str
     request: Request
     response: Response
+    service: str | None = None
 
 
 class Metadata(msgspec.Struct, forbid_unknown_fields=True):

@@ -167,7 +167,7 @@ def read_pagetape(tape: cassette_io.Cassette) -> list[RawExchange]:
 
     return [
         RawExchange(
-            service=tape.metadata.service,
+            service=i.service or tape.metadata.service,
             operation=i.operation,
             method=i.request.method,
             path=i.request.path,

@@ -60,6 +60,9 @@ def build(
         service, operation = aws[0].service, aws[0].operation
     else:
         raise CassetteError("no AWS calls to put in a cassette")
+    for interaction, exchange in zip(new, exchanges, strict=True):
+        if exchange.service != service:
+            interaction.service = exchange.service
     metadata = describe(service, operation, region, interactions)
     metadata.recorded_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
     metadata.tool_version = pagetape.__version__
