@@ -2,4 +2,4 @@
 
 from pagetape.cli import main
 
-main()
+raise SystemExit(main())

@@ -16,7 +16,7 @@ import string
 from collections.abc import Callable, Iterable, Iterator
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
-HEX_ID_RE = re.compile(r"^(?=.*[0-9])(?=.*[a-f])[0-9a-f]{16,}$")
+HEX_ID_RE = re.compile(r"^(?=.*[0-9])(?=.*[a-f])[0-9a-f]{8,}$")
 TOKEN_RE = re.compile(r"^pagetape-token-(\d{4,})$")
 FAKE_KEY_MARK = "PAGETAPE"
 # Words AWS itself defines; they identify nothing and help a reader.

@@ -49,6 +49,8 @@ XML_TOKEN_RE = re.compile(
 ACCOUNT_RUN = re.compile(r"(?<!\d)(\d{12})(?!\d)")
 IAM_PRINCIPALS = frozenset({"role", "user", "group", "instance-profile", "assumed-role"})
 _TRAIL = ".,;:)]}'\""
+# A word starts after a non-alphanumeric character or right after a percent-escape (%2F).
+_BEFORE = r"(?:(?<![A-Za-z0-9])|(?<=%[0-9A-Fa-f]{2}))"
 MIN_KNOWN_LEN = 3
 
 
@@ -144,9 +146,10 @@ class Sanitizer:
                     hit = needle in text and _standalone(needle).search(text) is not None
                 if hit:
                     rule = self._rules.get(original, "token")
+                    off = f" (rules switched off: {', '.join(sorted(self.disabled))})"
                     raise LeakError(
-                        f"the {rule!r} rule missed a value: its original still appears "
-                        f"({form}) in the cassette, so nothing was written"
+                        f"a value the {rule!r} rule replaced still appears elsewhere ({form}), "
+                        f"so nothing was written{off if self.disabled else ''}"
                     )
 
     # -- exchanges ----------------------------------------------------------------------------
@@ -400,28 +403,55 @@ class Sanitizer:
             return self._name(value, "arn")
         prefix, partition, service, region, account, resource = parts
         self.pseudo.keep(service)
+        if account and self._on("account_id"):
+            account = self._name(account, "arn")
+        if service == "s3" and self._on("s3_uri"):  # arn:aws:s3:::bucket/key: no resource type
+            resource = self._s3_path(resource)
+            return ":".join([prefix, partition, service, region, account, resource])
         segments = re.split(r"([/:])", resource)
-        words = segments[::2]
-        keep_first = len(words) > 1
-        rule = "iam_principal" if service == "iam" and words[0] in IAM_PRINCIPALS else "arn"
+        keep_first = len(segments) > 1
+        rule = "iam_principal" if service == "iam" and segments[0] in IAM_PRINCIPALS else "arn"
         if self._on(rule):
             for i in range(0, len(segments), 2):
                 if not (i == 0 and keep_first):
-                    segments[i] = self._name(segments[i], rule)
-        if account and self._on("account_id"):
-            account = self._name(account, "arn")
+                    segments[i] = self._segment(segments[i], rule)
         return ":".join([prefix, partition, service, region, account, "".join(segments)])
 
+    def _segment(self, value: str, rule: str) -> str:
+        """One part of an ARN: an email or UUID inside it is faked as such, the rest as a name."""
+        whole = self._detect.fullmatch(value) if self._detect else None
+        if whole and whole.lastgroup and whole.lastgroup not in ("arn", "s3_uri"):
+            return self._detected(whole.lastgroup, value)
+        return self._name(value, rule)
+
     def _s3(self, value: str) -> str:
-        rest = value[len("s3://") :]
-        bucket, slash, key = rest.partition("/")
-        # Key segments are faked but not learnt: dates and folder words would make free text noisy.
-        segments = [_keep_extension(seg, self.pseudo.word) for seg in key.split("/")]
-        new_key = "/".join(segments) if key else key
-        return f"s3://{self._name(bucket, 's3_uri')}{slash}{new_key}"
+        return "s3://" + self._s3_path(value[len("s3://") :])
+
+    def _s3_path(self, path: str) -> str:
+        """bucket/key/parts: the bucket and every key segment with a letter are learnt as names
+        (so they are replaced in free text too); file extensions and date-like parts keep their
+        shape."""
+        bucket, slash, key = path.partition("/")
+        segments = (
+            [_keep_extension(seg, self._key_segment) for seg in key.split("/")] if key else []
+        )
+        return f"{self._name(bucket, 's3_uri')}{slash}{'/'.join(segments)}"
+
+    def _key_segment(self, segment: str) -> str:
+        if any(ch.isalpha() for ch in segment):
+            return self._name(segment, "s3_uri")
+        return self.pseudo.word(segment)
 
     def _text(self, text: str) -> str:
-        """Free text: replace every detected value, then every identifier seen anywhere."""
+        """Free text: replace every identifier seen anywhere, then every detected value. Known
+        names go first so a bucket that holds an account id is replaced whole, as in its field."""
+        known = self._known_pattern() if self._on("free_text") else None
+        if known is not None:
+
+            def known_sub(m: re.Match[str]) -> str:
+                return self._counted("free_text", m.group(0), self._name(m.group(0), "free_text"))
+
+            text = known.sub(known_sub, text)
 
         def replace(m: re.Match[str]) -> str:
             kind = m.lastgroup or "name"
@@ -434,25 +464,18 @@ class Sanitizer:
 
         if self._detect is not None:
             text = self._detect.sub(replace, text)
-        known = self._known_pattern() if self._on("free_text") else None
-        if known is not None:
-
-            def known_sub(m: re.Match[str]) -> str:
-                return self._counted("free_text", m.group(0), self._name(m.group(0), "free_text"))
-
-            text = known.sub(known_sub, text)
         return text
 
     def _known_pattern(self) -> re.Pattern[str] | None:
         if self._known_re is None and self._known:
             names = sorted(self._known, key=len, reverse=True)
             alternation = "|".join(re.escape(n) for n in names)
-            self._known_re = re.compile(rf"(?<![A-Za-z0-9])(?:{alternation})(?![A-Za-z0-9])")
+            self._known_re = re.compile(rf"{_BEFORE}(?:{alternation})(?![A-Za-z0-9])")
         return self._known_re
 
 
 def _standalone(needle: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<![A-Za-z0-9]){re.escape(needle)}(?![A-Za-z0-9])")
+    return re.compile(rf"{_BEFORE}{re.escape(needle)}(?![A-Za-z0-9])")
 
 
 def _identifying(value: str) -> bool:
