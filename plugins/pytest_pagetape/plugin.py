@@ -11,8 +11,14 @@ from typing import Any
 
 import pytest
 
+from pagetape.hook import install_lazily  # stdlib only: no boto3, no vcrpy
+
+# Now, not at pytest_configure: conftest files are imported before that hook runs, and a
+# boto3 client a conftest creates at import time must carry the replay handler too.
+install_lazily()
+
 MODES = ("none", "once", "new_episodes", "all")
-_call_failed = pytest.StashKey[bool]()
+_call_passed = pytest.StashKey[bool]()
 _active_tape = pytest.StashKey[Any]()
 
 
@@ -37,9 +43,6 @@ def pytest_configure(config: pytest.Config) -> None:
         "pagetape(*cassettes): replay these cassettes (names relative to the cassette dir, "
         ".json optional) while the test runs",
     )
-    from pagetape.hook import install_lazily  # stdlib-only module
-
-    install_lazily()
 
 
 @pytest.hookimpl(wrapper=True)
@@ -58,7 +61,7 @@ def pytest_runtest_call(item: pytest.Item) -> Any:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     report = yield
     if report.when == "call":
-        item.stash[_call_failed] = report.failed
+        item.stash[_call_passed] = report.passed
     return report
 
 
@@ -93,8 +96,9 @@ def pagetape(
         pytest.fail(str(exc), pytrace=False)
     request.node.stash[_active_tape] = tape
     yield tape
-    if request.node.stash.get(_call_failed, False):
-        # A failed test records nothing: its exchanges may be incomplete.
+    if not request.node.stash.get(_call_passed, False):
+        # A test that failed, was skipped or never ran (a later fixture failed) records
+        # nothing: its exchanges may be incomplete.
         context.__exit__(_TestFailed, _TestFailed(), None)
         return
     try:
@@ -108,7 +112,7 @@ def pagetape(
 
 
 class _TestFailed(Exception):
-    """Thrown into the tape's context when the test failed, so nothing is written."""
+    """Thrown into the tape's context when the test did not pass, so nothing is written."""
 
 
 @pytest.fixture(autouse=True)

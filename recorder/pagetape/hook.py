@@ -35,12 +35,22 @@ def before_call(model: Any = None, params: Any = None, context: Any = None, **_:
         if not _process_tapes:
             return None
         tape = _process_tapes[-1]
+    if context is not None:
+        # A session can hold the handler twice (BUILTIN_HANDLERS, then the default-session
+        # attach); a call the tape lets through (recording) must reach it only once.
+        if context.get(_SEEN):
+            return None
+        context[_SEEN] = True
     return tape.handle(model, params, context)
+
+
+_SEEN = "pagetape_handled"
 
 
 def activate(tape: ActiveTape, process_wide: bool) -> Any:
     """Make TAPE answer calls in this context (and, process-wide, in threads it starts)."""
     install()
+    _attach_to_default_session()
     if process_wide:
         with _lock:
             _process_tapes.append(tape)
@@ -59,6 +69,18 @@ def _register(handlers: ModuleType) -> None:
     entry = ("before-call", before_call)
     if entry not in handlers.BUILTIN_HANDLERS:
         handlers.BUILTIN_HANDLERS.append(entry)
+
+
+def _attach_to_default_session() -> None:
+    """boto3's default session may predate the handler (created before pagetape was imported);
+    clients it makes from now on must replay too. The unique id keeps this to one copy."""
+    boto3 = sys.modules.get("boto3")
+    session = getattr(boto3, "DEFAULT_SESSION", None)
+    if session is not None:
+        session.events.register("before-call", before_call, unique_id=_UNIQUE_ID)
+
+
+_UNIQUE_ID = "pagetape-replay"
 
 
 def install() -> None:

@@ -225,7 +225,7 @@ def record(plan: Plan, progress: ProgressCallback | None = None) -> RecordResult
         recorded_at=datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
         tool_version=pagetape.__version__,
         botocore_version=botocore_version,
-        protocol=model.protocol,
+        protocol=getattr(model, "resolved_protocol", model.protocol),
         result_key=s.result_key[0] if len(s.result_key) == 1 else None,
         error=sanitizer.text(error) if error else None,
         sanitizer=dict(sorted(sanitizer.stats.items())),

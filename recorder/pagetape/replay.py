@@ -19,10 +19,13 @@ from typing import Any
 
 from pagetape import cassette as cassette_io
 from pagetape import hook
-from pagetape.errors import NotExhaustedError, ReplayMissError
+from pagetape.errors import CassetteError, NotExhaustedError, ReplayMissError
 from pagetape.keys import request_key, visible_params
 
 REPLAY_CREDENTIALS = ("PAGETAPEREPLAYKEY000", "pagetape-replay-not-a-secret")
+
+# Sessions created from now on carry the handler, even those made before the first tape.
+hook.install_lazily()
 
 
 @dataclass
@@ -35,6 +38,9 @@ class Entry:
     status: int
     headers: dict[str, str]
     body: bytes
+    # botocore's parse of `body`, per (service, api version, operation): parsing (timestamps
+    # above all) is most of a replay's cost, so it runs once and each call gets a fresh copy.
+    parsed: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict, repr=False)
 
 
 @dataclass
@@ -51,14 +57,21 @@ _cache: dict[Path, tuple[tuple[int, int], Index]] = {}
 _cache_lock = threading.Lock()
 
 
-def _idempotency_members(service: str, operation: str) -> frozenset[str]:
+def _idempotency_members(service: str, operations: set[str]) -> dict[str, frozenset[str]]:
+    """Idempotency-token members of each operation, looked up once per load."""
     from pagetape.specs import botocore_session
 
     try:
-        op = botocore_session().get_service_model(service).operation_model(operation)
+        model = botocore_session().get_service_model(service)
     except Exception:
-        return frozenset()
-    return frozenset(op.idempotent_members)
+        return {}
+    members = {}
+    for operation in operations:
+        try:
+            members[operation] = frozenset(model.operation_model(operation).idempotent_members)
+        except Exception:
+            members[operation] = frozenset()
+    return members
 
 
 def _encode_body(body: Any) -> bytes:
@@ -86,10 +99,11 @@ def load_index(path: str | os.PathLike[str]) -> Index:
     service = tape.metadata.service
     by_key: dict[str, list[Entry]] = {}
     entries = []
+    drops = _idempotency_members(service, {i.operation for i in tape.interactions})
     for i, interaction in enumerate(tape.interactions):
         req, resp = interaction.request, interaction.response
         ctype = req.headers.get("content-type", "")
-        drop = _idempotency_members(service, interaction.operation)
+        drop = drops.get(interaction.operation, frozenset())
         key = request_key(
             interaction.operation, req.method, req.path, req.query, req.body, ctype, drop
         )
@@ -109,9 +123,13 @@ def load_index(path: str | os.PathLike[str]) -> Index:
     return index
 
 
+LIVE = -1  # Call.interaction of a request that went to the network (record modes)
+
+
 @dataclass(frozen=True)
 class Call:
-    """One replayed request: which operation, with which (wire) parameters, served from where."""
+    """One request: which operation, with which (wire) parameters, served from where
+    (`interaction` is its index in `cassette`, or LIVE when it is being recorded)."""
 
     operation: str
     params: dict[str, Any]
@@ -136,11 +154,12 @@ class Tape:
     indexes: list[Index]
     re_record_hint: str = ""
     process_wide: bool = False
+    isolated: bool = False  # inside isolated_environment(metadata.region), set by open_tape
     calls: list[Call] = field(default_factory=list)
     misses: list[ReplayMissError] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _repeats: dict[tuple[Path, str], int] = field(default_factory=dict)
     _token: Any = None
-    _parsers: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def load(cls, paths: Sequence[str | os.PathLike[str]], **kwargs: Any) -> Tape:
@@ -151,6 +170,8 @@ class Tape:
     @property
     def cassette(self) -> cassette_io.Cassette:
         """The first cassette (most tapes hold one)."""
+        if not self.indexes:
+            raise CassetteError("this tape has no cassette yet: it is being recorded")
         return self.indexes[0].cassette
 
     @property
@@ -211,7 +232,14 @@ class Tape:
         for index in self.indexes:
             found = index.by_key.get(key)
             if found:
-                return index, found[-1]
+                if len(found) == 1:
+                    return index, found[0]
+                # The same request recorded several times (polling a status) is answered in
+                # recorded order, then the last answer repeats.
+                with self._lock:
+                    n = self._repeats.get((index.path, key), 0)
+                    self._repeats[(index.path, key)] = n + 1
+                return index, found[min(n, len(found) - 1)]
         return None
 
     def handle(self, model: Any, params: Any, context: Any) -> Any:
@@ -222,31 +250,32 @@ class Tape:
                 self.misses.append(miss)
             raise miss
         index, entry = found
-        with self._lock:
-            self.calls.append(Call(entry.operation, entry.params, index.path, entry.index))
+        self.note(Call(entry.operation, entry.params, index.path, entry.index))
         return self.respond(model, entry)
+
+    def note(self, call: Call) -> None:
+        """Remember a request in `calls` (tapes are shared with threads the test starts)."""
+        with self._lock:
+            self.calls.append(call)
 
     def respond(self, model: Any, entry: Entry) -> tuple[Any, dict[str, Any]]:
         """(AWSResponse, parsed) exactly as botocore would produce them from the wire."""
-        from botocore.awsrequest import AWSResponse
+        from botocore.awsrequest import AWSResponse, HeadersDict
 
-        protocol = model.metadata["protocol"]
-        parser = self._parsers.get(protocol)
-        if parser is None:
-            from botocore.parsers import create_parser
-
-            parser = self._parsers[protocol] = create_parser(protocol)
-        response = {"status_code": entry.status, "headers": dict(entry.headers), "body": entry.body}
-        parsed = parser.parse(response, model.output_shape)
-        http = AWSResponse(None, entry.status, entry.headers, _Raw(entry.body))
-        return http, parsed
+        http = AWSResponse(None, entry.status, HeadersDict(entry.headers), _Raw(entry.body))
+        if model.has_streaming_output or model.has_event_stream_output:
+            return http, _parse(model, entry)  # holds a stream: parse afresh, never share
+        service = model.service_model
+        key = (service.service_name, service.api_version, model.name)
+        parsed = entry.parsed.get(key)
+        if parsed is None:
+            parsed = entry.parsed[key] = _parse(model, entry)
+        return http, _copy(parsed)
 
     # -- misses --------------------------------------------------------------------------------
 
     def _miss(self, model: Any, params: Any) -> ReplayMissError:
-        headers = params.get("headers") or {}
-        ctype = next((str(v) for k, v in headers.items() if k.lower() == "content-type"), "")
-        asked = visible_params(params.get("query_string"), params.get("body"), ctype)
+        asked = asked_params(params)
         names = ", ".join(str(i.path) for i in self.indexes)
         lines = [f"no recorded response in {names} for {model.name} with {_fmt(asked)}"]
         same_op = [(i, e) for i in self.indexes for e in i.entries if e.operation == model.name]
@@ -274,6 +303,62 @@ class Tape:
         else:
             lines.append(f"to re-record: {_record_command(self.indexes[0])}")
         return ReplayMissError("\n  ".join(lines))
+
+
+def asked_params(params: Any) -> dict[str, Any]:
+    """The wire parameters of botocore's serialized request dict, as `Call.params` shows them."""
+    headers = params.get("headers") or {}
+    ctype = next((str(v) for k, v in headers.items() if k.lower() == "content-type"), "")
+    return visible_params(params.get("query_string"), params.get("body"), ctype)
+
+
+_parsers: dict[str, Any] = {}
+
+
+def _parse(model: Any, entry: Entry) -> dict[str, Any]:
+    """What botocore's Endpoint makes of this response: the same parser, the same passes."""
+    from botocore.awsrequest import HeadersDict
+    from botocore.parsers import create_parser
+
+    service = model.service_model
+    # A service listing several protocols is spoken to in the one botocore resolves
+    # (cloudwatch: JSON, although its metadata "protocol" says smithy-rpc-v2-cbor).
+    protocol = getattr(service, "resolved_protocol", None) or model.metadata["protocol"]
+    parser = _parsers.get(protocol)
+    if parser is None:
+        parser = _parsers[protocol] = create_parser(protocol)
+    body: Any = entry.body
+    if model.has_streaming_output and entry.status < 300:
+        import io
+
+        from botocore.response import StreamingBody
+
+        body = StreamingBody(io.BytesIO(entry.body), len(entry.body))
+    response = {
+        "status_code": entry.status,
+        # Case-insensitive like live headers: the parser looks up "ETag", cassettes say "etag".
+        "headers": HeadersDict(entry.headers),
+        "body": body,
+        "context": {"operation_name": model.name},
+    }
+    parsed: dict[str, Any] = parser.parse(response, model.output_shape)
+    if entry.status >= 300:
+        # botocore's second pass: modeled error members (e.g. "message") beside "Error".
+        code = parsed.get("Error", {}).get("Code")
+        shape = service.shape_for_error_code(code) if code else None
+        if shape is not None:
+            parsed.update(parser.parse(response, shape))
+    parsed.setdefault("ResponseMetadata", {})["RetryAttempts"] = 0
+    return parsed
+
+
+def _copy(value: Any) -> Any:
+    """A fresh copy of a parsed response: containers copied, leaves (str, datetime...) shared."""
+    if type(value) is dict:
+        return {k: _copy(v) for k, v in value.items()}
+    if type(value) is list:
+        return [_copy(v) for v in value]
+    return value
 
 
 def _page_label(entry: Entry) -> str:
@@ -331,6 +416,17 @@ _ISOLATION_UNSET = (
 )  # fmt: skip
 
 
+def _replay_defaults(region: str) -> dict[str, str]:
+    return {
+        "AWS_ACCESS_KEY_ID": REPLAY_CREDENTIALS[0],
+        "AWS_SECRET_ACCESS_KEY": REPLAY_CREDENTIALS[1],
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_DEFAULT_REGION": region,
+    }
+
+
 @contextlib.contextmanager
 def isolated_environment(region: str) -> Iterator[None]:
     """No real credentials, no ~/.aws files, no IMDS, the cassette's region; all restored after.
@@ -343,14 +439,7 @@ def isolated_environment(region: str) -> Iterator[None]:
     for key in list(os.environ):
         if key in _ISOLATION_UNSET or key.startswith("AWS_ENDPOINT_URL_"):
             del os.environ[key]
-    os.environ.update(
-        AWS_ACCESS_KEY_ID=REPLAY_CREDENTIALS[0],
-        AWS_SECRET_ACCESS_KEY=REPLAY_CREDENTIALS[1],
-        AWS_CONFIG_FILE=os.devnull,
-        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
-        AWS_EC2_METADATA_DISABLED="true",
-        AWS_DEFAULT_REGION=region,
-    )
+    os.environ.update(_replay_defaults(region))
     boto3.DEFAULT_SESSION = None
     try:
         yield
@@ -358,6 +447,22 @@ def isolated_environment(region: str) -> Iterator[None]:
         os.environ.clear()
         os.environ.update(saved)
         boto3.DEFAULT_SESSION = saved_session
+
+
+def complete_environment(region: str) -> None:
+    """Inside isolated_environment: put back the replay defaults a later fixture removed (a
+    conftest that clears AWS_* after the tape started), never overriding one it set."""
+    missing = {k: v for k, v in _replay_defaults(region).items() if k not in os.environ}
+    if "AWS_REGION" in os.environ:
+        missing.pop("AWS_DEFAULT_REGION", None)
+    if "AWS_ACCESS_KEY_ID" in os.environ or "AWS_PROFILE" in os.environ:
+        missing.pop("AWS_ACCESS_KEY_ID", None)
+        missing.pop("AWS_SECRET_ACCESS_KEY", None)
+    if missing:
+        import boto3
+
+        os.environ.update(missing)
+        boto3.DEFAULT_SESSION = None  # it may have read the emptied environment
 
 
 @dataclass

@@ -9,20 +9,14 @@ check and atomic write as `pagetape record`.
 from __future__ import annotations
 
 import contextlib
-import re
 from collections.abc import Iterator, Sequence
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import pagetape
-from pagetape import cassette as cassette_io
-from pagetape.errors import CassetteError, PagetapeError, UsageError
-from pagetape.keys import visible_params
-from pagetape.replay import Index, Tape, isolated_environment, load_index
+from pagetape.errors import CassetteError, UsageError
+from pagetape.replay import LIVE, Call, Index, Tape, asked_params, isolated_environment, load_index
 
 MODES = ("none", "once", "new_episodes", "all")
-_TOKEN_NUMBER = re.compile(r"pagetape-token-(\d+)")
 
 
 def resolve_cassette(name: str, base: Path) -> Path:
@@ -39,9 +33,29 @@ def resolve_cassette(name: str, base: Path) -> Path:
 
 
 class RecordingTape(Tape):
-    """A tape that lets calls go live (capturing them), except hits in new_episodes mode."""
+    """A tape that lets calls go live (capturing them), except those its cassettes hold (the
+    existing ones in `once` mode, the target too in `new_episodes`)."""
 
     replay_hits: bool = False
+    target: Path | None = None
+
+    @property
+    def path(self) -> Path:
+        return self.target or super().path
+
+    def client(self, service: str | None = None, **kwargs: Any) -> Any:
+        """A live client: credentials, region and endpoint come from the environment, exactly as
+        for the code under test (no replay credentials: they would be sent to AWS)."""
+        import boto3
+
+        if service is None:
+            if not self.indexes:
+                raise UsageError(
+                    "name the service, e.g. pagetape.client('personalize'): the cassette is "
+                    "being recorded and does not say yet"
+                )
+            service = self.metadata.service
+        return boto3.client(service, **kwargs)
 
     def handle(self, model: Any, params: Any, context: Any) -> Any:
         from pagetape.capture import tag_operation
@@ -49,7 +63,10 @@ class RecordingTape(Tape):
         if self.replay_hits:
             found = self.lookup(model, params)
             if found is not None:
-                return self.respond(model, found[1])
+                index, entry = found
+                self.note(Call(entry.operation, entry.params, index.path, entry.index))
+                return self.respond(model, entry)
+        self.note(Call(model.name, asked_params(params), self.path, LIVE))
         tag_operation(model)
         return None
 
@@ -70,123 +87,43 @@ def open_tape(names: Sequence[str], base: Path, mode: str = "none") -> Iterator[
                 f"cassette {missing[0]} does not exist; record it with `pagetape record ... -o "
                 f"{missing[0]}`, or run pytest with --pagetape-record=once against a live account"
             )
-        tape = Tape([load_index(p) for p in paths], process_wide=True)
+        tape = Tape([load_index(p) for p in paths], process_wide=True, isolated=True)
         with isolated_environment(tape.metadata.region), tape:
             yield tape
         return
-    yield from _record(paths, mode)
+    yield from _record(paths, missing, mode)
 
 
-def _record(paths: list[Path], mode: str) -> Iterator[Tape]:
+def _record(paths: list[Path], missing: list[Path], mode: str) -> Iterator[Tape]:
     from pagetape.capture import Capture
 
-    target = paths[0]
-    existing = [load_index(p) for p in paths if p.exists()] if mode == "new_episodes" else []
+    # `once` writes the first missing cassette and never touches one that exists (the others
+    # still answer what they hold); `new_episodes` appends to the first; `all` rewrites it.
+    target = missing[0] if mode == "once" else paths[0]
+    existing = [] if mode == "all" else [load_index(p) for p in paths if p.exists()]
     tape = RecordingTape(existing, process_wide=True)
     tape.replay_hits = bool(existing)
+    tape.target = target
     with Capture() as capture, tape:
         yield tape
     exchanges = capture.exchanges()
     if not exchanges:
         return
-    write_recording(
-        target, exchanges, existing[0] if existing and existing[0].path == target else None
-    )
+    previous = next((i for i in existing if i.path == target), None)
+    write_recording(target, exchanges, previous)
 
 
-def write_recording(
-    target: Path, exchanges: list[Any], previous: Index | None
-) -> cassette_io.Cassette:
-    """Sanitize captured exchanges (after PREVIOUS's interactions) and write TARGET atomically."""
+def write_recording(target: Path, exchanges: list[Any], previous: Index | None) -> None:
+    """Sanitize captured exchanges (after PREVIOUS's interactions) and write TARGET atomically;
+    the cassette stays about the operation it was first recorded for."""
     import boto3
-    from botocore import __version__ as botocore_version
 
-    from pagetape.sanitize import Sanitizer
-    from pagetape.secret import load_secret
+    from pagetape import writer
 
-    old = previous.cassette.interactions if previous else []
-    first_token = (
-        1
-        + max(
-            (int(m) for m in _TOKEN_NUMBER.findall(cassette_io.encode(previous.cassette).decode())),
-            default=0,
-        )
-        if previous
-        else 1
-    )
-    sanitizer = Sanitizer(load_secret(), first_token=first_token)
-    new, _ = sanitizer.sanitize(exchanges)
-    interactions = [*old, *new]
-    main = exchanges[0]
-    region = (
-        previous.cassette.metadata.region
-        if previous
-        else (boto3.Session().region_name or "us-east-1")
-    )
-    metadata = describe(main.service, main.operation, region, interactions)
-    metadata.tool_version = pagetape.__version__
-    metadata.botocore_version = botocore_version
-    metadata.recorded_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-    metadata.sanitizer = dict(sorted(sanitizer.stats.items()))
-    tape = cassette_io.Cassette(cassette_io.FORMAT_VERSION, metadata, interactions)
-    data = cassette_io.encode(tape)
-    sanitizer.check_leaks(data)
-    cassette_io.atomic_write(target, data)
-    return tape
+    old = previous.cassette if previous else None
+    region = old.metadata.region if old else (boto3.Session().region_name or "us-east-1")
+    tape, sanitizer = writer.build(exchanges, region, previous=old)
+    writer.write(target, tape, sanitizer)
 
 
-def describe(
-    service: str, operation: str, region: str, interactions: list[cassette_io.Interaction]
-) -> cassette_io.Metadata:
-    """Metadata derived from interactions recorded by a test: the first operation is the main one."""
-    from pagetape.specs import botocore_session, resolve
-
-    result_key = limit_key = None
-    tokens: set[str] = {"nextToken", "NextToken"}
-    protocol = botocore_session().get_service_model(service).protocol
-    with contextlib.suppress(PagetapeError):
-        spec = resolve(service, operation).spec
-        result_key = spec.result_key[0] if len(spec.result_key) == 1 else None
-        limit_key = spec.limit_key
-        tokens |= set(spec.input_token)
-    mine = [i for i in interactions if i.operation == operation]
-    pages = sum(1 for i in mine if i.response.status < 300)
-    items = 0
-    for i in mine:
-        body = i.response.body
-        if result_key and isinstance(body, dict) and isinstance(body.get(result_key), list):
-            items += len(body[result_key])
-    first = mine[0].request if mine else None
-    params = (
-        visible_params(first.query, first.body, first.headers.get("content-type", ""))
-        if first
-        else {}
-    )
-    page_size = params.pop(limit_key, None) if limit_key else None
-    for token in tokens:
-        params.pop(token, None)
-    errors = [i for i in mine if i.response.status >= 300]
-    return cassette_io.Metadata(
-        service=service,
-        operation=operation,
-        region=region,
-        params=params,
-        page_size=int(page_size) if page_size is not None else None,
-        pages=pages,
-        items=items,
-        recorded_at="",
-        tool_version="",
-        botocore_version="",
-        protocol=protocol,
-        result_key=result_key,
-        error=_error_of(errors[-1]) if errors else None,
-    )
-
-
-def _error_of(interaction: cassette_io.Interaction) -> str:
-    body = interaction.response.body if isinstance(interaction.response.body, dict) else {}
-    code = body.get("__type") or interaction.response.headers.get("x-amzn-errortype", "Error")
-    return f"{str(code).split('#')[-1]}: {body.get('message') or body.get('Message') or ''}".strip()
-
-
-__all__ = ["MODES", "CassetteError", "RecordingTape", "describe", "open_tape", "resolve_cassette"]
+__all__ = ["MODES", "CassetteError", "RecordingTape", "open_tape", "resolve_cassette"]

@@ -96,7 +96,9 @@ def describe(
         tokens |= set(spec.input_token)
     protocol = ""
     with contextlib.suppress(Exception):
-        protocol = botocore_session().get_service_model(service).protocol
+        # The protocol botocore speaks (cloudwatch lists CBOR first, yet is spoken to in JSON).
+        model = botocore_session().get_service_model(service)
+        protocol = getattr(model, "resolved_protocol", model.protocol)
     mine = [i for i in interactions if i.operation == operation]
     pages = sum(1 for i in mine if i.response.status < 300)
     items = 0
