@@ -37,6 +37,7 @@ def record_from(
     output: Path,
     page_size: int | None = None,
     params: dict[str, Any] | None = None,
+    credentials: tuple[str, str] = SANDBOX_KEY,
     **kwargs: Any,
 ) -> RecordResult:
     """Record through the library with real boto3 over real HTTP to the sandbox."""
@@ -48,7 +49,7 @@ def record_from(
         region="us-east-1",
         endpoint_url=sandbox.endpoint_url,
         output=str(output),
-        credentials=SANDBOX_KEY,
+        credentials=credentials,
         **kwargs,
     )
     return record(plan(request))

@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from helpers import RESULT_KEYS, SANDBOX_KEY, encoded_forms
+from helpers import RESULT_KEYS, SANDBOX_KEY, encoded_forms, record_from
 from pagetape import cassette as cassette_io
-from pagetape.record import RecordRequest, RecordResult, plan, record, snake_case
+from pagetape.record import snake_case
 from pagetape.sandbox import Faults, Sandbox
 from pagetape.sanitize import RawExchange, Sanitizer
 
@@ -55,29 +55,7 @@ def hermetic_env(home: Path, secret: str = TEST_SECRET) -> Iterator[None]:
         yield
 
 
-def record_live(
-    sandbox: Sandbox,
-    service: str,
-    operation: str,
-    output: Path,
-    page_size: int | None = None,
-    params: dict[str, Any] | None = None,
-    credentials: tuple[str, str] = SANDBOX_KEY,
-    **kwargs: Any,
-) -> RecordResult:
-    """helpers.record_from, with the signing credentials as a parameter."""
-    request = RecordRequest(
-        service=service,
-        operation=operation,
-        params_json=json.dumps(params) if params else None,
-        page_size=page_size,
-        region="us-east-1",
-        endpoint_url=sandbox.endpoint_url,
-        output=str(output),
-        credentials=credentials,
-        **kwargs,
-    )
-    return record(plan(request))
+record_live = record_from  # the corpus passes its own signing credentials
 
 
 @dataclass

@@ -103,16 +103,20 @@ def decode(data: bytes, source: str = "<bytes>") -> Cassette:
         raise CassetteError(f"{source} is malformed: {exc}") from None
 
 
-def load(path: str | os.PathLike[str]) -> Cassette:
-    """Read a cassette file; a missing or unreadable file is a CassetteError, not an OSError."""
+def read(path: str | os.PathLike[str]) -> bytes:
+    """A file's bytes; a missing or unreadable file is a CassetteError, not an OSError."""
     p = Path(path)
     try:
-        data = p.read_bytes()
+        return p.read_bytes()
     except FileNotFoundError:
         raise CassetteError(f"{p}: no such cassette") from None
     except OSError as exc:
         raise CassetteError(f"{p}: cannot read the cassette ({exc.strerror})") from None
-    return decode(data, str(p))
+
+
+def load(path: str | os.PathLike[str]) -> Cassette:
+    """Read and validate a cassette file."""
+    return decode(read(path), str(path))
 
 
 def atomic_write(path: str | os.PathLike[str], data: bytes) -> None:

@@ -146,12 +146,7 @@ def sanitize_file(
     """`pagetape sanitize`: a vcrpy or pagetape cassette in, a sanitized pagetape cassette out."""
     from pagetape.importer import read_pagetape, read_vcr
 
-    try:
-        data = source.read_bytes()
-    except FileNotFoundError:
-        raise CassetteError(f"{source}: no such file") from None
-    except OSError as exc:
-        raise CassetteError(f"{source}: cannot read it ({exc.strerror})") from None
+    data = cassette_io.read(source)
     if b'"pagetape"' in data[:200]:
         old = cassette_io.decode(data, str(source))
         tape, sanitizer = build(read_pagetape(old), old.metadata.region, None, keep_rules, old)
