@@ -277,10 +277,12 @@ def demo(
     ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite cassettes already there.")] = False,
 ) -> None:
-    """Record all five seeded operations from the embedded sandbox and show them."""
+    """Record all five seeded operations from the embedded sandbox, verify them, replay them."""
     from pagetape import summary
     from pagetape.demo import record_seeded
+    from pagetape.replay import replay_chain
     from pagetape.sandbox import Sandbox
+    from pagetape.verify import verify as run_verify
 
     target = folder or Path(tempfile.mkdtemp(prefix="pagetape-demo-"))
     with Sandbox() as server:
@@ -291,6 +293,21 @@ def demo(
             force=force,
             on_done=lambda r: typer.echo(summary.as_text(r.cassette, str(r.path))),
         )
+    files, findings = run_verify([r.path for r in results])
+    for finding in findings:
+        typer.echo(str(finding))
+    typer.echo(f"verify: {len(files) - len({f.file for f in findings})} of {len(files)} clean")
+    for result in results:
+        replayed = replay_chain(result.path)
+        same = (replayed.pages, len(replayed.items)) == (result.pages, result.items)
+        typer.echo(
+            f"replay offline: {result.path.name}: {replayed.pages} pages, "
+            f"{len(replayed.items)} items{'' if same else ' (DIFFERS from the recording)'}"
+        )
+        if not same:
+            raise PagetapeError(f"replaying {result.path} did not give back what was recorded")
+    if findings:
+        raise PagetapeError("verify found problems in the demo cassettes")
     total = sum(r.pages for r in results)
     typer.echo(f"done: {len(results)} cassettes, {total} pages, in {target}")
 

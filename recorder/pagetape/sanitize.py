@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode
 from pagetape import rules
 from pagetape.cassette import Interaction, Request, Response
 from pagetape.errors import LeakError
-from pagetape.pseudonym import Pseudonymizer
+from pagetape.pseudonym import UUID_RE, Pseudonymizer
 from pagetape.specs import HintKind
 
 if TYPE_CHECKING:
@@ -368,7 +368,8 @@ class Sanitizer:
         so the account in a bucket name matches the account in the ARNs."""
         self._rules.setdefault(value, rule)
         self._learn(value)
-        if self._on("account_id") and len(value) > 12 and ACCOUNT_RUN.search(value):
+        splittable = len(value) > 12 and not UUID_RE.match(value)
+        if self._on("account_id") and splittable and ACCOUNT_RUN.search(value):
             parts = ACCOUNT_RUN.split(value)
             faked = [
                 self._name(part, "account_id") if i % 2 else self.pseudo.word(part)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,8 @@ CREDENTIAL_HEADERS = frozenset(
     {"authorization", "x-amz-security-token", "x-amz-credential", "x-amz-signature",
      "cookie", "set-cookie", "x-amz-date"}
 )  # fmt: skip
-_PATTERNS = {name: re.compile(rules.BY_NAME[name].pattern or "") for name in rules.DETECTOR_NAMES}
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]")  # a wildcard (arn:aws:s3:::*) is none
+_DETECT = rules.detector(frozenset()) or re.compile("(?!)")
 _FAKE_NET = ipaddress.ip_network("198.18.0.0/15")
 _HARMLESS_NETS = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("0.0.0.0/32"))
 
@@ -75,6 +76,13 @@ class _Checker:
         self.tape = tape
         self.fakes = set(tape.metadata.fakes)
         self.kept = set(tape.metadata.kept_rules)
+        self._checks: dict[str, Callable[[str], bool]] = {
+            "access_key_id": lambda v: FAKE_KEY_MARK not in v,
+            "secret_key": lambda v: v not in self.fakes,
+            "account_id": lambda v: v not in self.fakes,
+            "email": self._real_email,
+            "ip_address": _real_ip,
+        }
 
     def run(self) -> Iterator[Finding]:
         meta = self.tape.metadata
@@ -110,24 +118,35 @@ class _Checker:
                 yield self._f(where, path, message)
 
     def _string(self, text: str) -> Iterator[str]:
-        checks = {
-            "access_key_id": lambda v: FAKE_KEY_MARK not in v,
-            "secret_key": lambda v: v not in self.fakes,
-            "account_id": lambda v: v not in self.fakes,
-            "email": self._real_email,
-            "ip_address": _real_ip,
-        }
-        for rule, is_leak in checks.items():
-            if rule in self.kept:
-                continue
-            for m in _PATTERNS[rule].finditer(text):
-                if is_leak(m.group(0)):
-                    yield f"{rule.replace('_', ' ')} the sanitizer did not produce: {_short(m.group(0))}"
-        if "s3_uri" not in self.kept:
-            for m in _PATTERNS["s3_uri"].finditer(text):
-                bucket = m.group(0)[5:].split("/", 1)[0]
-                if bucket not in self.fakes:
-                    yield f"bucket the sanitizer did not produce: {_short(bucket)}"
+        """Scan with the sanitizer's own detectors, in its order: a UUID is a UUID, not a UUID
+        with an account id at its end; ARNs and S3 URIs are opened to check their parts."""
+        for m in _DETECT.finditer(text):
+            kind, value = m.lastgroup or "", m.group(0)
+            if kind == "arn":
+                yield from self._arn(value)
+            elif kind == "s3_uri":
+                bucket, _, key = value[len("s3://") :].partition("/")
+                yield from self._bucket(bucket)
+                yield from self._string(key)
+            elif kind not in self.kept and kind in self._checks and self._checks[kind](value):
+                yield f"{kind.replace('_', ' ')} the sanitizer did not produce: {_short(value)}"
+
+    def _arn(self, arn: str) -> Iterator[str]:
+        parts = arn.rstrip(".,;:)").split(":", 5)
+        if len(parts) < 6:
+            return
+        account, resource = parts[4], parts[5]
+        if account and "account_id" not in self.kept and account not in self.fakes:
+            yield f"account id the sanitizer did not produce: {_short(account)}"
+        if parts[2] == "s3":
+            bucket, _, key = resource.partition("/")
+            yield from self._bucket(bucket)
+            resource = key
+        yield from self._string(resource)
+
+    def _bucket(self, bucket: str) -> Iterator[str]:
+        if _BUCKET.fullmatch(bucket) and "s3_uri" not in self.kept and bucket not in self.fakes:
+            yield f"bucket the sanitizer did not produce: {_short(bucket)}"
 
     def _real_email(self, email: str) -> bool:
         local, _, domain = email.partition("@")
