@@ -152,7 +152,6 @@ class Tape:
     """Active cassettes: use as a context manager; every boto3 call inside replays from them."""
 
     indexes: list[Index]
-    re_record_hint: str = ""
     process_wide: bool = False
     isolated: bool = False  # inside isolated_environment(metadata.region), set by open_tape
     calls: list[Call] = field(default_factory=list)
@@ -298,10 +297,7 @@ class Tape:
                     f"the cassette was recorded with page size {closest.params.get(limit, 'default')}"
                     f" ({limit}); use that page size or re-record"
                 )
-        if self.re_record_hint:
-            lines.append(f"to re-record: {self.re_record_hint}")
-        else:
-            lines.append(f"to re-record: {_record_command(self.indexes[0])}")
+        lines.append(f"to re-record: {_record_command(self.indexes[0])}")
         return ReplayMissError("\n  ".join(lines))
 
 

@@ -52,7 +52,6 @@ class ResolvedSpec:
     service: str
     spec: OperationSpec
     source: str
-    field_hints: Mapping[str, HintKind] = field(default_factory=dict)
 
     @property
     def operation(self) -> str:
@@ -97,7 +96,7 @@ class Registry:
         name, plugin = entry
         for spec in plugin.operations:
             if spec.operation == operation:
-                return ResolvedSpec(service, spec, f"plugin {name}", plugin.field_hints)
+                return ResolvedSpec(service, spec, f"plugin {name}")
         return None
 
     def hints(self, service: str) -> Mapping[str, HintKind]:
@@ -234,9 +233,7 @@ def resolve(service: str, operation: str) -> ResolvedSpec:
     found = reg.find(service, name)
     op = model.operation_model(name)
     if found is not None:
-        return ResolvedSpec(
-            service, _with_model_limits(found.spec, op), found.source, found.field_hints
-        )
+        return ResolvedSpec(service, _with_model_limits(found.spec, op), found.source)
     spec = _paginator_spec(service, name)
     if spec is None:
         paginated = [n for n in model.operation_names if _paginator_spec(service, n)]
@@ -251,9 +248,7 @@ def resolve(service: str, operation: str) -> ResolvedSpec:
             f"{service} {name} cannot be recorded: botocore has no paginator for it and no "
             f"pagetape plugin describes it{hint}"
         )
-    return ResolvedSpec(
-        service, _with_model_limits(spec, op), "botocore paginator", reg.hints(service)
-    )
+    return ResolvedSpec(service, _with_model_limits(spec, op), "botocore paginator")
 
 
 def recordable(services: list[str] | None = None) -> list[ResolvedSpec]:
