@@ -79,13 +79,16 @@ class Capture:
             return []
         kept: dict[str, RawExchange] = {}
         order: list[str] = []
-        for i, (request, response) in enumerate(self._cassette.data):
+        for request, response in self._cassette.data:
             headers = {k: _one(v) for k, v in dict(request.headers).items()}
             tag = headers.pop(OPERATION_HEADER, "") or ""
-            if not tag:
-                continue  # not made by a botocore client: not an AWS call, not recorded
+            lowered = {k.lower() for k in headers}
+            if not tag or "amz-sdk-invocation-id" not in lowered:
+                # Not sent by botocore (the tag outlives its call: other HTTP traffic of the test
+                # would carry it): not an AWS call, not recorded.
+                continue
             service, _, operation = tag.partition("/")
-            invocation = headers.get("amz-sdk-invocation-id") or f"#{i}"
+            invocation = next(v for k, v in headers.items() if k.lower() == "amz-sdk-invocation-id")
             parts = urlsplit(request.uri)
             body = request.body or b""
             exchange = RawExchange(

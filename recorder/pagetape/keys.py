@@ -56,6 +56,7 @@ def body_params(body: Any, content_type: str = "") -> tuple[str, Any]:
 
 
 def request_key(
+    service: str,
     operation: str,
     method: str,
     path: str,
@@ -66,7 +67,10 @@ def request_key(
 ) -> str:
     """The lookup key; DROP names members (idempotency tokens) left out on both sides."""
     dropped = frozenset(drop)
-    pairs = [(k, v) for k, v in query_pairs(query) if k not in dropped]
+    path, _, literal = (path or "/").partition("?")  # a URI template's literal query: ?list-type=2
+    pairs = [
+        (k, v) for k, v in sorted(query_pairs(query) + query_pairs(literal)) if k not in dropped
+    ]
     kind, value = body_params(body, content_type)
     if kind == "json" and isinstance(value, dict) and dropped:
         value = {k: v for k, v in value.items() if k not in dropped}
@@ -74,7 +78,7 @@ def request_key(
         value = [(k, v) for k, v in value if k not in dropped]
     encoded = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return "\n".join(
-        [operation, method.upper(), unquote(path or "/"), json.dumps(pairs), kind, encoded]
+        [service, operation, method.upper(), unquote(path), json.dumps(pairs), kind, encoded]
     )
 
 

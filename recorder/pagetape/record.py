@@ -4,18 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pagetape
 from pagetape import cassette as cassette_io
 from pagetape import params as params_mod
-from pagetape import rules
+from pagetape import rules, writer
 from pagetape.capture import Capture, tag_operation
 from pagetape.errors import CassetteExistsError, ParameterError, RecordingError, UsageError
-from pagetape.sanitize import Sanitizer
-from pagetape.secret import load_secret
 from pagetape.specs import ResolvedSpec, botocore_session, resolve
 
 if TYPE_CHECKING:
@@ -156,7 +152,6 @@ def record(plan: Plan, progress: ProgressCallback | None = None) -> RecordResult
     """Walk the chain live, capture, sanitize, prove no leak, write atomically."""
     import botocore.exceptions
 
-    secret = load_secret()
     client, region = _client(plan)
     s = plan.spec.spec
     method = getattr(client, snake_case(s.operation))
@@ -191,7 +186,7 @@ def record(plan: Plan, progress: ProgressCallback | None = None) -> RecordResult
             if progress:
                 progress(pages, items)
             tokens = tuple(_search(t, parsed) for t in s.output_token)
-            if not any(tokens):
+            if not any(tokens) or (s.more_results and not _search(s.more_results, parsed)):
                 break
             if tokens in seen:
                 raise RecordingError(
@@ -206,38 +201,8 @@ def record(plan: Plan, progress: ProgressCallback | None = None) -> RecordResult
                     call_params[name] = token
                 else:
                     call_params.pop(name, None)
-    exchanges = capture.exchanges()
-    model = botocore_session().get_service_model(plan.spec.service)
-    sanitizer = Sanitizer(secret, disabled=plan.request.keep_rules)
-    interactions, clean_params = sanitizer.sanitize(
-        exchanges, plan.params, plan.spec.service, s.operation
-    )
-    from botocore import __version__ as botocore_version
-
-    metadata = cassette_io.Metadata(
-        service=plan.spec.service,
-        operation=s.operation,
-        region=region,
-        params=clean_params,
-        page_size=plan.page_size,
-        pages=pages,
-        items=items,
-        recorded_at=datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
-        tool_version=pagetape.__version__,
-        botocore_version=botocore_version,
-        protocol=getattr(model, "resolved_protocol", model.protocol),
-        result_key=s.result_key[0] if len(s.result_key) == 1 else None,
-        error=sanitizer.text(error) if error else None,
-        sanitizer=dict(sorted(sanitizer.stats.items())),
-        kept_rules=sorted(plan.request.keep_rules),
-        fakes=sanitizer.fakes(),
-    )
-    tape = cassette_io.Cassette(
-        pagetape=cassette_io.FORMAT_VERSION, metadata=metadata, interactions=interactions
-    )
-    data = cassette_io.encode(tape)
-    sanitizer.check_leaks(data)
+    tape, sanitizer = writer.build(capture.exchanges(), region, keep_rules=plan.request.keep_rules)
     if plan.output.exists() and not plan.request.force:
         raise CassetteExistsError(f"{plan.output} already exists; pass --force to overwrite it")
-    cassette_io.atomic_write(plan.output, data)
-    return RecordResult(plan.output, tape, pages, items, clean_params)
+    writer.write(plan.output, tape, sanitizer)
+    return RecordResult(plan.output, tape, pages, items, tape.metadata.params)

@@ -57,20 +57,17 @@ _cache: dict[Path, tuple[tuple[int, int], Index]] = {}
 _cache_lock = threading.Lock()
 
 
-def _idempotency_members(service: str, operations: set[str]) -> dict[str, frozenset[str]]:
-    """Idempotency-token members of each operation, looked up once per load."""
+def _idempotency_members(pairs: set[tuple[str, str]]) -> dict[tuple[str, str], frozenset[str]]:
+    """Idempotency-token members of each (service, operation), looked up once per load."""
     from pagetape.specs import botocore_session
 
-    try:
-        model = botocore_session().get_service_model(service)
-    except Exception:
-        return {}
-    members = {}
-    for operation in operations:
+    members: dict[tuple[str, str], frozenset[str]] = {}
+    for service, operation in pairs:
         try:
-            members[operation] = frozenset(model.operation_model(operation).idempotent_members)
+            op = botocore_session().get_service_model(service).operation_model(operation)
+            members[(service, operation)] = frozenset(op.idempotent_members)
         except Exception:
-            members[operation] = frozenset()
+            members[(service, operation)] = frozenset()
     return members
 
 
@@ -99,13 +96,14 @@ def load_index(path: str | os.PathLike[str]) -> Index:
     service = tape.metadata.service
     by_key: dict[str, list[Entry]] = {}
     entries = []
-    drops = _idempotency_members(service, {i.operation for i in tape.interactions})
+    drops = _idempotency_members({(i.service or service, i.operation) for i in tape.interactions})
     for i, interaction in enumerate(tape.interactions):
         req, resp = interaction.request, interaction.response
         ctype = req.headers.get("content-type", "")
-        drop = drops.get(interaction.operation, frozenset())
+        owner = interaction.service or service
+        drop = drops.get((owner, interaction.operation), frozenset())
         key = request_key(
-            interaction.operation, req.method, req.path, req.query, req.body, ctype, drop
+            owner, interaction.operation, req.method, req.path, req.query, req.body, ctype, drop
         )
         entry = Entry(
             index=i,
@@ -220,6 +218,7 @@ class Tape:
         headers = params.get("headers") or {}
         ctype = next((str(v) for k, v in headers.items() if k.lower() == "content-type"), "")
         key = request_key(
+            model.service_model.service_name,
             model.name,
             params.get("method", "POST"),
             params.get("url_path", "/"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import html
 import json
 import re
 from collections import Counter
@@ -41,11 +42,10 @@ TOKEN_MEMBERS = frozenset(
 )  # fmt: skip
 IDENT_MEMBER_RE = re.compile(
     r"(Name|name|Id|ID|id|Arn|ARN|arn|By|Path|path|Uri|URI|uri|Url|URL|url|Bucket|bucket|"
-    r"Email|email|Owner|owner|Principal|principal|Account|account|Role|role)s?$"
+    r"Email|email|Owner|owner|Principal|principal|Account|account|Role|role|Key|Prefix)s?$"
 )
-XML_TOKEN_RE = re.compile(
-    r"<(?P<tag>" + "|".join(sorted(TOKEN_MEMBERS)) + r")>(?P<v>[^<]*)</(?P=tag)>"
-)
+_SCALAR = re.compile(r"-?\d+(?:\.\d+)?|true|false")
+XML_LEAF_RE = re.compile(r"<(?P<tag>[A-Za-z_][\w.-]*)(?P<attrs>[^<>]*)>(?P<v>[^<]+)</(?P=tag)>")
 ACCOUNT_RUN = re.compile(r"(?<!\d)(\d{12})(?!\d)")
 IAM_PRINCIPALS = frozenset({"role", "user", "group", "instance-profile", "assumed-role"})
 _TRAIL = ".,;:)]}'\""
@@ -278,11 +278,18 @@ class Sanitizer:
         if request and "x-www-form-urlencoded" in ctype:
             pairs = parse_qsl(text, keep_blank_values=True)
             return urlencode([(k, self._query_value(k, v, shape, info)) for k, v in pairs])
-        if "<" in text and self._on("token"):
-            text = XML_TOKEN_RE.sub(
-                lambda m: f"<{m['tag']}>{self._token(m['v'])}</{m['tag']}>", text
-            )
+        if text.lstrip().startswith("<"):
+            return XML_LEAF_RE.sub(lambda m: self._xml_leaf(m, info), text)
         return self._text(text)
+
+    def _xml_leaf(self, m: re.Match[str], info: _OpInfo) -> str:
+        """An XML element holding text: classified by its tag, as a JSON member by its name
+        (S3's <Key>, <ID>, <DisplayName>, <NextContinuationToken> ...)."""
+        value = html.unescape(m["v"])
+        if _SCALAR.fullmatch(value):  # <MaxKeys>1000</MaxKeys>, <IsTruncated>true</...>
+            return m.group(0)
+        new = self._string(value, self._classify(m["tag"], None, info))
+        return f"<{m['tag']}{m['attrs']}>{html.escape(new, quote=False)}</{m['tag']}>"
 
     def _params(self, service: str, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
         info = self._info(service, operation)
@@ -318,7 +325,12 @@ class Sanitizer:
                     self._text(k): self._walk(v, value_shape, name, info) for k, v in value.items()
                 }
             members = shape.members if shape is not None and shape.type_name == "structure" else {}
-            return {k: self._walk(v, members.get(k), k, info) for k, v in value.items()}
+            # Keys the model does not name (error bodies, newer fields, non-AWS traffic) may be
+            # data themselves: they go through the free-text rules.
+            return {
+                (k if k in members else self._text(k)): self._walk(v, members.get(k), k, info)
+                for k, v in value.items()
+            }
         if isinstance(value, list):
             member = shape.member if shape is not None and shape.type_name == "list" else None
             return [self._walk(v, member, name, info) for v in value]
@@ -337,9 +349,15 @@ class Sanitizer:
         if whole and whole.lastgroup:
             return self._detected(whole.lastgroup, value)
         rule = "account_id" if kind == "account_id" else "name"
-        if self._on(rule) and "/" not in value and " " not in value:
-            return self._counted(rule, value, self._name(value, rule))
-        return self._text(value)
+        if not self._on(rule):
+            return self._text(value)
+        if "/" in value or " " in value:
+            # A path or a name with spaces: each part is a name of its own, so the parts stay
+            # linked to the same parts inside ARNs ("/aws/lambda/fn" and "log-group:/aws/...").
+            parts = re.split(r"([/ ]+)", value)
+            faked = [p if i % 2 or not p else self._string(p, kind) for i, p in enumerate(parts)]
+            return "".join(faked)
+        return self._counted(rule, value, self._name(value, rule))
 
     def _counted(self, rule: str, before: str, after: str) -> str:
         """Stats count values a rule changed, so sanitizing a clean cassette counts nothing."""

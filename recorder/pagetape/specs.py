@@ -32,6 +32,7 @@ class OperationSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_
     input_token: list[str] = msgspec.field(default_factory=lambda: ["nextToken"])
     output_token: list[str] = msgspec.field(default_factory=lambda: ["nextToken"])
     limit_key: str | None = "maxResults"
+    more_results: str | None = None  # JMESPath; a false value ends the chain (S3 IsTruncated)
     page_size_min: int = 1
     page_size_max: int | None = None
     page_size_default: int | None = None
@@ -206,6 +207,7 @@ def _paginator_spec(service: str, operation: str) -> OperationSpec | None:
         output_token=as_list(config["output_token"]),
         result_key=as_list(config.get("result_key", [])),
         limit_key=config.get("limit_key"),
+        more_results=config.get("more_results"),
     )
 
 

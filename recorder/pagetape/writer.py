@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 
+import jmespath
+
 import pagetape
 from pagetape import cassette as cassette_io
 from pagetape.errors import CassetteError, PagetapeError
@@ -103,9 +105,8 @@ def describe(
     pages = sum(1 for i in mine if i.response.status < 300)
     items = 0
     for i in mine:
-        body = i.response.body
-        if result_key and isinstance(body, dict) and isinstance(body.get(result_key), list):
-            items += len(body[result_key])
+        found = jmespath.search(result_key, i.response.body) if result_key else None
+        items += len(found) if isinstance(found, list) and i.response.status < 300 else 0
     first = mine[0].request if mine else None
     params = (
         visible_params(first.query, first.body, first.headers.get("content-type", ""))
