@@ -160,5 +160,6 @@ def write_cassette(
         botocore_version="test",
         protocol=protocol,
     )
-    cassette_io.save(path, cassette_io.Cassette(cassette_io.FORMAT_VERSION, metadata, interactions))
+    tape = cassette_io.Cassette(cassette_io.FORMAT_VERSION, metadata, interactions)
+    cassette_io.atomic_write(path, cassette_io.encode(tape))
     return path

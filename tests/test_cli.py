@@ -69,7 +69,7 @@ def test_endpoint_from_environment(cli, sandbox: Sandbox, tmp_path: Path) -> Non
 
 
 def test_typed_parameters_reach_the_service(cli, sandbox: Sandbox, tmp_path: Path) -> None:
-    params = {"creationTimeBefore": "2024-07-01T00:00:00Z", "sortOrder": "Ascending"}
+    params = {"creationTimeBefore": "2024-07-01T00:00:00+00:00", "sortOrder": "Ascending"}
     expected = sandbox.account.expected_items("bedrock", "ListModelImportJobs", params)
     result = cli(
         "record", "bedrock", "ListModelImportJobs", "-p", "creationTimeBefore=2024-07-01T00:00:00Z",
@@ -80,7 +80,7 @@ def test_typed_parameters_reach_the_service(cli, sandbox: Sandbox, tmp_path: Pat
     tape = cassette_io.load(tmp_path / "b.json")
     assert tape.metadata.items == len(expected) > 0
     assert tape.metadata.params == {
-        "creationTimeBefore": "2024-07-01T00:00:00Z",
+        "creationTimeBefore": "2024-07-01T00:00:00+00:00",
         "sortOrder": "Ascending",
     }
     assert ("creationTimeBefore", "2024-07-01T00:00:00Z") in tape.interactions[0].request.query

@@ -1101,7 +1101,7 @@ def test_sanitize_a_plain_vcrpy_cassette(
     assert "AKIASANDBOX" not in data and "127.0.0.1" not in data
     assert verify_file(out) == []
     # Sanitizing the result again changes nothing but recorded_at.
-    again = sanitize_file(out, tmp_path / "again.json")
+    again, _ = sanitize_file(out, tmp_path / "again.json")
     assert without_recorded_at((tmp_path / "again.json").read_bytes()) == without_recorded_at(
         out.read_bytes()
     )
@@ -1121,7 +1121,7 @@ def test_sanitize_a_vcrpy_error_with_a_rule_off_writes_nothing(
     with pytest.raises(LeakError, match="'name' rule"):
         sanitize_file(source, tmp_path / "out.json", keep_rules=["free_text"])
     assert not (tmp_path / "out.json").exists()
-    tape = sanitize_file(source, tmp_path / "out.json")
+    tape, _ = sanitize_file(source, tmp_path / "out.json")
     assert "no-such-job" not in (tmp_path / "out.json").read_text()
     assert tape.metadata.error and tape.metadata.error.startswith("ResourceNotFoundException")
 

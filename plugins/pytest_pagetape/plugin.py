@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
+from pagetape import RECORD_MODES
 from pagetape.hook import install_lazily  # stdlib only: no boto3, no vcrpy
 
 # Now, not at pytest_configure: conftest files are imported before that hook runs, and a
 # boto3 client a conftest creates at import time must carry the replay handler too.
 install_lazily()
 
-MODES = ("none", "once", "new_episodes", "all")
 _call_passed = pytest.StashKey[bool]()
 _active_tape = pytest.StashKey[Any]()
 
@@ -26,7 +26,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("pagetape", "replay AWS cassettes recorded by pagetape")
     group.addoption(
         "--pagetape-record",
-        choices=MODES,
+        choices=RECORD_MODES,
         default=None,
         help="none (default): replay only; once: record missing cassettes; new_episodes: record "
         "requests the cassette lacks; all: re-record everything. Recording talks to the account "

@@ -18,10 +18,15 @@ OPERATION_HEADER = "x-pagetape-operation"
 _current_operation: ContextVar[str | None] = ContextVar("pagetape_operation", default=None)
 
 
-def tag_operation(model: Any = None, **_: Any) -> None:
-    """botocore `before-call` handler: remember which operation the next HTTP request belongs to."""
+def tag_operation(model: Any = None, params: Any = None, **_: Any) -> None:
+    """botocore `before-call` handler: remember which operation the next HTTP request belongs to,
+    and botocore's own URL path for it (before the endpoint moves an S3 bucket into the host):
+    replay sees that path, whatever the addressing style or endpoint of the recording."""
     if model is not None:
-        _current_operation.set(f"{model.service_model.service_name}/{model.name}")
+        url_path = params.get("url_path") if isinstance(params, dict) else None
+        path = ((url_path or "/").partition("?")[0] or "/") if url_path is not None else ""
+        service = model.service_model.service_name
+        _current_operation.set(f"{service}/{model.name} {path}")
 
 
 class _MemoryPersister:
@@ -87,7 +92,8 @@ class Capture:
                 # Not sent by botocore (the tag outlives its call: other HTTP traffic of the test
                 # would carry it): not an AWS call, not recorded.
                 continue
-            service, _, operation = tag.partition("/")
+            name, _, logical_path = tag.partition(" ")
+            service, _, operation = name.partition("/")
             invocation = next(v for k, v in headers.items() if k.lower() == "amz-sdk-invocation-id")
             parts = urlsplit(request.uri)
             body = request.body or b""
@@ -95,7 +101,7 @@ class Capture:
                 service=service,
                 operation=operation,
                 method=request.method,
-                path=parts.path or "/",
+                path=logical_path or parts.path or "/",
                 query=parse_qsl(parts.query, keep_blank_values=True),
                 request_headers=headers,
                 request_body=body.encode() if isinstance(body, str) else bytes(body),

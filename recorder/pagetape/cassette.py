@@ -122,17 +122,22 @@ def load(path: str | os.PathLike[str]) -> Cassette:
 def atomic_write(path: str | os.PathLike[str], data: bytes) -> None:
     """Write via a temp file in the same folder, fsync, rename: readers see old or new, never half."""
     p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
+    except OSError as exc:
+        raise CassetteError(f"cannot write {p}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, p)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise CassetteError(f"cannot write {p}: {exc.strerror or exc}") from None
         raise
     with contextlib.suppress(OSError):
         dir_fd = os.open(p.parent, os.O_RDONLY)
@@ -140,8 +145,3 @@ def atomic_write(path: str | os.PathLike[str], data: bytes) -> None:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
-
-
-def save(path: str | os.PathLike[str], cassette: Cassette) -> None:
-    """Encode and write atomically."""
-    atomic_write(path, encode(cassette))

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from pagetape.errors import PagetapeError
+from pagetape.errors import PagetapeError, UsageError
 
 app = typer.Typer(
     name="pagetape",
@@ -67,7 +67,7 @@ def record(
     output: Annotated[
         str | None,
         typer.Option(
-            "-o", "--output", help="Cassette path [default: cassettes/<service>/<operation>.json]."
+            "-o", "--output", help="Cassette path (default: cassettes/<service>/<operation>.json)."
         ),
     ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing cassette.")] = False,
@@ -158,8 +158,11 @@ def replay(
             typer.echo(json.dumps(item, sort_keys=True, default=_json_default))
     else:
         for item in result.items:
-            fields = [f"{k}={v}" for k, v in item.items() if isinstance(v, (str, int, float))]
-            typer.echo("  ".join(fields[:4]))
+            if isinstance(item, dict):
+                fields = [f"{k}={v}" for k, v in item.items() if isinstance(v, (str, int, float))]
+                typer.echo("  ".join(fields[:4]))
+            else:
+                typer.echo(str(item))
         typer.echo(f"replayed {result.pages} pages, {len(result.items)} items offline", err=True)
     if result.error:
         typer.echo(f"the chain ends in the recorded error {result.error}", err=True)
@@ -173,7 +176,7 @@ def _json_default(value: Any) -> str:
 @app.command()
 def verify(
     paths: Annotated[
-        list[Path] | None, typer.Argument(help="Cassette files or folders [default: cassettes/].")
+        list[Path] | None, typer.Argument(help="Cassette files or folders (default: cassettes/).")
     ] = None,
 ) -> None:
     """Lint cassettes for leaks (credentials, account ids, buckets, emails, IPs, keys) and
@@ -196,7 +199,12 @@ def sanitize(
         Path | None, typer.Argument(help="A vcrpy (YAML/JSON) or pagetape cassette.")
     ] = None,
     output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="Where to write [default: in place].")
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            help="Where to write (default: a pagetape cassette in place, a vcrpy one as NAME.pagetape.json).",
+        ),
     ] = None,
     keep_rule: Annotated[
         list[str] | None, typer.Option(metavar="RULE", help="Switch a rule off, by name.")
@@ -205,7 +213,6 @@ def sanitize(
 ) -> None:
     """Sanitize an existing vcrpy or pagetape cassette into a pagetape cassette."""
     from pagetape import rules
-    from pagetape.errors import UsageError
     from pagetape.writer import sanitize_file
 
     if list_rules:
@@ -214,8 +221,7 @@ def sanitize(
         return
     if source is None:
         raise UsageError("pagetape sanitize needs an INPUT cassette (or --list-rules)")
-    target = output or source
-    tape = sanitize_file(source, target, keep_rule or [])
+    tape, target = sanitize_file(source, output, keep_rule or [])
     meta = tape.metadata
     typer.echo(
         f"sanitized {len(tape.interactions)} interactions ({meta.service} {meta.operation}: "
@@ -240,7 +246,12 @@ def plugins(
     for problem in reg.problems:
         typer.echo(f"plugin {problem.name}: broken, skipped: {problem.reason}")
     for found in specs.recordable(service):
-        typer.echo(f"{found.service} {found.operation}  [{found.source}]")
+        spec = found.spec
+        size = ""
+        if spec.limit_key and spec.page_size_max:
+            size = f"  page size {spec.page_size_min}..{spec.page_size_max}"
+            size += f", default {spec.page_size_default}" if spec.page_size_default else ""
+        typer.echo(f"{found.service} {found.operation}  [{found.source}]{size}")
 
 
 @app.command()
@@ -253,8 +264,9 @@ def sandbox(
     server = Sandbox(port=port)
     try:
         server.start()
-    except OSError as exc:
-        raise PagetapeError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}") from None
+    except (OSError, OverflowError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not a port number"
+        raise UsageError(f"cannot listen on 127.0.0.1:{port}: {reason}") from None
     typer.echo(f"sandbox account listening on {server.endpoint_url} (Ctrl-C stops it)")
     typer.echo(
         f"  try: AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox pagetape record "
@@ -273,7 +285,7 @@ def sandbox(
 def demo(
     folder: Annotated[
         Path | None,
-        typer.Option("--dir", help="Where to write the cassettes [default: a new temp folder]."),
+        typer.Option("--dir", help="Where to write the cassettes (default: a new temp folder)."),
     ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite cassettes already there.")] = False,
 ) -> None:
@@ -334,7 +346,7 @@ def main(argv: list[str] | None = None) -> Any:
     except PagetapeError as exc:
         if _state["debug"]:
             raise
-        _echo_err(f"pagetape: {exc}")
+        _echo_err("pagetape: " + "; ".join(line.strip() for line in str(exc).splitlines()))
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         _echo_err("pagetape: interrupted; nothing was written")

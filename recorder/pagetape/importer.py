@@ -133,7 +133,12 @@ def read_vcr(path: Path) -> tuple[list[RawExchange], str | None]:
         req_headers, resp_headers = _headers(req.get("headers")), _headers(resp.get("headers"))
         body = _text(resp.get("body"))
         if any(k.lower() == "content-encoding" and "gzip" in v for k, v in resp_headers.items()):
-            body = gzip.decompress(body)
+            try:
+                body = gzip.decompress(body)
+            except (OSError, EOFError):
+                raise CassetteError(
+                    f"{path}: interaction {n} says gzip but its body is not"
+                ) from None
             resp_headers = {
                 k: v for k, v in resp_headers.items() if k.lower() != "content-encoding"
             }

@@ -68,6 +68,7 @@ def request_key(
     """The lookup key; DROP names members (idempotency tokens) left out on both sides."""
     dropped = frozenset(drop)
     path, _, literal = (path or "/").partition("?")  # a URI template's literal query: ?list-type=2
+    path = path or "/"
     pairs = [
         (k, v) for k, v in sorted(query_pairs(query) + query_pairs(literal)) if k not in dropped
     ]

@@ -122,3 +122,15 @@ def _check_constraints(name: str, value: Any, shape: botocore.model.Shape) -> No
         low, high = meta.get("min"), meta.get("max")
         if (low is not None and value < low) or (high is not None and value > high):
             raise ParameterError(f"{name}={value} is outside the range {low}..{high}")
+
+
+def typed(op: botocore.model.OperationModel, values: dict[str, Any]) -> dict[str, Any]:
+    """Parameters as a cassette stores them (query strings are text) with numbers and booleans
+    typed again by the model, so they can be passed to a boto3 client."""
+    members = op.input_shape.members if op.input_shape else {}
+    out = dict(values)
+    for name, value in values.items():
+        shape = members.get(name)
+        if isinstance(value, str) and shape is not None and shape.type_name != "timestamp":
+            out[name] = _convert(name, value, shape)
+    return out

@@ -137,7 +137,11 @@ def _client(plan: Plan) -> tuple[Any, str]:
         connect_timeout=10,
         read_timeout=60,
     )
-    client = session.client(plan.spec.service, endpoint_url=req.endpoint_url, config=config)
+    try:
+        client = session.client(plan.spec.service, endpoint_url=req.endpoint_url, config=config)
+    except (ValueError, botocore.exceptions.BotoCoreError) as exc:
+        # A malformed --endpoint-url / AWS_ENDPOINT_URL or region: botocore says which.
+        raise UsageError(f"cannot create a {plan.spec.service} client: {exc}") from None
     client.meta.events.register("before-call", tag_operation)
     return client, region
 
@@ -201,7 +205,9 @@ def record(plan: Plan, progress: ProgressCallback | None = None) -> RecordResult
                     call_params[name] = token
                 else:
                     call_params.pop(name, None)
-    tape, sanitizer = writer.build(capture.exchanges(), region, keep_rules=plan.request.keep_rules)
+    tape, sanitizer = writer.build(
+        capture.exchanges(), region, keep_rules=plan.request.keep_rules, params=plan.params
+    )
     if plan.output.exists() and not plan.request.force:
         raise CassetteExistsError(f"{plan.output} already exists; pass --force to overwrite it")
     writer.write(plan.output, tape, sanitizer)

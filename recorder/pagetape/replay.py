@@ -34,6 +34,7 @@ class Entry:
 
     index: int
     operation: str
+    path: str
     params: dict[str, Any]
     status: int
     headers: dict[str, str]
@@ -108,6 +109,7 @@ def load_index(path: str | os.PathLike[str]) -> Index:
         entry = Entry(
             index=i,
             operation=interaction.operation,
+            path=req.path,
             params=visible_params(req.query, req.body, ctype),
             status=resp.status,
             headers=dict(resp.headers),
@@ -287,6 +289,9 @@ class Tape:
                 f"with {_fmt(closest.params)}"
             )
             diffs = _differences(asked, closest.params)
+            asked_path = str(params.get("url_path") or "/").partition("?")[0] or "/"
+            if asked_path != closest.path:
+                diffs.append(f"URL path: asked {asked_path}, recorded {closest.path}")
             if diffs:
                 lines.append("differs: " + "; ".join(diffs))
             meta = index.cassette.metadata
@@ -471,37 +476,50 @@ class ChainReplay:
 
 def replay_chain(path: str | os.PathLike[str]) -> ChainReplay:
     """Walk the recorded chain through a real boto3 client, offline, as a user's loop would."""
-    from botocore.exceptions import ClientError
+    import jmespath
+    from botocore.exceptions import BotoCoreError, ClientError
 
+    from pagetape.errors import PagetapeError
+    from pagetape.params import typed
     from pagetape.record import snake_case
-    from pagetape.specs import resolve
+    from pagetape.specs import OperationSpec, resolve
 
     tape = Tape.load([path])
     meta = tape.metadata
-    spec = resolve(meta.service, meta.operation).spec
-    params: dict[str, Any] = dict(meta.params)
-    if meta.page_size is not None and spec.limit_key:
-        params[spec.limit_key] = meta.page_size
-    items: list[dict[str, Any]] = []
+    try:
+        spec = resolve(meta.service, meta.operation).spec
+    except PagetapeError:  # imported by `pagetape sanitize`: walk the usual nextToken chain
+        spec = OperationSpec(operation=meta.operation, result_key=[meta.result_key or ""])
+    items: list[Any] = []
     pages = 0
     error = None
     with isolated_environment(meta.region), tape:
-        method = getattr(tape.client(), snake_case(meta.operation))
-        while True:
-            try:
-                page = method(**params)
-            except ClientError as exc:
-                info = exc.response.get("Error", {})
-                error = f"{info.get('Code')}: {info.get('Message', '')}".strip()
-                break
-            pages += 1
-            for key in spec.result_key:
-                found = page.get(key)
-                if isinstance(found, list):
-                    items.extend(found)
-            tokens = [page.get(t) for t in spec.output_token]
-            if not any(tokens) or pages >= len(tape.indexes[0].entries):
-                break
-            for name, token in zip(spec.input_token, tokens, strict=False):
-                params[name] = token
+        try:
+            client = tape.client()
+            params = typed(client.meta.service_model.operation_model(meta.operation), meta.params)
+            if meta.page_size is not None and spec.limit_key:
+                params[spec.limit_key] = meta.page_size
+            method = getattr(client, snake_case(meta.operation))
+            while True:
+                try:
+                    page = method(**params)
+                except ClientError as exc:
+                    info = exc.response.get("Error", {})
+                    error = f"{info.get('Code')}: {info.get('Message', '')}".strip()
+                    break
+                pages += 1
+                for key in spec.result_key:
+                    found = jmespath.search(key, page) if key else None
+                    items.extend(found if isinstance(found, list) else [])
+                tokens = [jmespath.search(t, page) for t in spec.output_token]
+                more = jmespath.search(spec.more_results, page) if spec.more_results else True
+                if not any(tokens) or not more or pages >= len(tape.indexes[0].entries):
+                    break
+                for name, token in zip(spec.input_token, tokens, strict=False):
+                    if token:
+                        params[name] = token
+                    else:
+                        params.pop(name, None)
+        except (BotoCoreError, ValueError) as exc:
+            raise CassetteError(f"{path}: cannot replay its chain: {exc}") from None
     return ChainReplay(pages, items, error)

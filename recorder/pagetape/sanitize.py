@@ -10,7 +10,6 @@ same cassette) produced are left alone, so sanitizing is idempotent.
 from __future__ import annotations
 
 import base64
-import contextlib
 import html
 import json
 import re
@@ -33,13 +32,6 @@ if TYPE_CHECKING:
 REQUEST_HEADERS = frozenset({"content-type", "x-amz-target"})
 # Response headers botocore's parsers read for every protocol.
 RESPONSE_HEADERS = frozenset({"content-type", "x-amzn-errortype", "x-amzn-query-error"})
-TOKEN_MEMBERS = frozenset(
-    {
-        "nextToken", "NextToken", "Marker", "NextMarker", "ContinuationToken",
-        "NextContinuationToken", "PaginationToken", "NextPageToken", "StartingToken",
-        "paginationToken", "nextPageToken", "marker", "nextMarker",
-    }
-)  # fmt: skip
 IDENT_MEMBER_RE = re.compile(
     r"(Name|name|Id|ID|id|Arn|ARN|arn|By|Path|path|Uri|URI|uri|Url|URL|url|Bucket|bucket|"
     r"Email|email|Owner|owner|Principal|principal|Account|account|Role|role|Key|Prefix)s?$"
@@ -75,14 +67,6 @@ class _OpInfo:
     op: botocore.model.OperationModel | None
     tokens: frozenset[str] = field(default_factory=frozenset)
     hints: Mapping[str, HintKind] = field(default_factory=dict)
-
-
-def _token_spec(service: str, operation: str) -> frozenset[str]:
-    """Token member names of the operation's spec (plugin or paginator), simple names only."""
-    from pagetape.specs import resolve
-
-    spec = resolve(service, operation).spec
-    return frozenset(t for t in [*spec.input_token, *spec.output_token] if t.isidentifier())
 
 
 class Sanitizer:
@@ -162,8 +146,7 @@ class Sanitizer:
         cached = self._infos.get((service, operation))
         if cached is not None:
             return cached
-        from pagetape.errors import PagetapeError
-        from pagetape.specs import botocore_session, registry
+        from pagetape.specs import botocore_session, registry, token_names
 
         try:
             model = botocore_session().get_service_model(service)
@@ -174,11 +157,8 @@ class Sanitizer:
             if model and operation in model.operation_names
             else None
         )
-        tokens = set(TOKEN_MEMBERS)
-        if op is not None:
-            with contextlib.suppress(PagetapeError):
-                tokens |= _token_spec(service, operation)
-        info = _OpInfo(op, frozenset(tokens), registry().hints(service))
+        tokens_in, tokens_out = token_names(service, operation)
+        info = _OpInfo(op, tokens_in | tokens_out, registry().hints(service))
         self._infos[(service, operation)] = info
         return info
 
@@ -308,7 +288,8 @@ class Sanitizer:
         if member_name and member_name in info.hints:
             return info.hints[member_name]
         if shape is not None and (
-            getattr(shape, "enum", None) or shape.type_name in ("timestamp", "boolean")
+            getattr(shape, "enum", None)
+            or shape.type_name in ("timestamp", "boolean", "integer", "long", "float", "double")
         ):
             return "keep"
         if member_name and IDENT_MEMBER_RE.search(member_name):
@@ -355,8 +336,13 @@ class Sanitizer:
             # A path or a name with spaces: each part is a name of its own, so the parts stay
             # linked to the same parts inside ARNs ("/aws/lambda/fn" and "log-group:/aws/...").
             parts = re.split(r"([/ ]+)", value)
-            faked = [p if i % 2 or not p else self._string(p, kind) for i, p in enumerate(parts)]
-            return "".join(faked)
+
+            def fake(part: str) -> str:
+                return self._string(part, kind)
+
+            return "".join(
+                p if i % 2 or not p else _keep_extension(p, fake) for i, p in enumerate(parts)
+            )
         return self._counted(rule, value, self._name(value, rule))
 
     def _counted(self, rule: str, before: str, after: str) -> str:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import tempfile
 from pathlib import Path
+
+from pagetape.errors import UsageError
 
 ENV_VAR = "PAGETAPE_SECRET"
 
@@ -16,21 +20,40 @@ def secret_path() -> Path:
 
 
 def load_secret() -> bytes:
-    """PAGETAPE_SECRET if set, else the secret file, created (mode 0600) on first use."""
+    """PAGETAPE_SECRET if set, else the secret file, created (mode 0600) on first use.
+
+    The file appears whole or not at all (written aside, then linked into place), so a second
+    process starting at the same moment reads the same secret, never an empty one."""
     env = os.environ.get(ENV_VAR)
     if env:
         return env.encode()
     path = secret_path()
+    if not path.exists():
+        _create(path)
     try:
-        return path.read_bytes().strip()
-    except FileNotFoundError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_hex(32).encode()
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process created it first: use theirs
-        return path.read_bytes().strip()
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(value + b"\n")
+        value = path.read_bytes().strip()
+    except OSError as exc:
+        raise UsageError(f"cannot read the pagetape secret {path}: {exc.strerror}") from None
+    if len(value) < 16:
+        raise UsageError(
+            f"the pagetape secret {path} is empty or too short; delete it to have a new one made, "
+            f"or set {ENV_VAR}"
+        )
     return value
+
+
+def _create(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".secret.", dir=path.parent)
+    except OSError as exc:
+        raise UsageError(f"cannot create the pagetape secret {path}: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "wb") as fh:  # mkstemp files are 0600 already
+            fh.write(secrets.token_hex(32).encode() + b"\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        with contextlib.suppress(FileExistsError):  # another process won: use theirs
+            os.link(tmp, path)
+    finally:
+        os.unlink(tmp)

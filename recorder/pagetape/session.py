@@ -13,10 +13,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from pagetape import RECORD_MODES as MODES
 from pagetape.errors import CassetteError, UsageError
 from pagetape.replay import LIVE, Call, Index, Tape, asked_params, isolated_environment, load_index
-
-MODES = ("none", "once", "new_episodes", "all")
 
 
 def resolve_cassette(name: str, base: Path) -> Path:
@@ -67,7 +66,7 @@ class RecordingTape(Tape):
                 self.note(Call(entry.operation, entry.params, index.path, entry.index))
                 return self.respond(model, entry)
         self.note(Call(model.name, asked_params(params), self.path, LIVE))
-        tag_operation(model)
+        tag_operation(model, params)
         return None
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
 
-from pagetape.errors import PluginError, UnknownOperationError
+from pagetape.errors import PagetapeError, PluginError, UnknownOperationError
 
 if TYPE_CHECKING:
     import botocore.model
@@ -133,7 +133,7 @@ def validate_plugin(plugin: ServicePlugin) -> None:
             if name not in inputs:
                 raise PluginError(f"{where}: the input has no member {name!r}")
         for name in [*spec.output_token, *spec.result_key]:
-            if name not in outputs:
+            if name.isidentifier() and name not in outputs:  # else a JMESPath expression
                 raise PluginError(f"{where}: the output has no member {name!r}")
         lo, hi, default = spec.page_size_min, spec.page_size_max, spec.page_size_default
         if hi is not None and lo > hi:
@@ -278,3 +278,49 @@ def recordable(services: list[str] | None = None) -> list[ResolvedSpec]:
                 if spec is not None:
                     out.append(ResolvedSpec(service, spec, "botocore paginator"))
     return out
+
+
+COMMON_TOKENS = frozenset(
+    {
+        "nextToken", "NextToken", "Marker", "NextMarker", "ContinuationToken",
+        "NextContinuationToken", "PaginationToken", "NextPageToken", "StartingToken",
+        "paginationToken", "nextPageToken", "marker", "nextMarker",
+    }
+)  # fmt: skip
+
+
+@cache
+def token_names(service: str, operation: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(input, output) token member names of an operation: its spec's simple names, else the
+    names AWS commonly uses. Shared by the sanitizer, `show` and `verify`."""
+    try:
+        spec = resolve(service, operation).spec
+        op = botocore_session().get_service_model(service).operation_model(operation)
+    except PagetapeError:
+        return COMMON_TOKENS, COMMON_TOKENS
+    inputs = op.input_shape.members if op.input_shape else {}
+    wire = {  # S3's ContinuationToken travels as ?continuation-token=
+        inputs[t].serialization.get("name", t) for t in spec.input_token if t in inputs
+    }
+    return (
+        frozenset(t for t in spec.input_token if t.isidentifier()) | wire | COMMON_TOKENS,
+        frozenset(t for t in spec.output_token if t.isidentifier()) | COMMON_TOKENS,
+    )
+
+
+def token_in(body: Any, query: list[tuple[str, str]], names: frozenset[str]) -> str | None:
+    """The pagination token a JSON body or query carries, or one an XML body holds."""
+    if isinstance(body, dict):
+        for key in names:
+            value = body.get(key)
+            if isinstance(value, str) and value:
+                return value
+    elif isinstance(body, str):
+        for key in names:
+            m = re.search(rf"<{key}>([^<]+)</{key}>", body)
+            if m:
+                return m.group(1)
+    for key, value in query:
+        if key in names and value:
+            return value
+    return None

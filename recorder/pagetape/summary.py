@@ -10,22 +10,25 @@ from pagetape.cassette import Cassette
 
 def page_rows(tape: Cassette) -> list[dict[str, Any]]:
     """One row per interaction: status, items on the page, token asked for and token given."""
+    from pagetape.specs import token_in, token_names
+
     meta = tape.metadata
     rows = []
     for i, interaction in enumerate(tape.interactions, 1):
         req, resp = interaction.request, interaction.response
         body = resp.body if isinstance(resp.body, dict) else {}
         result = body.get(meta.result_key) if meta.result_key else None
-        asked = req.body.get("nextToken") if isinstance(req.body, dict) else None
-        asked = asked or dict(req.query).get("nextToken")
+        names_in, names_out = token_names(
+            interaction.service or meta.service, interaction.operation
+        )
         rows.append(
             {
                 "page": i,
                 "operation": interaction.operation,
                 "status": resp.status,
                 "items": len(result) if isinstance(result, list) else None,
-                "token_in": asked,
-                "token_out": body.get("nextToken"),
+                "token_in": token_in(req.body, req.query, names_in),
+                "token_out": token_in(resp.body, [], names_out),
                 "error": body.get("__type") or resp.headers.get("x-amzn-errortype")
                 if resp.status >= 300
                 else None,

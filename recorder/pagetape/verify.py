@@ -20,7 +20,7 @@ from pagetape import cassette as cassette_io
 from pagetape import rules
 from pagetape.errors import CassetteError, UsageError
 from pagetape.pseudonym import FAKE_KEY_MARK, TOKEN_RE
-from pagetape.sanitize import TOKEN_MEMBERS
+from pagetape.specs import token_in, token_names
 
 CREDENTIAL_HEADERS = frozenset(
     {"authorization", "x-amz-security-token", "x-amz-credential", "x-amz-signature",
@@ -156,9 +156,11 @@ class _Checker:
     def _chain(self) -> Iterator[Finding]:
         """Tokens are pagetape's own, and each response token is asked for by a later request."""
         by_op: dict[str, list[tuple[int, str | None, str | None]]] = {}
+        service = self.tape.metadata.service
         for n, interaction in enumerate(self.tape.interactions, 1):
-            asked = _token_in(interaction.request.body, interaction.request.query)
-            given = _token_in(interaction.response.body, [])
+            names_in, names_out = token_names(interaction.service or service, interaction.operation)
+            asked = token_in(interaction.request.body, interaction.request.query, names_in)
+            given = token_in(interaction.response.body, [], names_out)
             by_op.setdefault(interaction.operation, []).append((n, asked, given))
             for token, side in ((asked, "request"), (given, "response")):
                 if token is not None and not TOKEN_RE.match(token):
@@ -181,18 +183,6 @@ class _Checker:
                             f"interaction {n}", "response.token",
                             f"broken token chain: no later request asks for {given}",
                         )  # fmt: skip
-
-
-def _token_in(body: Any, query: list[tuple[str, str]]) -> str | None:
-    if isinstance(body, dict):
-        for key in TOKEN_MEMBERS:
-            value = body.get(key)
-            if isinstance(value, str) and value:
-                return value
-    for key, value in query:
-        if key in TOKEN_MEMBERS and value:
-            return value
-    return None
 
 
 def _real_ip(text: str) -> bool:

@@ -7,9 +7,10 @@ from __future__ import annotations
 import contextlib
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import jmespath
 
@@ -38,23 +39,16 @@ def build(
     previous: cassette_io.Cassette | None = None,
     keep_rules: Iterable[str] = (),
     resanitized: cassette_io.Cassette | None = None,
+    params: Mapping[str, Any] | None = None,
 ) -> tuple[cassette_io.Cassette, Sanitizer]:
     """Sanitize EXCHANGES (appended after PREVIOUS's interactions) and describe the result.
 
     RESANITIZED is the cassette the exchanges were read from when sanitizing one again: its
-    pseudonyms and token numbers are kept as they are."""
+    pseudonyms, token numbers and parameters are kept as they are. PARAMS are the caller's own
+    parameters (`pagetape record`); without them they are read off the first request."""
     from botocore import __version__ as botocore_version
 
     base = previous or resanitized
-    kept = sorted(set(keep_rules) | set(base.metadata.kept_rules if base else []))
-    sanitizer = Sanitizer(
-        load_secret(),
-        disabled=kept,
-        first_token=next_token_number(base),
-        known_fakes=base.metadata.fakes if base else (),
-    )
-    new, _ = sanitizer.sanitize(exchanges)
-    interactions = [*(previous.interactions if previous else []), *new]
     aws = [x for x in exchanges if x.operation and x.service != NOT_AWS]
     if base is not None:
         service, operation = base.metadata.service, base.metadata.operation
@@ -62,10 +56,23 @@ def build(
         service, operation = aws[0].service, aws[0].operation
     else:
         raise CassetteError("no AWS calls to put in a cassette")
+    if params is None and resanitized is not None:
+        params = resanitized.metadata.params
+    kept = sorted(set(keep_rules) | set(base.metadata.kept_rules if base else []))
+    sanitizer = Sanitizer(
+        load_secret(),
+        disabled=kept,
+        first_token=next_token_number(base),
+        known_fakes=base.metadata.fakes if base else (),
+    )
+    new, clean_params = sanitizer.sanitize(exchanges, params, service, operation)
+    interactions = [*(previous.interactions if previous else []), *new]
     for interaction, exchange in zip(new, exchanges, strict=True):
         if exchange.service != service:
             interaction.service = exchange.service
     metadata = describe(service, operation, region, interactions)
+    if params is not None:
+        metadata.params = clean_params
     metadata.recorded_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
     metadata.tool_version = pagetape.__version__
     metadata.botocore_version = botocore_version
@@ -142,19 +149,24 @@ def _error_of(interaction: cassette_io.Interaction) -> str:
 
 
 def sanitize_file(
-    source: Path, target: Path, keep_rules: Iterable[str] = ()
-) -> cassette_io.Cassette:
-    """`pagetape sanitize`: a vcrpy or pagetape cassette in, a sanitized pagetape cassette out."""
+    source: Path, target: Path | None = None, keep_rules: Iterable[str] = ()
+) -> tuple[cassette_io.Cassette, Path]:
+    """`pagetape sanitize`: a vcrpy or pagetape cassette in, a sanitized pagetape cassette out.
+
+    Without TARGET a pagetape cassette is sanitized in place and a vcrpy one is written beside
+    itself as `<name>.pagetape.json`: the original is never overwritten with another format."""
     from pagetape.importer import read_pagetape, read_vcr
 
     data = cassette_io.read(source)
     if b'"pagetape"' in data[:200]:
         old = cassette_io.decode(data, str(source))
         tape, sanitizer = build(read_pagetape(old), old.metadata.region, None, keep_rules, old)
+        target = target or source
     else:
         exchanges, signed_region = read_vcr(source)
         if not any(x.service != NOT_AWS for x in exchanges):
             raise CassetteError(f"{source} holds no AWS calls (no SigV4-signed requests)")
         tape, sanitizer = build(exchanges, signed_region or "us-east-1", None, keep_rules)
+        target = target or source.with_name(f"{source.stem}.pagetape.json")
     write(target, tape, sanitizer)
-    return tape
+    return tape, target
