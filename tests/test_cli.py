@@ -207,3 +207,52 @@ def test_demo_records_all_five(cli, tmp_path: Path) -> None:
     assert result.code == 0, result.stderr
     assert "done: 5 cassettes" in result.stdout
     assert len(list((tmp_path / "out").rglob("*.json"))) == 5
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "says"),
+    [
+        (
+            ["record", "personalize", "ListBatchSegmentJobs", "--endpoint-url", "notaurl"],
+            {},
+            "client",
+        ),
+        (["record", "personalize", "ListBatchSegmentJobs", "--region", "bad region"], {}, "client"),
+        (
+            ["record", "personalize", "ListBatchSegmentJobs"],
+            {"AWS_ENDPOINT_URL": "notaurl"},
+            "client",
+        ),
+        (["sandbox", "--port", "99999"], {}, "not a port number"),
+        (["demo", "--dir", "/proc/no/such/place"], {}, "cannot write"),
+    ],
+)
+def test_bad_environment_is_one_line_not_a_traceback(
+    cli, args: list[str], env: dict[str, str], says: str
+) -> None:
+    region = ["--region", "us-east-1"] if args[0] == "record" and "--region" not in args else []
+    result = cli(*args, *region, env=env)
+    assert result.code == 2, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert says in result.stderr and "Traceback" not in result.stderr
+
+
+def test_unwritable_output_is_exit_2(cli, sandbox: Sandbox, tmp_path: Path) -> None:
+    result = cli(
+        "record", "personalize", "ListDataDeletionJobs", "--region", "us-east-1",
+        "--endpoint-url", sandbox.endpoint_url, "-o", "/proc/self/nope/c.json",
+    )  # fmt: skip
+    assert result.code == 2 and "cannot write /proc/self/nope/c.json" in result.stderr
+
+
+def test_empty_secret_file_is_refused(cli, sandbox: Sandbox, tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    (config / "pagetape").mkdir(parents=True)
+    (config / "pagetape" / "secret").write_text("")
+    result = cli(
+        "record", "personalize", "ListDataDeletionJobs", "--region", "us-east-1",
+        "--endpoint-url", sandbox.endpoint_url, "-o", "c.json",
+        env={"PAGETAPE_SECRET": "", "XDG_CONFIG_HOME": str(config)},
+    )  # fmt: skip
+    assert result.code == 2 and "empty or too short" in result.stderr
+    assert not (tmp_path / "c.json").exists()
