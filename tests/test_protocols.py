@@ -5,9 +5,7 @@ capture; names with spaces and keys the model does not know."""
 from __future__ import annotations
 
 import json
-import socket
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,23 +22,6 @@ from pagetape.sanitize import RawExchange, Sanitizer
 from pagetape.verify import verify_file
 
 KEYS = [f"home/alice-smith/report-{i}.pdf" for i in range(5)]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
 
 
 def _s3(url: str | None = None) -> Any:

@@ -12,7 +12,7 @@ from pagetape import params as params_mod
 from pagetape import rules, writer
 from pagetape.capture import Capture, tag_operation
 from pagetape.errors import CassetteExistsError, ParameterError, RecordingError, UsageError
-from pagetape.specs import ResolvedSpec, botocore_session, resolve
+from pagetape.specs import ResolvedSpec, advance, botocore_session, resolve
 
 if TYPE_CHECKING:
     import botocore.model
@@ -200,11 +200,7 @@ def record(plan: Plan, progress: ProgressCallback | None = None) -> RecordResult
             seen.add(tokens)
             if plan.request.max_pages is not None and pages >= plan.request.max_pages:
                 break
-            for name, token in zip(s.input_token, tokens, strict=False):
-                if token:
-                    call_params[name] = token
-                else:
-                    call_params.pop(name, None)
+            advance(call_params, s, tokens)
     tape, sanitizer = writer.build(
         capture.exchanges(), region, keep_rules=plan.request.keep_rules, params=plan.params
     )

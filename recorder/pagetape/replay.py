@@ -482,7 +482,7 @@ def replay_chain(path: str | os.PathLike[str]) -> ChainReplay:
     from pagetape.errors import PagetapeError
     from pagetape.params import typed
     from pagetape.record import snake_case
-    from pagetape.specs import OperationSpec, resolve
+    from pagetape.specs import OperationSpec, advance, resolve
 
     tape = Tape.load([path])
     meta = tape.metadata
@@ -515,11 +515,7 @@ def replay_chain(path: str | os.PathLike[str]) -> ChainReplay:
                 more = jmespath.search(spec.more_results, page) if spec.more_results else True
                 if not any(tokens) or not more or pages >= len(tape.indexes[0].entries):
                     break
-                for name, token in zip(spec.input_token, tokens, strict=False):
-                    if token:
-                        params[name] = token
-                    else:
-                        params.pop(name, None)
+                advance(params, spec, tokens)
         except (BotoCoreError, ValueError) as exc:
             raise CassetteError(f"{path}: cannot replay its chain: {exc}") from None
     return ChainReplay(pages, items, error)

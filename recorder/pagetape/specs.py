@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import metadata
@@ -324,3 +324,12 @@ def token_in(body: Any, query: list[tuple[str, str]], names: frozenset[str]) -> 
         if key in names and value:
             return value
     return None
+
+
+def advance(params: dict[str, Any], spec: OperationSpec, tokens: Sequence[Any]) -> None:
+    """Put the next page's tokens into PARAMS (and drop the ones the last page left empty)."""
+    for name, token in zip(spec.input_token, tokens, strict=False):
+        if token:
+            params[name] = token
+        else:
+            params.pop(name, None)
