@@ -70,3 +70,24 @@ def encoded_forms(value: str) -> list[str]:
         base64.b64encode(raw).decode().rstrip("="),
         base64.urlsafe_b64encode(raw).decode().rstrip("="),
     ]
+
+
+def hand_made(
+    interactions: list[Any],
+    service: str,
+    operation: str,
+    region: str = "us-east-1",
+    protocol: str = "json",
+    params: dict[str, Any] | None = None,
+    fakes: list[str] | None = None,
+) -> Any:
+    """A cassette around hand-built interactions, for shapes the sandbox does not serve."""
+    from pagetape import cassette as cassette_io
+
+    metadata = cassette_io.Metadata(
+        service=service, operation=operation, region=region, params=params or {},
+        page_size=None, pages=len(interactions), items=0,
+        recorded_at="2024-01-01T00:00:00+00:00", tool_version="0", botocore_version="0",
+        protocol=protocol, fakes=fakes or [],
+    )  # fmt: skip
+    return cassette_io.Cassette(cassette_io.FORMAT_VERSION, metadata, interactions)

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from helpers import hand_made
 from pagetape import cassette as cassette_io
 from pagetape.sandbox import SandboxAccount, build_account
 
@@ -147,19 +148,6 @@ def write_cassette(
     protocol: str = "json",
 ) -> Path:
     """A hand-made cassette, for protocols and shapes the sandbox does not serve."""
-    metadata = cassette_io.Metadata(
-        service=service,
-        operation=operation,
-        region=region,
-        params={},
-        page_size=None,
-        pages=len(interactions),
-        items=0,
-        recorded_at="2024-01-01T00:00:00+00:00",
-        tool_version="0.1.0",
-        botocore_version="test",
-        protocol=protocol,
-    )
-    tape = cassette_io.Cassette(cassette_io.FORMAT_VERSION, metadata, interactions)
+    tape = hand_made(interactions, service, operation, region, protocol)
     cassette_io.atomic_write(path, cassette_io.encode(tape))
     return path

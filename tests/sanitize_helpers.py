@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from helpers import RESULT_KEYS, SANDBOX_KEY, encoded_forms, record_from
+from helpers import RESULT_KEYS, SANDBOX_KEY, encoded_forms, hand_made, record_from
 from pagetape import cassette as cassette_io
 from pagetape.record import snake_case
 from pagetape.sandbox import Faults, Sandbox
@@ -262,21 +262,9 @@ def as_cassette(
     params: dict[str, Any] | None = None,
 ) -> cassette_io.Cassette:
     """A cassette around sanitized interactions, with the fakes `verify` needs."""
-    metadata = cassette_io.Metadata(
-        service=service,
-        operation=operation,
-        region="us-east-1",
-        params=params or {},
-        page_size=None,
-        pages=len(interactions),
-        items=0,
-        recorded_at="2024-01-01T00:00:00+00:00",
-        tool_version="0",
-        botocore_version="0",
-        protocol="",
-        fakes=sanitizer.fakes(),
+    return hand_made(
+        interactions, service, operation, protocol="", params=params, fakes=sanitizer.fakes()
     )
-    return cassette_io.Cassette(cassette_io.FORMAT_VERSION, metadata, interactions)
 
 
 def without_recorded_at(data: bytes) -> list[bytes]:

@@ -12,7 +12,7 @@ from typing import Any
 import boto3
 import pytest
 
-from helpers import SANDBOX_KEY
+from helpers import SANDBOX_KEY, hand_made
 from pagetape import cassette as cassette_io
 from pagetape.capture import Capture, tag_operation
 from pagetape.record import RecordRequest, plan, record
@@ -111,13 +111,6 @@ def test_names_with_spaces_and_unmodelled_keys_are_sanitized() -> None:
         assert real not in text, real
     name = out[0].response.body["audienceGenerationJobs"][0]["name"]
     assert len(name) == len(job["name"]) and name.count(" ") == 2
-    data = cassette_io.encode(cassette_io.Cassette(1, _meta(sanitizer), out))
+    tape = hand_made(out, "cleanroomsml", "ListAudienceGenerationJobs", fakes=sanitizer.fakes())
+    data = cassette_io.encode(tape)
     sanitizer.check_leaks(data)
-
-
-def _meta(sanitizer: Sanitizer) -> cassette_io.Metadata:
-    return cassette_io.Metadata(
-        service="cleanroomsml", operation="ListAudienceGenerationJobs", region="us-east-1",
-        params={}, page_size=None, pages=1, items=1, recorded_at="", tool_version="",
-        botocore_version="", protocol="rest-json", fakes=sanitizer.fakes(),
-    )  # fmt: skip
