@@ -19,8 +19,4 @@ for _ in $(seq 50); do
   sleep 0.1
 done
 
-"$PAGETAPE" record bedrock list-model-import-jobs --page-size 10 --force
-"$PAGETAPE" record cleanroomsml list-audience-generation-jobs --page-size 10 --force
-"$PAGETAPE" record frauddetector get-batch-prediction-jobs --page-size 10 --force
-"$PAGETAPE" record personalize list-batch-segment-jobs --page-size 10 --force
-"$PAGETAPE" record personalize list-data-deletion-jobs --page-size 5 --force
+"$PAGETAPE" record --manifest cassettes/manifest.toml --force

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from pagetape.errors import PagetapeError, UsageError
+from pagetape.errors import PagetapeError, RecordingError, UsageError
 
 app = typer.Typer(
     name="pagetape",
@@ -39,10 +39,20 @@ def _echo_err(message: str) -> None:
 
 @app.command()
 def record(
-    service: Annotated[str, typer.Argument(help="boto3 service name, e.g. personalize.")],
+    service: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="SERVICE", help="boto3 service name, e.g. personalize.", show_default=False
+        ),
+    ] = None,
     operation: Annotated[
-        str, typer.Argument(help="ListBatchSegmentJobs, list-batch-segment-jobs or snake_case.")
-    ],
+        str | None,
+        typer.Argument(
+            metavar="OPERATION",
+            help="ListBatchSegmentJobs, list-batch-segment-jobs or snake_case.",
+            show_default=False,
+        ),
+    ] = None,
     param: Annotated[
         list[str] | None,
         typer.Option(
@@ -70,13 +80,16 @@ def record(
             "-o", "--output", help="Cassette path (default: cassettes/<service>/<operation>.json)."
         ),
     ] = None,
-    force: Annotated[bool, typer.Option(help="Overwrite an existing cassette.")] = False,
+    force: Annotated[
+        bool, typer.Option(help="Overwrite existing cassettes (every entry of a manifest).")
+    ] = False,
     record_errors: Annotated[
         bool, typer.Option(help="Record a chain that ends in a service error instead of failing.")
     ] = False,
     max_attempts: Annotated[
-        int, typer.Option(help="Attempts per call (botocore standard retry mode).")
-    ] = 5,
+        int | None,
+        typer.Option(help="Attempts per call (botocore standard retry mode; default 5)."),
+    ] = None,
     keep_rule: Annotated[
         list[str] | None,
         typer.Option(
@@ -84,8 +97,54 @@ def record(
             help="Switch a sanitization rule off (see pagetape sanitize --list-rules).",
         ),
     ] = None,
+    manifest: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE",
+            help="Record every recording a TOML manifest lists, concurrently, instead of "
+            "SERVICE OPERATION (see README).",
+        ),
+    ] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "-j", "--jobs", help="With --manifest: recordings at once (default: CPU count)."
+        ),
+    ] = None,
 ) -> None:
-    """Record the whole page chain of one operation into a sanitized cassette."""
+    """Record the whole page chain of one operation into a sanitized cassette, or, with
+    --manifest FILE, every recording the manifest lists, concurrently, with a result table."""
+    if manifest is not None:
+        given = {
+            "SERVICE": service is not None,
+            "OPERATION": operation is not None,
+            "-p": bool(param),
+            "--params": params is not None,
+            "--page-size": page_size is not None,
+            "--max-pages": max_pages is not None,
+            "--region": region is not None,
+            "--profile": profile is not None,
+            "--endpoint-url": endpoint_url is not None,
+            "-o": output is not None,
+            "--record-errors": record_errors,
+            "--keep-rule": bool(keep_rule),
+        }
+        mixed = [name for name, was_given in given.items() if was_given]
+        if mixed:
+            raise UsageError(
+                f"--manifest cannot be combined with {', '.join(mixed)}; put per-recording "
+                "settings in the manifest ([defaults] for region, profile and endpoint_url)"
+            )
+        _record_manifest(manifest, force, max_attempts or 5, jobs)
+        return
+    if jobs is not None:
+        raise UsageError("--jobs only applies with --manifest FILE")
+    if service is None or operation is None:
+        missing = "SERVICE" if service is None else "OPERATION"
+        raise UsageError(
+            f"Missing argument {missing}: pagetape record needs SERVICE OPERATION or "
+            "--manifest FILE (see 'pagetape record --help')"
+        )
     from pagetape.record import RecordRequest, plan
     from pagetape.record import record as do_record
 
@@ -102,7 +161,7 @@ def record(
         output=output,
         force=force,
         record_errors=record_errors,
-        max_attempts=max_attempts,
+        max_attempts=5 if max_attempts is None else max_attempts,
         keep_rules=keep_rule or [],
     )
     the_plan = plan(request)
@@ -126,6 +185,59 @@ def record(
         typer.echo(f"  the chain ends in an error, replay raises it: {meta.error}")
     typer.echo(f"  cassette: {result.path}")
     typer.echo(f"  params for tests: {json.dumps(result.params, sort_keys=True)}")
+
+
+def _record_manifest(path: Path, force: bool, max_attempts: int, jobs: int | None) -> None:
+    """`record --manifest`: live progress lines on a terminal, then a result table on stdout."""
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+    from rich.table import Table
+
+    from pagetape import manifest as batch
+
+    if max_attempts < 1:
+        raise UsageError("--max-attempts must be at least 1")
+    entries = batch.prepare(path, force=force, max_attempts=max_attempts)
+    live = sys.stderr.isatty()
+    progress = Progress(
+        SpinnerColumn(finished_text=" "),
+        TextColumn("{task.description}"),
+        TextColumn("{task.fields[status]}"),
+        console=Console(stderr=True),
+        transient=True,
+        disable=not live,
+    )
+    tasks = {e.index: progress.add_task(str(e.output), status="waiting", total=1) for e in entries}
+
+    def on_progress(index: int, pages: int, items: int) -> None:
+        progress.update(tasks[index], status=f"{pages} pages, {items} items")
+
+    def on_done(outcome: batch.Outcome) -> None:
+        status = f"{outcome.pages} pages, {outcome.items} items" if outcome.ok else "failed"
+        progress.update(tasks[outcome.entry.index], completed=1, status=status)
+
+    with progress:  # disabled (prints nothing) unless stderr is a terminal
+        outcomes = batch.run(entries, jobs, on_progress, on_done)
+    table = Table()
+    table.add_column("output", overflow="fold")
+    table.add_column("pages", justify="right")
+    table.add_column("items", justify="right")
+    table.add_column("status", overflow="fold")
+    for outcome in outcomes:
+        table.add_row(
+            str(outcome.entry.output),
+            str(outcome.pages) if outcome.ok else "",
+            str(outcome.items) if outcome.ok else "",
+            "ok" if outcome.ok else f"failed: {outcome.error}",
+        )
+    wide = None if sys.stdout.isatty() else 100_000  # logs get one line per row
+    Console(width=wide, highlight=False).print(table)
+    failed = sum(not o.ok for o in outcomes)
+    if failed:
+        raise RecordingError(
+            f"{failed} of {len(outcomes)} recordings failed; their cassettes were not written"
+        )
+    typer.echo(f"recorded {len(outcomes)} cassettes from {path}", err=True)
 
 
 @app.command()

@@ -50,3 +50,7 @@ class ReplayMissError(PagetapeError, AssertionError):
 
 class NotExhaustedError(PagetapeError, AssertionError):
     """`assert_exhausted()`: recorded pages were never requested."""
+
+
+class ManifestError(UsageError):
+    """A batch manifest is missing, not TOML, or has a bad field or entry: exit code 2."""
