@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import threading
-import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,6 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from botocore.stub import Stubber
 
 from helpers import SANDBOX_KEY, record_from
 from pagetape import cassette as cassette_io
@@ -510,31 +508,3 @@ def test_replayed_responses_are_independent_copies() -> None:
         second = client.list_batch_segment_jobs(maxResults=10)
     assert len(second["batchSegmentJobs"]) == 10
     assert second["batchSegmentJobs"][0]["status"] != "MUTATED"
-
-
-def test_replay_costs_about_what_the_stubber_costs() -> None:
-    """Per request, replay stays in the Stubber's league although it parses like live: both
-    pay botocore's _make_api_call; the parse is done once per recorded page, not per call."""
-    body = json.loads(load_index(SEGMENTS).entries[0].body)
-    rounds, calls = 7, 40
-    stub_times, replay_times = [], []
-    with isolated_environment("us-east-1"):
-        stub_client = boto3.client("personalize")
-        tape = Tape.load([SEGMENTS])
-        client = tape.client()
-        client.list_batch_segment_jobs  # noqa: B018 - build the method outside the timing
-        for _ in range(rounds):  # interleaved, so a busy machine slows both alike
-            with Stubber(stub_client) as stubber:
-                for _ in range(calls):
-                    stubber.add_response("list_batch_segment_jobs", body, {"maxResults": 10})
-                start = time.perf_counter()
-                for _ in range(calls):
-                    stub_client.list_batch_segment_jobs(maxResults=10)
-                stub_times.append(time.perf_counter() - start)
-            with tape:
-                start = time.perf_counter()
-                for _ in range(calls):
-                    client.list_batch_segment_jobs(maxResults=10)
-                replay_times.append(time.perf_counter() - start)
-    assert len(tape.calls) == rounds * calls
-    assert min(replay_times) < 3 * min(stub_times), (min(replay_times), min(stub_times))

@@ -42,6 +42,10 @@ def body_params(body: Any, content_type: str = "") -> tuple[str, Any]:
     if isinstance(body, Mapping) and "form" in content_type:
         return "form", query_pairs(body)
     if isinstance(body, (bytes, bytearray)):
+        if "cbor" in content_type:
+            from pagetape.codec import decode
+
+            return "json", decode(bytes(body), content_type)
         body = bytes(body).decode("utf-8", errors="replace")
     if isinstance(body, str):
         if "x-www-form-urlencoded" in content_type:

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pagetape import cassette as cassette_io
+from pagetape import chain, rules, writer
 from pagetape import params as params_mod
-from pagetape import rules, writer
 from pagetape.capture import Capture, tag_operation
 from pagetape.errors import CassetteExistsError, ParameterError, RecordingError, UsageError
 from pagetape.specs import ResolvedSpec, advance, botocore_session, resolve
@@ -146,10 +146,10 @@ def _client(plan: Plan) -> tuple[Any, str]:
     return client, region
 
 
-def _search(expression: str, data: Any) -> Any:
-    import jmespath
-
-    return jmespath.search(expression, data)
+def limit_value(op: botocore.model.OperationModel, limit_key: str, size: int) -> int | str:
+    """The page size as the limit member's type: Route 53's MaxItems is a string."""
+    shape = op.input_shape.members.get(limit_key) if op.input_shape else None
+    return str(size) if shape is not None and shape.type_name == "string" else size
 
 
 def record(plan: Plan, progress: ProgressCallback | None = None) -> RecordResult:
@@ -161,10 +161,10 @@ def record(plan: Plan, progress: ProgressCallback | None = None) -> RecordResult
     method = getattr(client, snake_case(s.operation))
     call_params = dict(plan.params)
     if plan.page_size is not None and s.limit_key:
-        call_params[s.limit_key] = plan.page_size
+        call_params[s.limit_key] = limit_value(plan.op, s.limit_key, plan.page_size)
     pages = items = 0
     error: str | None = None
-    seen: set[tuple[Any, ...]] = set()
+    seen: set[tuple[str | None, ...]] = set()
     with Capture() as capture:
         while True:
             try:
@@ -184,14 +184,13 @@ def record(plan: Plan, progress: ProgressCallback | None = None) -> RecordResult
                     "nothing was written"
                 ) from None
             pages += 1
-            for key in s.result_key:
-                found = _search(key, parsed)
-                items += len(found) if isinstance(found, list) else 0
+            page = chain.page_of(s, (), parsed)
+            items += page.items or 0
             if progress:
                 progress(pages, items)
-            tokens = tuple(_search(t, parsed) for t in s.output_token)
-            if not any(tokens) or (s.more_results and not _search(s.more_results, parsed)):
+            if not page.more:
                 break
+            tokens = chain.key(page.given)
             if tokens in seen:
                 raise RecordingError(
                     f"{plan.spec.service} {s.operation} returned the same pagination token twice "
@@ -200,7 +199,7 @@ def record(plan: Plan, progress: ProgressCallback | None = None) -> RecordResult
             seen.add(tokens)
             if plan.request.max_pages is not None and pages >= plan.request.max_pages:
                 break
-            advance(call_params, s, tokens)
+            advance(call_params, s, page.given)
     tape, sanitizer = writer.build(
         capture.exchanges(), region, keep_rules=plan.request.keep_rules, params=plan.params
     )

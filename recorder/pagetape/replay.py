@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from pagetape import cassette as cassette_io
-from pagetape import hook
+from pagetape import codec, hook
 from pagetape.errors import CassetteError, NotExhaustedError, ReplayMissError
 from pagetape.keys import request_key, visible_params
 
@@ -72,14 +72,6 @@ def _idempotency_members(pairs: set[tuple[str, str]]) -> dict[tuple[str, str], f
     return members
 
 
-def _encode_body(body: Any) -> bytes:
-    if body is None:
-        return b""
-    if isinstance(body, str):
-        return body.encode()
-    return json.dumps(body, separators=(",", ":")).encode()
-
-
 def load_index(path: str | os.PathLike[str]) -> Index:
     """Load and index a cassette, once per process for the same file content."""
     p = Path(path).resolve()
@@ -113,7 +105,7 @@ def load_index(path: str | os.PathLike[str]) -> Index:
             params=visible_params(req.query, req.body, ctype),
             status=resp.status,
             headers=dict(resp.headers),
-            body=_encode_body(resp.body),
+            body=codec.to_bytes(resp.body, codec.content_type(resp.headers)),
         )
         by_key.setdefault(key, []).append(entry)
         entries.append(entry)
@@ -312,44 +304,10 @@ def asked_params(params: Any) -> dict[str, Any]:
     return visible_params(params.get("query_string"), params.get("body"), ctype)
 
 
-_parsers: dict[str, Any] = {}
-
-
 def _parse(model: Any, entry: Entry) -> dict[str, Any]:
-    """What botocore's Endpoint makes of this response: the same parser, the same passes."""
-    from botocore.awsrequest import HeadersDict
-    from botocore.parsers import create_parser
-
-    service = model.service_model
-    # A service listing several protocols is spoken to in the one botocore resolves
-    # (cloudwatch: JSON, although its metadata "protocol" says smithy-rpc-v2-cbor).
-    protocol = getattr(service, "resolved_protocol", None) or model.metadata["protocol"]
-    parser = _parsers.get(protocol)
-    if parser is None:
-        parser = _parsers[protocol] = create_parser(protocol)
-    body: Any = entry.body
-    if model.has_streaming_output and entry.status < 300:
-        import io
-
-        from botocore.response import StreamingBody
-
-        body = StreamingBody(io.BytesIO(entry.body), len(entry.body))
-    response = {
-        "status_code": entry.status,
-        # Case-insensitive like live headers: the parser looks up "ETag", cassettes say "etag".
-        "headers": HeadersDict(entry.headers),
-        "body": body,
-        "context": {"operation_name": model.name},
-    }
-    parsed: dict[str, Any] = parser.parse(response, model.output_shape)
-    if entry.status >= 300:
-        # botocore's second pass: modeled error members (e.g. "message") beside "Error".
-        code = parsed.get("Error", {}).get("Code")
-        shape = service.shape_for_error_code(code) if code else None
-        if shape is not None:
-            parsed.update(parser.parse(response, shape))
-    parsed.setdefault("ResponseMetadata", {})["RetryAttempts"] = 0
-    return parsed
+    return codec.parse_response(
+        model, entry.status, entry.headers, entry.body, streaming=model.has_streaming_output
+    )
 
 
 def _copy(value: Any) -> Any:

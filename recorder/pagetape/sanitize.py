@@ -10,7 +10,6 @@ same cassette) produced are left alone, so sanitizing is idempotent.
 from __future__ import annotations
 
 import base64
-import html
 import json
 import re
 from collections import Counter
@@ -19,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode
 
-from pagetape import rules
+from pagetape import codec, rules
 from pagetape.cassette import Interaction, Request, Response
 from pagetape.errors import LeakError
 from pagetape.pseudonym import UUID_RE, Pseudonymizer
@@ -37,7 +36,6 @@ IDENT_MEMBER_RE = re.compile(
     r"Email|email|Owner|owner|Principal|principal|Account|account|Role|role|Key|Prefix)s?$"
 )
 _SCALAR = re.compile(r"-?\d+(?:\.\d+)?|true|false")
-XML_LEAF_RE = re.compile(r"<(?P<tag>[A-Za-z_][\w.-]*)(?P<attrs>[^<>]*)>(?P<v>[^<]+)</(?P=tag)>")
 ACCOUNT_RUN = re.compile(r"(?<!\d)(\d{12})(?!\d)")
 IAM_PRINCIPALS = frozenset({"role", "user", "group", "instance-profile", "assumed-role"})
 _TRAIL = ".,;:)]}'\""
@@ -88,6 +86,8 @@ class Sanitizer:
         self._known_re: re.Pattern[str] | None = None
         self._rules: dict[str, str] = {}  # original -> the rule that replaced it first
         self._infos: dict[tuple[str, str], _OpInfo] = {}
+        # Token values a paginator reads out of the data, with the member they come from.
+        self._data_tokens: dict[str, tuple[str, botocore.model.Shape | None, _OpInfo]] = {}
 
     # -- public -------------------------------------------------------------------------------
 
@@ -99,6 +99,8 @@ class Sanitizer:
         operation: str = "",
     ) -> tuple[list[Interaction], dict[str, Any]]:
         """Sanitize every exchange (and the user's parameters) consistently, in two passes."""
+        for x in exchanges:
+            self._learn_data_tokens(x)
         for _ in range(2):
             self.stats.clear()
             self._known_re = None
@@ -161,6 +163,33 @@ class Sanitizer:
         info = _OpInfo(op, tokens_in | tokens_out, registry().hints(service))
         self._infos[(service, operation)] = info
         return info
+
+    def _learn_data_tokens(self, x: RawExchange) -> None:
+        """Find output tokens that point into the data (`NextMarker || Contents[-1].Key`): the
+        next request must carry that value faked as the data is, not as a token."""
+        from pagetape.chain import operation, search
+
+        found = operation(x.service, x.operation) if 200 <= x.status < 300 else None
+        if found is None:
+            return
+        op, spec = found
+        if all(t.isidentifier() for t in spec.output_token):
+            return
+        info = self._info(x.service, x.operation)
+        try:
+            parsed = codec.parse_response(op, x.status, dict(x.response_headers), x.response_body)
+        except Exception:
+            return
+        for expression in spec.output_token:
+            for alternative in expression.split("||"):
+                path = alternative.strip()
+                value = search(path, parsed)
+                if not value:
+                    continue
+                name, shape = _path_member(op.output_shape, path)
+                if isinstance(value, str) and name is not None and name not in info.tokens:
+                    self._data_tokens[value] = (name, shape, info)
+                break
 
     def _exchange(self, x: RawExchange) -> Interaction:
         info = self._info(x.service, x.operation)
@@ -237,6 +266,15 @@ class Sanitizer:
         member_name, member = _query_member(shape, key)
         return self._string(value, self._classify(member_name or key, member, info))
 
+    def _form_value(
+        self, key: str, value: str, shape: botocore.model.Shape | None, info: _OpInfo
+    ) -> str:
+        """A query/ec2 form field: `Filter.1.Value.1` is classified by the member it reaches."""
+        if key in ("Action", "Version"):
+            return value
+        member_name, member = _form_member(shape, key)
+        return self._string(value, self._classify(member_name or key, member, info))
+
     def _body(
         self,
         raw: bytes,
@@ -245,31 +283,34 @@ class Sanitizer:
         info: _OpInfo,
         request: bool = False,
     ) -> Any:
-        if not raw:
-            return None
-        text = raw.decode("utf-8", errors="replace")
-        ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
-        if "json" in ctype or text.lstrip().startswith(("{", "[")):
-            try:
-                data = json.loads(text)
-            except ValueError:
-                return self._text(text)
+        ctype = codec.content_type(headers)
+        data = codec.decode(raw, ctype)
+        if data is None or codec.is_marker(data):
+            return data
+        if not isinstance(data, str):
             return self._walk(data, shape, None, info)
         if request and "x-www-form-urlencoded" in ctype:
-            pairs = parse_qsl(text, keep_blank_values=True)
-            return urlencode([(k, self._query_value(k, v, shape, info)) for k, v in pairs])
-        if text.lstrip().startswith("<"):
-            return XML_LEAF_RE.sub(lambda m: self._xml_leaf(m, info), text)
-        return self._text(text)
+            pairs = parse_qsl(data, keep_blank_values=True)
+            return urlencode([(k, self._form_value(k, v, shape, info)) for k, v in pairs])
+        if data.lstrip().startswith("<"):
+            protocol = codec.wire_protocol(info.op.service_model, ctype) if info.op else ""
+            try:
+                return codec.rewrite_xml(
+                    data, shape, protocol, lambda n, s, v: self._leaf(n, s, v, info)
+                )
+            except (ValueError, SyntaxError):  # not XML after all (ParseError is a SyntaxError)
+                pass
+        return self._text(data)
 
-    def _xml_leaf(self, m: re.Match[str], info: _OpInfo) -> str:
-        """An XML element holding text: classified by its tag, as a JSON member by its name
-        (S3's <Key>, <ID>, <DisplayName>, <NextContinuationToken> ...)."""
-        value = html.unescape(m["v"])
-        if _SCALAR.fullmatch(value):  # <MaxKeys>1000</MaxKeys>, <IsTruncated>true</...>
-            return m.group(0)
-        new = self._string(value, self._classify(m["tag"], None, info))
-        return f"<{m['tag']}{m['attrs']}>{html.escape(new, quote=False)}</{m['tag']}>"
+    def _leaf(
+        self, name: str | None, shape: botocore.model.Shape | None, value: str, info: _OpInfo
+    ) -> str:
+        """An XML leaf or attribute, classified by the member it binds to (S3's <Key>, EC2's
+        <ownerId>); one the model does not name is classified by its tag, and a bare number
+        there is only checked for account ids."""
+        if shape is None and _SCALAR.fullmatch(value):
+            return self._text(value)
+        return self._string(value, self._classify(name, shape, info))
 
     def _params(self, service: str, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
         info = self._info(service, operation)
@@ -283,8 +324,12 @@ class Sanitizer:
     def _classify(
         self, member_name: str | None, shape: botocore.model.Shape | None, info: _OpInfo
     ) -> HintKind:
-        if member_name in info.tokens:
-            return "token"
+        if (
+            member_name in info.tokens
+            and (shape is None or shape.type_name == "string")
+            and not getattr(shape, "enum", None)
+        ):
+            return "token"  # numeric, map and enum tokens are data, linked by consistency
         if member_name and member_name in info.hints:
             return info.hints[member_name]
         if shape is not None and (
@@ -299,6 +344,8 @@ class Sanitizer:
     def _walk(
         self, value: Any, shape: botocore.model.Shape | None, name: str | None, info: _OpInfo
     ) -> Any:
+        if codec.is_marker(value):  # CBOR bytes and timestamps
+            return value
         if isinstance(value, dict):
             if shape is not None and shape.type_name == "map":
                 value_shape = shape.value
@@ -322,6 +369,11 @@ class Sanitizer:
     def _string(self, value: str, kind: HintKind) -> str:
         if kind == "keep" or not value:
             return value
+        if kind == "token" and value in self._data_tokens:
+            # The token a paginator takes from the data (S3's Contents[-1].Key): faked exactly
+            # as that data is, so the chain stays linked.
+            member_name, shape, owner = self._data_tokens[value]
+            kind = self._classify(member_name, shape, owner)
         if kind == "token":
             return self._token(value) if self._on("token") else value
         if kind == "free_text":
@@ -511,6 +563,63 @@ def _member_for(
         ):
             return member
     return None
+
+
+def _path_member(
+    shape: botocore.model.Shape | None, path: str
+) -> tuple[str | None, botocore.model.Shape | None]:
+    """The member a simple JMESPath (`StreamDescription.Shards[-1].ShardId`) ends at."""
+    name: str | None = None
+    for part in path.split("."):
+        field_name = part.split("[")[0]
+        if shape is None or shape.type_name != "structure" or field_name not in shape.members:
+            return (field_name or None), None
+        name, shape = field_name, shape.members[field_name]
+        if "[" in part and shape.type_name == "list":
+            shape = shape.member
+    return name, shape
+
+
+def _form_member(
+    shape: botocore.model.Shape | None, key: str
+) -> tuple[str | None, botocore.model.Shape | None]:
+    """The member a query/ec2 form key reaches: `Filter.1.Name`, `Tags.member.2.Value`."""
+    name: str | None = None
+    parts = key.split(".")
+    i = 0
+    while i < len(parts):
+        part = parts[i]
+        if shape is None:
+            return name or key, None
+        if shape.type_name == "structure":
+            found = None
+            for member_name, member in shape.members.items():
+                ser = member.serialization
+                wire = ser.get("name", member_name)
+                if part in (member_name, wire, ser.get("queryName"), wire[:1].upper() + wire[1:]):
+                    found = (member_name, member)
+                    break
+            if found is None:
+                return part, None
+            name, shape = found
+        elif shape.type_name == "list":
+            if part in ("member", "item") or part.isdigit():
+                if part.isdigit():
+                    shape = shape.member
+                i += 1
+                continue
+            shape = shape.member  # flattened list: the index comes next
+            continue
+        elif shape.type_name == "map":
+            if part == "entry" or part.isdigit():
+                i += 1
+                continue
+            shape = shape.key if part == "key" else shape.value
+            name = name if part != "key" else None
+        else:
+            return name, shape
+        i += 1
+    return name, shape
 
 
 def _query_member(

@@ -216,8 +216,8 @@ def _with_model_limits(spec: OperationSpec, op: botocore.model.OperationModel) -
     if not spec.limit_key or op.input_shape is None:
         return spec
     shape = op.input_shape.members.get(spec.limit_key)
-    if shape is None:
-        return spec
+    if shape is None or shape.type_name not in ("integer", "long"):
+        return spec  # a string limit (Route 53 MaxItems): min/max are lengths, not sizes
     meta = shape.metadata
     return msgspec.structs.replace(
         spec,

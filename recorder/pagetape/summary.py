@@ -9,32 +9,40 @@ from pagetape.cassette import Cassette
 
 
 def page_rows(tape: Cassette) -> list[dict[str, Any]]:
-    """One row per interaction: status, items on the page, token asked for and token given."""
-    from pagetape.specs import token_in, token_names
+    """One row per interaction: status, items on the page, tokens asked for and given."""
+    from pagetape import chain
 
     meta = tape.metadata
     rows = []
     for i, interaction in enumerate(tape.interactions, 1):
-        req, resp = interaction.request, interaction.response
-        body = resp.body if isinstance(resp.body, dict) else {}
-        result = body.get(meta.result_key) if meta.result_key else None
-        names_in, names_out = token_names(
-            interaction.service or meta.service, interaction.operation
-        )
+        page = chain.page(meta.service, interaction)
+        asked = _shown(page.asked) if page else None
+        given = _shown(page.given) if page and page.more else None
+        error = None
+        if interaction.response.status >= 300:
+            error = page.error if page else "error"
         rows.append(
             {
                 "page": i,
                 "operation": interaction.operation,
-                "status": resp.status,
-                "items": len(result) if isinstance(result, list) else None,
-                "token_in": token_in(req.body, req.query, names_in),
-                "token_out": token_in(resp.body, [], names_out),
-                "error": body.get("__type") or resp.headers.get("x-amzn-errortype")
-                if resp.status >= 300
-                else None,
+                "status": interaction.response.status,
+                "items": page.items if page else None,
+                "token_in": asked,
+                "token_out": given,
+                "error": error,
             }
         )
     return rows
+
+
+def _shown(tokens: tuple[Any, ...]) -> Any:
+    """One token as it is; several as a list; none as None."""
+    from pagetape.chain import canonical
+
+    present = [t for t in tokens if canonical(t) is not None]
+    if not present:
+        return None
+    return present[0] if len(tokens) == 1 else [canonical(t) for t in tokens]
 
 
 def as_dict(tape: Cassette, path: str) -> dict[str, Any]:

@@ -20,7 +20,6 @@ from pagetape import cassette as cassette_io
 from pagetape import rules
 from pagetape.errors import CassetteError, UsageError
 from pagetape.pseudonym import FAKE_KEY_MARK, TOKEN_RE
-from pagetape.specs import token_in, token_names
 
 CREDENTIAL_HEADERS = frozenset(
     {"authorization", "x-amz-security-token", "x-amz-credential", "x-amz-signature",
@@ -155,34 +154,64 @@ class _Checker:
 
     def _chain(self) -> Iterator[Finding]:
         """Tokens are pagetape's own, and each response token is asked for by a later request."""
-        by_op: dict[str, list[tuple[int, str | None, str | None]]] = {}
+        from pagetape.chain import key, operation, page
+
+        by_op: dict[str, list[tuple[int, tuple[str | None, ...], tuple[str | None, ...]]]] = {}
         service = self.tape.metadata.service
         for n, interaction in enumerate(self.tape.interactions, 1):
-            names_in, names_out = token_names(interaction.service or service, interaction.operation)
-            asked = token_in(interaction.request.body, interaction.request.query, names_in)
-            given = token_in(interaction.response.body, [], names_out)
+            owner = interaction.service or service
+            found = operation(owner, interaction.operation)
+            view = page(owner, interaction)
+            if found is None or view is None:
+                continue
+            opaque = _opaque_tokens(*found)
+            asked, given = key(view.asked), key(view.given) if view.more else ()
             by_op.setdefault(interaction.operation, []).append((n, asked, given))
-            for token, side in ((asked, "request"), (given, "response")):
-                if token is not None and not TOKEN_RE.match(token):
-                    yield self._f(
-                        f"interaction {n}", f"{side}.token", "pagination token was not replaced"
-                    )
+            for tokens, side in ((asked, "request"), (given, "response")):
+                for token, is_opaque in zip(tokens, opaque, strict=False):
+                    if is_opaque and token is not None and not TOKEN_RE.match(token):
+                        yield self._f(
+                            f"interaction {n}", f"{side}.token", "pagination token was not replaced"
+                        )
         for calls in by_op.values():
-            given_so_far: set[str] = set()
+            given_so_far: set[tuple[str | None, ...]] = set()
             for i, (n, asked, given) in enumerate(calls):
-                if asked is not None and asked not in given_so_far:
+                if any(asked) and asked not in given_so_far:
                     yield self._f(
                         f"interaction {n}", "request.token",
-                        f"broken token chain: {asked} was never returned by an earlier page",
+                        f"broken token chain: {_tokens(asked)} was never returned by an earlier page",
                     )  # fmt: skip
-                if given is not None:
+                if any(given):
                     given_so_far.add(given)
                     later = [a for _, a, _ in calls[i + 1 :]]
                     if later and given not in later:
                         yield self._f(
                             f"interaction {n}", "response.token",
-                            f"broken token chain: no later request asks for {given}",
+                            f"broken token chain: no later request asks for {_tokens(given)}",
                         )  # fmt: skip
+
+
+def _opaque_tokens(op: Any, spec: Any) -> list[bool]:
+    """Which tokens the sanitizer replaces by pagetape-token-NNNN: string members named by a plain
+    path; not enums (Route 53's record type), numbers, maps or values taken from the data."""
+    out = []
+    for expression in spec.output_token:
+        shape = op.output_shape
+        for part in expression.split("."):
+            members = shape.members if shape is not None and shape.type_name == "structure" else {}
+            shape = members.get(part)
+        out.append(
+            expression.replace(".", "").isidentifier()
+            and shape is not None
+            and shape.type_name == "string"
+            and not shape.enum
+        )
+    return out
+
+
+def _tokens(tokens: tuple[str | None, ...]) -> str:
+    present = [t for t in tokens if t is not None]
+    return present[0] if len(present) == 1 else str(present)
 
 
 def _real_ip(text: str) -> bool:

@@ -12,11 +12,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import jmespath
-
 import pagetape
 from pagetape import cassette as cassette_io
-from pagetape.errors import CassetteError, PagetapeError
+from pagetape.errors import CassetteError
 from pagetape.importer import NOT_AWS
 from pagetape.keys import visible_params
 from pagetape.sanitize import RawExchange, Sanitizer
@@ -93,43 +91,48 @@ def write(target: Path, tape: cassette_io.Cassette, sanitizer: Sanitizer) -> Non
 def describe(
     service: str, operation: str, region: str, interactions: list[cassette_io.Interaction]
 ) -> cassette_io.Metadata:
-    """Metadata derived from interactions: OPERATION's pages, items, parameters and page size."""
-    from pagetape.specs import botocore_session, resolve
+    """Metadata derived from interactions: OPERATION's pages, items, parameters and page size,
+    read through the codec and botocore's parser whatever the protocol."""
+    from pagetape import chain, codec
+    from pagetape.specs import botocore_session
 
-    result_key = limit_key = None
-    tokens: set[str] = {"nextToken", "NextToken"}
-    with contextlib.suppress(PagetapeError):
-        spec = resolve(service, operation).spec
-        result_key = spec.result_key[0] if len(spec.result_key) == 1 else None
-        limit_key = spec.limit_key
-        tokens |= set(spec.input_token)
+    mine = [i for i in interactions if i.operation == operation]
+    found = chain.operation(service, operation)
     protocol = ""
     with contextlib.suppress(Exception):
-        # The protocol botocore speaks (cloudwatch lists CBOR first, yet is spoken to in JSON).
-        model = botocore_session().get_service_model(service)
-        protocol = getattr(model, "resolved_protocol", model.protocol)
-    mine = [i for i in interactions if i.operation == operation]
-    pages = sum(1 for i in mine if i.response.status < 300)
+        ctype = codec.content_type(mine[0].response.headers) if mine else ""
+        protocol = codec.wire_protocol(botocore_session().get_service_model(service), ctype)
+    result_key = limit_key = None
+    params: dict[str, Any] = {}
     items = 0
-    for i in mine:
-        found = jmespath.search(result_key, i.response.body) if result_key else None
-        items += len(found) if isinstance(found, list) and i.response.status < 300 else 0
-    first = mine[0].request if mine else None
-    params = (
-        visible_params(first.query, first.body, first.headers.get("content-type", ""))
-        if first
-        else {}
-    )
+    if found is not None:
+        op, spec = found
+        result_key = spec.result_key[0] if spec.result_key else None
+        limit_key = spec.limit_key
+        for i in mine:
+            page = chain.page(service, i)
+            items += (page.items or 0) if page is not None else 0
+        if mine:
+            first = mine[0].request
+            params = codec.request_members(
+                op, first.path, first.query, dict(first.headers), first.body
+            )
+            for token in spec.input_token:
+                params.pop(token, None)
+    elif mine:
+        first = mine[0].request
+        params = visible_params(first.query, first.body, first.headers.get("content-type", ""))
+        for token in ("nextToken", "NextToken"):
+            params.pop(token, None)
     page_size = params.pop(limit_key, None) if limit_key else None
-    for token in tokens:
-        params.pop(token, None)
+    pages = sum(1 for i in mine if i.response.status < 300)
     errors = [i for i in mine if i.response.status >= 300]
     return cassette_io.Metadata(
         service=service,
         operation=operation,
         region=region,
         params=params,
-        page_size=int(page_size) if page_size is not None else None,
+        page_size=_int_or_none(page_size),
         pages=pages,
         items=items,
         recorded_at="",
@@ -137,11 +140,25 @@ def describe(
         botocore_version="",
         protocol=protocol,
         result_key=result_key,
-        error=_error_of(errors[-1]) if errors else None,
+        error=_error_of(service, errors[-1]) if errors else None,
     )
 
 
-def _error_of(interaction: cassette_io.Interaction) -> str:
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _error_of(service: str, interaction: cassette_io.Interaction) -> str:
+    from pagetape import chain
+
+    found = chain.operation(interaction.service or service, interaction.operation)
+    if found is not None:
+        with contextlib.suppress(Exception):
+            error = chain.parsed(found[0], interaction).get("Error", {})
+            return f"{error.get('Code', 'Error')}: {error.get('Message', '')}".strip()
     body = interaction.response.body if isinstance(interaction.response.body, dict) else {}
     code = body.get("__type") or interaction.response.headers.get("x-amzn-errortype", "Error")
     message = body.get("message") or body.get("Message") or ""

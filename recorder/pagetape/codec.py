@@ -1,0 +1,408 @@
+"""Wire bodies, one codec per protocol, in one place.
+
+A body is stored in the cassette in a form a reviewer can read and the sanitizer can walk:
+JSON protocols as JSON values, XML protocols (query, ec2, rest-xml) as XML text, CBOR
+(smithy-rpc-v2-cbor) as its decoded tree with byte strings and epoch timestamps wrapped in
+`{"$cbor": ...}` markers. `to_bytes` re-creates what botocore's parser reads, and
+`parse_response` runs botocore's own parser on it, so `show`, `verify`, `replay` and the
+recorder all see a response exactly as a live call would. Which codec applies is decided by
+what was seen on the wire (the content type), not by the first protocol a model lists.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+from xml.etree import ElementTree
+from xml.sax.saxutils import escape, quoteattr
+
+if TYPE_CHECKING:
+    import botocore.model
+
+CBOR_TYPE = "application/cbor"
+CBOR_MARK = "$cbor"
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>\s*")
+
+# Called for every XML leaf and attribute: (member name, member shape or None, text) -> text.
+LeafRewrite = Callable[[str | None, "botocore.model.Shape | None", str], str]
+
+
+def content_type(headers: Any) -> str:
+    """The content type of a header mapping (any case), lowercased; "" when absent."""
+    for key, value in (headers or {}).items():
+        if str(key).lower() == "content-type":
+            return str(value).lower()
+    return ""
+
+
+def is_cbor(ctype: str) -> bool:
+    return CBOR_TYPE in ctype
+
+
+# -- storing and re-creating bodies --------------------------------------------------------------
+
+
+def decode(raw: bytes, ctype: str) -> Any:
+    """Raw body bytes -> the stored form (None for an empty body)."""
+    if not raw:
+        return None
+    if is_cbor(ctype):
+        import cbor2
+
+        try:
+            return _from_cbor(cbor2.loads(raw))
+        except (cbor2.CBORDecodeError, ValueError):
+            return {CBOR_MARK: "raw", "base64": base64.b64encode(raw).decode()}
+    text = raw.decode("utf-8", errors="replace")
+    if "json" in ctype or text.lstrip().startswith(("{", "[")):
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text
+    return text
+
+
+def to_bytes(body: Any, ctype: str) -> bytes:
+    """The stored form -> the bytes botocore's parser reads."""
+    if body is None:
+        return b""
+    if is_cbor(ctype) or (isinstance(body, dict) and CBOR_MARK in body):
+        if isinstance(body, dict) and body.get(CBOR_MARK) == "raw":
+            return base64.b64decode(body["base64"])
+        import cbor2
+
+        return bytes(cbor2.dumps(_to_cbor(body)))
+    if isinstance(body, str):
+        return body.encode()
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def _from_cbor(value: Any) -> Any:
+    import cbor2
+
+    if isinstance(value, dict):
+        return {str(k): _from_cbor(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_from_cbor(v) for v in value]
+    if isinstance(value, bytes):
+        return {CBOR_MARK: "bytes", "base64": base64.b64encode(value).decode()}
+    if isinstance(value, datetime):
+        stamp = value.timestamp()
+        return {CBOR_MARK: "epoch", "value": int(stamp) if stamp.is_integer() else stamp}
+    if isinstance(value, cbor2.CBORTag):
+        return {CBOR_MARK: "tag", "tag": value.tag, "value": _from_cbor(value.value)}
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)  # undefined and simple values carry no data botocore reads
+
+
+def _to_cbor(value: Any) -> Any:
+    import cbor2
+
+    if isinstance(value, dict):
+        mark = value.get(CBOR_MARK)
+        if mark == "bytes":
+            return base64.b64decode(value["base64"])
+        if mark == "epoch":
+            return cbor2.CBORTag(1, value["value"])
+        if mark == "tag":
+            return cbor2.CBORTag(int(value["tag"]), _to_cbor(value["value"]))
+        return {k: _to_cbor(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_to_cbor(v) for v in value]
+    return value
+
+
+def is_marker(value: Any) -> bool:
+    """A wrapped CBOR value (bytes, timestamp): opaque to the sanitizer."""
+    return isinstance(value, dict) and CBOR_MARK in value
+
+
+# -- XML: reached through a parser and the model's shapes ---------------------------------------
+
+
+def rewrite_xml(
+    text: str, shape: botocore.model.Shape | None, protocol: str, leaf: LeafRewrite
+) -> str:
+    """Rewrite every leaf and attribute of an XML body through LEAF, each with the member name and
+    shape it binds to (None when the model does not say), and serialize it again. Text that is
+    not well-formed XML (or declares a DTD) is returned as it is, for the caller's text rules."""
+    if "<!DOCTYPE" in text or "<!ENTITY" in text:
+        raise ValueError("XML with a document type declaration")
+    prefixes: dict[str, str] = {}
+    data = text.encode()
+    for _, (prefix, uri) in ElementTree.iterparse(io.BytesIO(data), events=("start-ns",)):
+        prefixes.setdefault(uri, prefix)
+    root = ElementTree.fromstring(data)
+    _XmlWalk(leaf, protocol).root(root, shape)
+    decl = _XML_DECL.match(text)
+    return (decl.group(0) if decl else "") + _serialize(root, prefixes, top=True)
+
+
+class _XmlWalk:
+    """Walks an element tree alongside botocore shapes, the way botocore's XML parsers bind it."""
+
+    def __init__(self, leaf: LeafRewrite, protocol: str) -> None:
+        self.leaf = leaf
+        self.protocol = protocol
+
+    def root(self, root: ElementTree.Element, shape: botocore.model.Shape | None) -> None:
+        if shape is not None and self.protocol == "query":
+            wrapper = shape.serialization.get("resultWrapper")
+            for child in root:
+                if wrapper and _local(child.tag) == wrapper:
+                    self.node(child, shape, None)
+                else:
+                    self.node(child, None, _local(child.tag))
+            return
+        if shape is not None and self.protocol == "rest-xml":
+            payload = shape.serialization.get("payload")
+            if payload and payload in shape.members:
+                shape = shape.members[payload]
+        self.node(root, shape, None)
+
+    def node(
+        self, elem: ElementTree.Element, shape: botocore.model.Shape | None, name: str | None
+    ) -> None:
+        kind = shape.type_name if shape is not None else None
+        self.attributes(elem, shape)
+        if kind == "structure":
+            assert shape is not None
+            self.structure(elem, shape)
+        elif kind == "list":
+            assert shape is not None
+            for child in elem:
+                self.node(child, shape.member, name)
+        elif kind == "map":
+            assert shape is not None
+            for entry in elem:
+                self.entry(entry, shape, name)
+        elif len(elem):
+            for child in elem:  # not in the model: every leaf by its own tag
+                self.node(child, None, _local(child.tag))
+        elif elem.text:
+            elem.text = self.leaf(name, shape, elem.text)
+
+    def structure(self, elem: ElementTree.Element, shape: botocore.model.Shape) -> None:
+        by_wire: dict[str, tuple[str, botocore.model.Shape]] = {}
+        for member_name, member in shape.members.items():
+            by_wire.setdefault(member.serialization.get("name", member_name), (member_name, member))
+            if member.type_name in ("list", "map") and member.serialization.get("flattened"):
+                inner = member.member if member.type_name == "list" else None
+                if inner is not None and inner.serialization.get("name"):
+                    by_wire.setdefault(inner.serialization["name"], (member_name, member))
+        for child in elem:
+            found = by_wire.get(_local(child.tag))
+            if found is None:
+                self.node(child, None, _local(child.tag))
+                continue
+            member_name, member = found
+            if member.serialization.get("flattened") and member.type_name == "list":
+                self.node(child, member.member, member_name)
+            elif member.serialization.get("flattened") and member.type_name == "map":
+                self.entry(child, member, member_name)
+            else:
+                self.node(child, member, member_name)
+
+    def entry(
+        self, entry: ElementTree.Element, shape: botocore.model.Shape, name: str | None
+    ) -> None:
+        key_name = shape.key.serialization.get("name", "key")
+        value_name = shape.value.serialization.get("name", "value")
+        for part in entry:
+            tag = _local(part.tag)
+            if tag == key_name:
+                self.node(part, shape.key, None)
+            elif tag == value_name:
+                self.node(part, shape.value, name)
+            else:
+                self.node(part, None, tag)
+
+    def attributes(self, elem: ElementTree.Element, shape: botocore.model.Shape | None) -> None:
+        members = shape.members if shape is not None and shape.type_name == "structure" else {}
+        for attr, value in list(elem.attrib.items()):
+            local = _local(attr)
+            bound = next(
+                (
+                    (n, m)
+                    for n, m in members.items()
+                    if m.serialization.get("xmlAttribute")
+                    and _local_name(m.serialization.get("name", n)) == local
+                ),
+                None,
+            )
+            name, member = bound if bound else (local, None)
+            elem.attrib[attr] = self.leaf(name, member, value)
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def _local_name(name: str) -> str:
+    return name.rpartition(":")[2]
+
+
+def _qualified(name: str, prefixes: dict[str, str]) -> str:
+    if name.startswith("{"):
+        uri, _, local = name[1:].partition("}")
+        prefix = prefixes.get(uri, "")
+        return f"{prefix}:{local}" if prefix else local
+    return name
+
+
+def _serialize(elem: ElementTree.Element, prefixes: dict[str, str], top: bool = False) -> str:
+    attrs = ""
+    if top:
+        for uri, prefix in prefixes.items():
+            attrs += f" xmlns:{prefix}={quoteattr(uri)}" if prefix else f" xmlns={quoteattr(uri)}"
+    for key, value in elem.attrib.items():
+        attrs += f" {_qualified(key, prefixes)}={quoteattr(value)}"
+    tag = _qualified(elem.tag, prefixes)
+    inner = escape(elem.text or "") + "".join(_serialize(c, prefixes) for c in elem)
+    out = f"<{tag}{attrs}>{inner}</{tag}>" if inner else f"<{tag}{attrs}/>"
+    return out + escape(elem.tail or "")
+
+
+# -- reading a stored exchange the way botocore does --------------------------------------------
+
+_parsers: dict[str, Any] = {}
+
+
+def wire_protocol(service_model: botocore.model.ServiceModel, ctype: str = "") -> str:
+    """The protocol spoken: CBOR when the body says so, else the one botocore resolves (CloudWatch
+    lists smithy-rpc-v2-cbor first, yet botocore speaks JSON to it)."""
+    if is_cbor(ctype):
+        return "smithy-rpc-v2-cbor"
+    resolved = getattr(service_model, "resolved_protocol", None)
+    return str(resolved or service_model.metadata["protocol"])
+
+
+def parse_response(
+    op: botocore.model.OperationModel,
+    status: int,
+    headers: dict[str, str],
+    body: bytes,
+    streaming: bool = False,
+) -> dict[str, Any]:
+    """What botocore's Endpoint makes of this response: the same parser, the same passes."""
+    from botocore.awsrequest import HeadersDict
+    from botocore.parsers import create_parser
+
+    service = op.service_model
+    protocol = wire_protocol(service, content_type(headers))
+    parser = _parsers.get(protocol)
+    if parser is None:
+        parser = _parsers[protocol] = create_parser(protocol)
+    payload: Any = body
+    if streaming and status < 300:
+        from botocore.response import StreamingBody
+
+        payload = StreamingBody(io.BytesIO(body), len(body))
+    response = {
+        "status_code": status,
+        # Case-insensitive like live headers: the parser looks up "ETag", cassettes say "etag".
+        "headers": HeadersDict(headers),
+        "body": payload,
+        "context": {"operation_name": op.name},
+    }
+    parsed: dict[str, Any] = parser.parse(response, op.output_shape)
+    if status >= 300:
+        # botocore's second pass: modeled error members (e.g. "message") beside "Error".
+        code = parsed.get("Error", {}).get("Code")
+        shape = service.shape_for_error_code(code) if code else None
+        if shape is not None:
+            parsed.update(parser.parse(response, shape))
+    parsed.setdefault("ResponseMetadata", {})["RetryAttempts"] = 0
+    return parsed
+
+
+def request_members(
+    op: botocore.model.OperationModel,
+    path: str,
+    query: list[tuple[str, str]],
+    headers: dict[str, str],
+    body: Any,
+) -> dict[str, Any]:
+    """A stored request's top-level input members by member name (URI labels, query string,
+    headers, JSON/CBOR body, form fields), the inverse of botocore's serializers for what
+    pagination and `pagetape replay` need: scalars, maps and lists of top-level members."""
+    shape = op.input_shape
+    if shape is None:
+        return {}
+    members = shape.members
+    out: dict[str, Any] = {}
+    query_map: dict[str, list[str]] = {}
+    for key, value in query:
+        query_map.setdefault(key, []).append(value)
+    lowered = {k.lower(): v for k, v in headers.items()}
+    labels = uri_labels(op.http.get("requestUri", "/"), path)
+    form = _form(body, content_type(headers))
+    for name, member in members.items():
+        wire = member.serialization.get("name", name)
+        location = member.serialization.get("location")
+        if location == "uri":
+            if wire in labels:
+                out[name] = labels[wire]
+        elif location == "querystring":
+            if member.type_name == "map":
+                continue
+            values = query_map.get(wire)
+            if values is not None:
+                out[name] = values if member.type_name == "list" else values[0]
+        elif location == "header":
+            if wire.lower() in lowered:
+                out[name] = lowered[wire.lower()]
+        elif form is not None:
+            query_name = member.serialization.get("queryName") or (
+                wire[:1].upper() + wire[1:] if op.metadata.get("protocol") == "ec2" else wire
+            )
+            if query_name in form:
+                out[name] = form[query_name]
+        elif isinstance(body, dict) and wire in body:
+            out[name] = body[wire]
+    return out
+
+
+def _form(body: Any, ctype: str) -> dict[str, str] | None:
+    if not isinstance(body, str) or "x-www-form-urlencoded" not in ctype:
+        return None
+    from urllib.parse import parse_qsl
+
+    return dict(parse_qsl(body, keep_blank_values=True))
+
+
+def uri_labels(template: str, path: str) -> dict[str, str]:
+    """{label: value} of a URI template (`/{Bucket}/{Key+}`) matched against a path."""
+    from urllib.parse import unquote
+
+    template = template.partition("?")[0]
+    names: list[str] = []
+
+    def group(m: re.Match[str]) -> str:
+        names.append(m.group(1))
+        return "(.+)" if m.group(2) else "([^/]+)"
+
+    pattern = re.sub(r"\\\{([A-Za-z0-9_]+)(\\\+)?\\\}", group, re.escape(template.rstrip("/")))
+    found = re.fullmatch(pattern + "/?", path.partition("?")[0])
+    if not found:
+        return {}
+    return {name: unquote(value) for name, value in zip(names, found.groups(), strict=True)}
+
+
+def to_jsonable(value: Any) -> Any:
+    """A parsed response as JSON values (datetimes as ISO text, bytes as base64)."""
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).isoformat()
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(bytes(value)).decode()
+    return value
