@@ -1,0 +1,598 @@
+"""Issue 8, evidence: a corpus shaped like a real account, recorded from moto's server mode across
+ten services, and one regression test per bullet of the issue.
+
+The corpus (see corpus_helpers) plants identifying values that must vanish in every encoding and
+public AWS values that must survive verbatim; each recording must pass without a refusal, keep
+every AWS format and pass `verify`. `python -m corpus_helpers -v` (from tests/) prints the
+figures and every failing check. Where moto cannot produce a value (URL-encoded IAM documents,
+presigned URLs, session tokens) the test sanitizes a hand-made vcrpy cassette instead.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote
+
+import pytest
+import yaml
+
+import corpus_helpers as ch
+from helpers import encoded_forms, hand_made
+from pagetape import cassette as cassette_io
+from pagetape.errors import LeakError
+from pagetape.record import RecordRequest, plan, record
+from pagetape.verify import verify_file
+from pagetape.writer import sanitize_file
+from sanitize_helpers import hermetic_env, leaks
+
+pytestmark = pytest.mark.moto
+
+NAMES = [r.name for r in ch.recordings()]
+REFUSED = {
+    "secrets": "record refuses: the email faked inside a secret name recurs (rule 'email', "
+    "'a value ... still appears elsewhere (plain)')",
+    "s3-objects": "record refuses: key words 'list'/'keys' recur as query structure "
+    "(list-type, max-keys; rule 'name')",
+}
+LEAKS = {
+    "ec2-security-groups": "IPv6 CidrIpv6 in IpPermissions.Ipv6Ranges written verbatim",
+    "iam-roles": "sts:ExternalId in AssumeRolePolicyDocument: only the 'globex' word is faked",
+    "lambda-functions": "Environment.Variables DB_PASSWORD/API_TOKEN values and DB_HOST host name "
+    "written verbatim",
+    "ssm-parameters": "SecureString Value and a host name Value written verbatim",
+    "cloudwatch-metrics": "Dimensions[].Value instance ids written verbatim",
+    "cloudwatch-custom": "Dimensions[].Value host name written verbatim",
+    "logs-events": "events[].message: IPv6, host name, dashed account id, base64 email, "
+    "URL-encoded email inside a decoded run, ghp_ token written verbatim",
+    "dynamodb-scan": "Items[].last_ip.S IPv6 written verbatim",
+}
+PUBLIC = {
+    "ec2-instances": "deviceName/rootDeviceName /dev/sda1 faked (/tej/bir6); "
+    "compute-1.amazonaws.com host faked",
+    "iam-attached": "managed policy ARNs arn:aws:iam::aws:policy/* and their names faked",
+    "sqs-queues": "queue URL scheme 'http' faked",
+    "cloudwatch-metrics": "AWS/EC2 MetricName (CPUUtilization, NetworkIn) and Dimensions Name "
+    "InstanceId faked",
+}
+FORMATS = {
+    "ec2-instances": "resource ids lose prefix/alphabet (i-, vol-, sg-, ami-, subnet-, vpc-, "
+    "eni-, r-); private IP faked into 198.18.0.0/15; DNS names not ip-A-B-C-D.ec2.internal / "
+    "ec2-…compute-1.amazonaws.com; emails keep a real-looking .com domain",
+    "ec2-volumes": "vol-/i- ids lose prefix and alphabet; tag email keeps a .com domain",
+    "ec2-security-groups": "sg-/vpc- ids lose prefix and alphabet; tag email keeps a .com domain",
+    "iam-roles": "email in the policy document gets a real-looking .com domain",
+    "lambda-functions": "email in Environment.Variables gets a real-looking .com domain",
+    "ssm-parameters": "email Value gets a real-looking .com domain",
+    "sqs-queues": "queue URL scheme and host faked (mkix://756.4.2.1:…): no longer a URL",
+    "dynamodb-scan": "emails in items get a real-looking .com domain",
+}
+VERIFY: dict[str, str] = {}
+
+
+def _case(*values: Any, id: str, xfail: str | None = None) -> Any:
+    marks = [pytest.mark.xfail(reason=xfail, strict=True)] if xfail else []
+    return pytest.param(*values, id=id, marks=marks)
+
+
+def _params(failing: dict[str, str]) -> list[Any]:
+    """Every recording, with a strict xfail (and its reason) where the check fails today."""
+    refused = {**REFUSED}
+    return [
+        pytest.param(n, marks=pytest.mark.xfail(reason=failing.get(n) or refused[n], strict=True))
+        if n in failing or n in refused
+        else n
+        for n in NAMES
+    ]
+
+
+@pytest.fixture(scope="session")
+def corpus(moto_url: str, tmp_path_factory: pytest.TempPathFactory) -> ch.Corpus:
+    """Seeded once per moto server (one per xdist worker), in the corpus's own moto account."""
+    folder = tmp_path_factory.mktemp("moto-corpus")
+    with hermetic_env(tmp_path_factory.mktemp("moto-corpus-home")), ch.own_account():
+        return ch.record_all(moto_url, folder)
+
+
+def _written(corpus: ch.Corpus, name: str) -> ch.Recording:
+    rec = corpus.recordings[name]
+    assert rec.refusal is None, f"record refused to write {name}: {rec.refusal}"
+    return rec
+
+
+# ================================================================== the corpus
+
+
+def test_corpus_spans_ten_services_and_plants_every_category(corpus: ch.Corpus) -> None:
+    assert len({r.service for r in corpus.recordings.values()}) >= 10
+    planted = {v for r in corpus.recordings.values() for v in corpus.planted_in(r)}
+    missing = {v: c for v, c in ch.IDENTIFYING.items() if v not in planted}
+    assert missing == {}, "the account did not return these planted values"
+    for rec in corpus.recordings.values():
+        absent = [v for v in rec.public if v not in rec.raw]
+        assert absent == [], f"{rec.name}: moto did not return {absent}"
+
+
+@pytest.mark.parametrize("name", _params({}))
+def test_corpus_records_without_refusal(corpus: ch.Corpus, name: str) -> None:
+    assert corpus.recordings[name].refusal is None
+
+
+@pytest.mark.parametrize("name", _params(LEAKS))
+def test_corpus_has_no_planted_value_in_any_encoding(corpus: ch.Corpus, name: str) -> None:
+    assert ch.leak_findings(corpus, _written(corpus, name)) == []
+
+
+@pytest.mark.parametrize("name", _params(PUBLIC))
+def test_corpus_keeps_every_public_value(corpus: ch.Corpus, name: str) -> None:
+    rec = _written(corpus, name)
+    broken = [what for what, ok in ch.public_checks(rec, ch.pages_of(rec)) if not ok]
+    assert broken == []
+
+
+@pytest.mark.parametrize("name", _params(FORMATS))
+def test_corpus_keeps_every_aws_format(corpus: ch.Corpus, name: str) -> None:
+    rec = _written(corpus, name)
+    broken = sorted({what for what, ok in ch.format_checks(rec, ch.pages_of(rec)) if not ok})
+    assert broken == []
+
+
+@pytest.mark.parametrize("name", _params(VERIFY))
+def test_corpus_passes_verify(corpus: ch.Corpus, name: str) -> None:
+    rec = _written(corpus, name)
+    assert rec.path is not None and verify_file(rec.path) == []
+
+
+@pytest.mark.xfail(reason="leaks, refusals, faked public values and broken formats", strict=True)
+def test_corpus_figures(corpus: ch.Corpus, capsys: pytest.CaptureFixture[str]) -> None:
+    fig = ch.figures(corpus)
+    with capsys.disabled():
+        print("\n" + "\n".join(fig.lines()))
+    assert fig.planted >= len(ch.IDENTIFYING)
+    assert (fig.leaks, fig.refusals, fig.verify_findings) == (0, 0, 0), fig.details
+    assert fig.public_kept == fig.public_total and fig.formats_kept == fig.formats_total
+
+
+# ================================================================== hand-made vcrpy cassettes
+
+
+def _auth(service: str, key: str = "AKIAIOSFODNN7EXAMPLE", signature: str = "0" * 64) -> str:
+    return (
+        f"AWS4-HMAC-SHA256 Credential={key}/20240101/us-east-1/{service}/aws4_request, "
+        f"SignedHeaders=host;x-amz-date, Signature={signature}"
+    )
+
+
+def _vcr(path: Path, interactions: list[dict[str, Any]]) -> Path:
+    """A vcrpy cassette as vcrpy writes it (YAML, list-valued headers, body under `string`)."""
+    out = []
+    for x in interactions:
+        out.append({
+            "request": {
+                "method": x.get("method", "POST"), "uri": x["uri"], "body": x.get("body"),
+                "headers": {k: [v] for k, v in x["headers"].items()},
+            },
+            "response": {
+                "status": {"code": x.get("status", 200), "message": "OK"},
+                "headers": {k: [v] for k, v in x.get("response_headers", {}).items()},
+                "body": {"string": x["response"]},
+            },
+        })  # fmt: skip
+    path.write_text(yaml.safe_dump({"interactions": out, "version": 1}))
+    return path
+
+
+def _iam_list_roles(document: str) -> dict[str, Any]:
+    xml = (
+        '<ListRolesResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><ListRolesResult>'
+        "<IsTruncated>false</IsTruncated><Roles><member><Path>/globex/</Path>"
+        f"<RoleName>{ch.ROLE_NAME}</RoleName><RoleId>AROAQXKJ7ZPD4EXAMPLE1</RoleId>"
+        f"<Arn>arn:aws:iam::{ch.ACCOUNT}:role/globex/{ch.ROLE_NAME}</Arn>"
+        "<CreateDate>2024-01-01T00:00:00Z</CreateDate>"
+        f"<AssumeRolePolicyDocument>{document}</AssumeRolePolicyDocument>"
+        "</member></Roles></ListRolesResult><ResponseMetadata><RequestId>"
+        "7a62c49f-347e-4fc4-9331-6e8eEXAMPLE</RequestId></ResponseMetadata></ListRolesResponse>"
+    )
+    return {
+        "uri": "https://iam.amazonaws.com/",
+        "body": "Action=ListRoles&Version=2010-05-08",
+        "headers": {
+            "Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
+            "Authorization": _auth("iam"),
+        },
+        "response_headers": {"Content-Type": "text/xml"},
+        "response": xml,
+    }
+
+
+def _sqs_list_queues(headers: dict[str, str] | None = None) -> dict[str, Any]:
+    return {
+        "uri": "https://sqs.us-east-1.amazonaws.com/",
+        "body": "{}",
+        "headers": {
+            "Content-Type": "application/x-amz-json-1.0",
+            "X-Amz-Target": "AmazonSQS.ListQueues",
+            "Authorization": _auth("sqs"),
+            **(headers or {}),
+        },
+        "response_headers": {"Content-Type": "application/x-amz-json-1.0"},
+        "response": json.dumps(
+            {"QueueUrls": [f"https://sqs.us-east-1.amazonaws.com/{ch.ACCOUNT}/{ch.QUEUE}"]}
+        ),
+    }
+
+
+def _no_trace(path: Path, *originals: str) -> list[tuple[str, str]]:
+    """Originals found in the written file, in any encoding."""
+    return leaks(path.read_text(), set(originals))
+
+
+# ================================================================== it keeps identifying values
+
+
+def test_numeric_xml_leaf_ec2_owner_id_is_replaced(corpus: ch.Corpus) -> None:
+    rec = _written(corpus, "ec2-instances")
+    assert not any(form in rec.text for form in encoded_forms(ch.ACCOUNT))
+    owners = [r["OwnerId"] for page in ch.pages_of(rec) for r in page["Reservations"]]
+    assert owners and all(re.fullmatch(r"\d{12}", o) and o != ch.ACCOUNT for o in owners)
+
+
+@pytest.mark.xfail(
+    reason="URL-encoded AssumeRolePolicyDocument (XML leaf) written verbatim: "
+    "aws:SourceAccount, sts:ExternalId, email and IPs survive; verify says clean",
+    strict=True,
+)
+def test_url_encoded_iam_policy_document_is_decoded_sanitized_and_re_encoded(
+    tmp_path: Path,
+) -> None:
+    source = _vcr(tmp_path / "roles.yaml", [_iam_list_roles(quote(json.dumps(ch.TRUST_POLICY)))])
+    _, out = sanitize_file(source, tmp_path / "roles.json")
+    planted = (ch.SOURCE_ACCOUNT, ch.EXTERNAL_ID, ch.EMAIL, ch.POLICY_IP, ch.PUBLIC_IP, ch.ACCOUNT)
+    assert _no_trace(out, *planted) == []
+    body = cassette_io.load(out).interactions[0].response.body
+    document = re.search(r"<AssumeRolePolicyDocument>(.*)</AssumeRolePolicyDocument>", body)
+    assert document and "%7B" in document.group(1)  # still URL-encoded
+    policy = json.loads(unquote(document.group(1)))
+    assert policy["Statement"][0]["Action"] == "sts:AssumeRole"
+    assert verify_file(out) == []
+
+
+@pytest.mark.xfail(
+    reason="verify does not decode a URL-encoded policy document: an unsanitized one is clean",
+    strict=True,
+)
+def test_verify_finds_identifying_values_in_a_url_encoded_policy(tmp_path: Path) -> None:
+    raw = _iam_list_roles(quote(json.dumps(ch.TRUST_POLICY)))
+    interaction = cassette_io.Interaction(
+        "ListRoles",
+        cassette_io.Request("POST", "/", [], {}, raw["body"]),
+        cassette_io.Response(200, {"content-type": "text/xml"}, raw["response"]),
+    )
+    path = tmp_path / "roles.json"
+    path.write_bytes(cassette_io.encode(hand_made([interaction], "iam", "ListRoles")))
+    kinds = " ".join(f.message for f in verify_file(path)).lower()
+    assert "account" in kinds and "email" in kinds and "ip" in kinds
+
+
+VERBATIM = "FilterLogEvents events[].message: written verbatim"
+FREE_TEXT = [
+    _case(ch.IPV6, id="ipv6", xfail=VERBATIM),
+    _case(ch.INTERNAL_HOST, id="internal-host-name", xfail=VERBATIM),
+    _case(ch.ACCOUNT_DASHED, id="account-id-dashed", xfail=VERBATIM),
+    _case(quote(ch.EMAIL, safe=""), id="url-encoded-email"),
+    _case(ch._b64(ch.EMAIL_3), id="base64-email", xfail=VERBATIM),
+    _case(ch.JWT, id="jwt"),
+]
+
+
+@pytest.mark.parametrize("value", FREE_TEXT)
+def test_free_text_identifying_values_are_replaced(corpus: ch.Corpus, value: str) -> None:
+    assert value in _written(corpus, "logs-events").raw or value in json.dumps(ch.LOG_MESSAGES)
+    assert value not in corpus.recordings["logs-events"].text
+
+
+SECRET_KEYS = [
+    _case(
+        "lambda-functions", ch.DB_PASSWORD, id="lambda-DB_PASSWORD", xfail=LEAKS["lambda-functions"]
+    ),
+    _case("lambda-functions", ch.API_TOKEN, id="lambda-API_TOKEN", xfail=LEAKS["lambda-functions"]),
+    _case("secrets", ch.TAG_PASSWORD, id="tag-password", xfail=REFUSED["secrets"]),
+    _case("secrets", ch.TAG_SECRET, id="tag-secret", xfail=REFUSED["secrets"]),
+    _case("secrets", ch.TAG_TOKEN, id="tag-token", xfail=REFUSED["secrets"]),
+    _case("iam-roles", ch.EXTERNAL_ID, id="sts-ExternalId", xfail=LEAKS["iam-roles"]),
+]
+
+
+@pytest.mark.parametrize(("name", "value"), SECRET_KEYS)
+def test_values_under_secret_looking_keys_are_replaced(
+    corpus: ch.Corpus, name: str, value: str
+) -> None:
+    rec = _written(corpus, name)
+    assert value in rec.raw
+    assert not any(form in rec.text for form in encoded_forms(value))
+
+
+@pytest.mark.xfail(
+    reason=LEAKS["cloudwatch-metrics"] + "; " + PUBLIC["cloudwatch-metrics"], strict=True
+)
+def test_cloudwatch_dimension_values_are_replaced_and_names_kept(corpus: ch.Corpus) -> None:
+    rec = _written(corpus, "cloudwatch-metrics")
+    dims = [d for page in ch.pages_of(rec) for m in page["Metrics"] for d in m["Dimensions"]]
+    instances = [v for v, c in corpus.planted.items() if v.startswith("i-")]
+    assert dims and {d["Name"] for d in dims} == {"InstanceId"}
+    assert not any(d["Value"] in instances for d in dims)
+    assert all(re.fullmatch(r"i-[0-9a-f]{17}", d["Value"]) for d in dims)
+    assert ch.INTERNAL_HOST not in _written(corpus, "cloudwatch-custom").text
+
+
+@pytest.mark.xfail(reason=REFUSED["secrets"] + "; " + REFUSED["s3-objects"], strict=True)
+@pytest.mark.parametrize("name", ["secrets", "s3-objects"])
+def test_email_in_a_slash_separated_name_loses_its_domain(corpus: ch.Corpus, name: str) -> None:
+    rec = _written(corpus, name)
+    assert ch.EMAIL in rec.raw
+    assert "globex" not in rec.text.lower()
+
+
+@pytest.mark.xfail(reason="the endpoint URL's query string is sent and may be written", strict=True)
+def test_endpoint_url_query_string_is_not_written(moto_url: str, tmp_path: Path) -> None:
+    with ch.own_account():
+        ch.client("sqs", moto_url).create_queue(QueueName="endpoint-query-7731")
+        out = tmp_path / "q.json"
+        token = "FwoGZXIvYXdzEJr//////////wEaDEXAMPLESESSIONTOKEN"
+        request = RecordRequest(
+            service="sqs", operation="ListQueues", region=ch.REGION,
+            endpoint_url=f"{moto_url}/?tenant=globex-7731&X-Amz-Security-Token={token}",
+            params_json=json.dumps({"QueueNamePrefix": "endpoint-query"}), output=str(out),
+            credentials=ch.SANDBOX_KEY,
+        )  # fmt: skip
+        try:
+            record(plan(request))
+        except Exception as exc:  # refusing the endpoint, in one clear sentence, is fine too
+            assert "globex-7731" not in str(exc) and token not in str(exc)
+            return
+    assert _no_trace(out, "globex-7731", token) == []
+
+
+PRESIGNED_TOKEN = "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQDexample"
+PRESIGNED_SIGNATURE = "5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7"
+PRESIGNED_KEY = "ASIAQXKJ7ZPD4PRESIGN"
+PRESIGNED = (
+    f"https://awslambda-us-east-1-tasks.s3.us-east-1.amazonaws.com/snapshots/{ch.ACCOUNT}/"
+    f"{ch.FUNCTION_NAME}-1a2b?X-Amz-Security-Token={quote(PRESIGNED_TOKEN, safe='')}"
+    f"&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=20240101T000000Z&X-Amz-Expires=600"
+    f"&X-Amz-Credential={PRESIGNED_KEY}%2F20240101%2Fus-east-1%2Fs3%2Faws4_request"
+    f"&X-Amz-SignedHeaders=host&X-Amz-Signature={PRESIGNED_SIGNATURE}"
+)
+
+
+@pytest.mark.xfail(reason="presigned URL query values in a body are not all replaced", strict=True)
+def test_presigned_url_in_a_body_loses_token_signature_and_key(tmp_path: Path) -> None:
+    get_function = {
+        "method": "GET",
+        "uri": f"https://lambda.us-east-1.amazonaws.com/2015-03-31/functions/{ch.FUNCTION_NAME}",
+        "headers": {"Authorization": _auth("lambda")},
+        "response_headers": {"Content-Type": "application/json"},
+        "response": json.dumps({
+            "Configuration": {"FunctionName": ch.FUNCTION_NAME, "Runtime": "python3.12"},
+            "Code": {"RepositoryType": "S3", "Location": PRESIGNED},
+        }),
+    }  # fmt: skip
+    _, out = sanitize_file(_vcr(tmp_path / "fn.yaml", [get_function]), tmp_path / "fn.json")
+    assert _no_trace(out, PRESIGNED_TOKEN, PRESIGNED_SIGNATURE, PRESIGNED_KEY, ch.ACCOUNT) == []
+    location = cassette_io.load(out).interactions[0].response.body["Code"]["Location"]
+    assert location.startswith("https://") and "X-Amz-Signature=" in location
+
+
+@pytest.mark.xfail(
+    reason="a presigned request in an imported cassette keeps its query", strict=True
+)
+def test_presigned_request_in_an_imported_cassette_loses_token_and_signature(
+    tmp_path: Path,
+) -> None:
+    presigned_get = {
+        "method": "GET", "uri": PRESIGNED, "headers": {}, "response": "file body",
+        "response_headers": {"Content-Type": "binary/octet-stream"},
+    }  # fmt: skip
+    source = _vcr(tmp_path / "mixed.yaml", [_sqs_list_queues(), presigned_get])
+    _, out = sanitize_file(source, tmp_path / "mixed.json")
+    assert _no_trace(out, PRESIGNED_TOKEN, PRESIGNED_SIGNATURE, PRESIGNED_KEY) == []
+
+
+@pytest.mark.xfail(
+    reason="--keep-rule headers writes Authorization and the session token", strict=True
+)
+def test_keep_rule_headers_still_drops_credentials_and_session_token(tmp_path: Path) -> None:
+    session_token = "FwoGZXIvYXdzEJr//////////wEaDKEEPHEADERSSESSION"
+    key = "ASIAQXKJ7ZPD4SESSION"
+    exchange = _sqs_list_queues({
+        "Authorization": _auth("sqs", key, PRESIGNED_SIGNATURE),
+        "X-Amz-Security-Token": session_token,
+        "X-Amz-Date": "20240101T000000Z",
+    })  # fmt: skip
+    source = _vcr(tmp_path / "q.yaml", [exchange])
+    _, out = sanitize_file(source, tmp_path / "q.json", keep_rules=["headers"])
+    assert _no_trace(out, key, session_token, PRESIGNED_SIGNATURE) == []
+
+
+@pytest.mark.xfail(
+    reason="verify and sanitize trust metadata.fakes: a listed real id survives", strict=True
+)
+def test_verify_and_sanitize_do_not_trust_metadata_fakes(tmp_path: Path) -> None:
+    body = {"QueueUrls": [f"https://sqs.us-east-1.amazonaws.com/{ch.ACCOUNT}/{ch.QUEUE}"]}
+    interaction = cassette_io.Interaction(
+        "ListQueues",
+        cassette_io.Request("POST", "/", [], {"x-amz-target": "AmazonSQS.ListQueues"}, {}),
+        cassette_io.Response(200, {"content-type": "application/x-amz-json-1.0"}, body),
+    )
+    path = tmp_path / "q.json"
+    tape = hand_made([interaction], "sqs", "ListQueues", fakes=[ch.ACCOUNT, ch.QUEUE])
+    path.write_bytes(cassette_io.encode(tape))
+    assert verify_file(path) != []
+    sanitize_file(path, tmp_path / "clean.json")
+    assert _no_trace(tmp_path / "clean.json", ch.ACCOUNT, ch.QUEUE) == []
+
+
+# ================================================================== it fakes what is public
+
+
+PUBLIC_VALUES = [
+    _case("iam-attached", "arn:aws:iam::aws:policy/ReadOnlyAccess", id="managed-policy-arn",
+          xfail=PUBLIC["iam-attached"]),
+    _case("cloudwatch-metrics", "AWS/EC2 metric names", id="aws-ec2-metric-names",
+          xfail=PUBLIC["cloudwatch-metrics"]),
+    _case("cloudwatch-metrics", "every Name is 'InstanceId'", id="dimension-name",
+          xfail=PUBLIC["cloudwatch-metrics"]),
+    _case("logs-events", "'amazon.titan-text-lite-v1'", id="model-id-titan"),
+    _case("logs-events", "'us.amazon.nova-micro-v1:0'", id="model-id-nova-profile"),
+    _case("lambda-functions", "MODEL_ID", id="model-id-in-env"),
+    _case("ec2-instances", "every Tenancy is 'default'", id="enum-default-tenancy"),
+    _case("ec2-instances", "'/dev/sda1'", id="device-name", xfail=PUBLIC["ec2-instances"]),
+    _case("sqs-queues", "http scheme", id="queue-url-http-scheme", xfail=PUBLIC["sqs-queues"]),
+    _case("ec2-instances", "compute-1.amazonaws.com", id="amazonaws-host-name",
+          xfail=PUBLIC["ec2-instances"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "label"), PUBLIC_VALUES)
+def test_public_aws_values_are_kept_verbatim(corpus: ch.Corpus, name: str, label: str) -> None:
+    rec = _written(corpus, name)
+    checks = [(what, ok) for what, ok in ch.public_checks(rec, ch.pages_of(rec)) if label in what]
+    assert checks and all(ok for _, ok in checks), checks
+
+
+RESOURCE_IDS = [
+    pytest.param("ec2-instances", "InstanceId", id="instance-i"),
+    pytest.param("ec2-volumes", "VolumeId", id="volume-vol"),
+    pytest.param("ec2-security-groups", "GroupId", id="security-group-sg"),
+    pytest.param("ec2-instances", "ImageId", id="image-ami"),
+]
+
+
+@pytest.mark.xfail(
+    reason="resource ids lose prefix and alphabet (vol- -> exv-, i- -> r-)", strict=True
+)
+@pytest.mark.parametrize(("name", "key"), RESOURCE_IDS)
+def test_resource_ids_keep_prefix_length_and_alphabet(
+    corpus: ch.Corpus, name: str, key: str
+) -> None:
+    rec = _written(corpus, name)
+    values = [v for page in ch.pages_of(rec) for k, v in ch.walk(page) if k == key]
+    assert values and all(re.fullmatch(ch.HEX_IDS[key], v) for v in values), values
+    assert not set(values) & set(corpus.planted)
+
+
+@pytest.mark.xfail(reason="DNS names faked word by word, IPs faked into 198.18.0.0/15", strict=True)
+@pytest.mark.parametrize("which", ["Private", "Public"])
+def test_ec2_dns_names_stay_valid_and_agree_with_the_faked_ip(
+    corpus: ch.Corpus, which: str
+) -> None:
+    rec = _written(corpus, "ec2-instances")
+    pages = ch.pages_of(rec)
+    broken = [what for page in pages for what, ok in ch._dns_checks(page) if not ok]
+    assert not [b for b in broken if b.startswith(which)]
+    for page in pages:
+        for r in page["Reservations"]:
+            for i in r["Instances"]:
+                ip = ipaddress.ip_address(i[f"{which}IpAddress"])
+                assert (which == "Private") == ch._rfc1918(str(ip))
+
+
+# ================================================================== it refuses ordinary data
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param("s3-objects", id="s3-keys-under-list-and-keys",
+                     marks=pytest.mark.xfail(reason=REFUSED["s3-objects"], strict=True)),
+        pytest.param("secrets", id="secret-names-holding-emails",
+                     marks=pytest.mark.xfail(reason=REFUSED["secrets"], strict=True)),
+        pytest.param("ec2-security-groups", id="security-group-arn-account-elsewhere"),
+    ],
+)  # fmt: skip
+def test_ordinary_data_is_recorded_without_refusal(corpus: ch.Corpus, name: str) -> None:
+    assert corpus.recordings[name].refusal is None
+
+
+def _fraud_job(path: str, arn: str) -> dict[str, Any]:
+    return {
+        "uri": "https://frauddetector.us-east-1.amazonaws.com/",
+        "body": json.dumps({"maxResults": 10}),
+        "headers": {
+            "Content-Type": "application/x-amz-json-1.1",
+            "X-Amz-Target": "AWSHawksNestServiceFacade.GetBatchPredictionJobs",
+            "Authorization": _auth("frauddetector"),
+        },
+        "response_headers": {"Content-Type": "application/x-amz-json-1.1"},
+        "response": json.dumps(
+            {
+                "batchPredictions": [
+                    {
+                        "jobId": "globex-nightly-7",
+                        "status": "COMPLETE",
+                        "inputPath": path,
+                        "outputPath": f"s3://{ch.BUCKET}/batch/out/",
+                        "arn": arn,
+                        "iamRoleArn": f"arn:aws:iam::{ch.ACCOUNT}:role/{ch.ROLE_NAME}",
+                    }
+                ]
+            }
+        ),
+    }
+
+
+@pytest.mark.xfail(
+    reason="LeakError from the 's3_uri' rule: the key word 'batch' recurs in the ARN's "
+    "resource type batch-prediction",
+    strict=True,
+)
+def test_batch_paths_next_to_batch_prediction_arns_do_not_refuse(tmp_path: Path) -> None:
+    arn = f"arn:aws:frauddetector:us-east-1:{ch.ACCOUNT}:batch-prediction/globex-nightly-7"
+    job = _fraud_job(f"s3://{ch.BUCKET}/batch/in/part-0001.csv", arn)
+    _, out = sanitize_file(_vcr(tmp_path / "jobs.yaml", [job]), tmp_path / "jobs.json")
+    assert _no_trace(out, ch.ACCOUNT, ch.BUCKET, ch.ROLE_NAME) == []
+    assert verify_file(out) == []
+
+
+@pytest.mark.parametrize("name", _params({}))
+def test_a_fake_sanitized_again_does_not_refuse(
+    corpus: ch.Corpus, name: str, tmp_path: Path
+) -> None:
+    rec = _written(corpus, name)
+    assert rec.path is not None
+    sanitize_file(rec.path, tmp_path / "again.json")
+    assert verify_file(tmp_path / "again.json") == []
+
+
+@pytest.mark.xfail(
+    reason="LeakError says only \"a value the 'X' rule replaced still appears elsewhere\"",
+    strict=True,
+)
+def test_a_refusal_names_interaction_field_path_and_rule_never_the_value(tmp_path: Path) -> None:
+    job = _fraud_job(f"s3://{ch.BUCKET}/in/x.csv", "arn:aws:frauddetector:us-east-1:"
+                     f"{ch.ACCOUNT}:batch-prediction/globex-nightly-7")  # fmt: skip
+    error = {**job, "status": 400, "response": json.dumps({
+        "__type": "ResourceNotFoundException",
+        "message": "batch prediction globex-nightly-7 not found"})}  # fmt: skip
+    source = _vcr(tmp_path / "e.yaml", [job, error])
+    with pytest.raises(LeakError) as raised:
+        sanitize_file(source, tmp_path / "e.json", keep_rules=["free_text"])
+    message = str(raised.value)
+    assert "interaction 2" in message and "message" in message and "'name'" in message
+    assert "globex" not in message
+    assert not (tmp_path / "e.json").exists()
+
+
+@pytest.mark.xfail(reason=REFUSED["secrets"], strict=True)
+def test_verify_accepts_emails_faked_inside_names(corpus: ch.Corpus) -> None:
+    rec = _written(corpus, "secrets")
+    assert rec.path is not None and verify_file(rec.path) == []
+
+
+@pytest.mark.xfail(reason=REFUSED["s3-objects"], strict=True)
+def test_verify_accepts_ip_shaped_pieces_of_faked_names(corpus: ch.Corpus) -> None:
+    rec = _written(corpus, "s3-objects")
+    assert rec.path is not None and verify_file(rec.path) == []
