@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import re
 import string
 from collections.abc import Callable, Iterable, Iterator
@@ -19,6 +20,11 @@ UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]
 HEX_ID_RE = re.compile(r"^(?=.*[0-9])(?=.*[a-f])[0-9a-f]{8,}$")
 TOKEN_RE = re.compile(r"^pagetape-token-(\d{4,})$")
 FAKE_KEY_MARK = "PAGETAPE"
+SECRET_PREFIX = "pagetape-secret-"
+PRIVATE_V4 = tuple(
+    ipaddress.IPv4Network(n)
+    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
+)
 # Words AWS itself defines; they identify nothing and help a reader.
 WELL_KNOWN = frozenset({"aws", "service-role", "aws-service-role", "aws-reserved"})
 MAX_ATTEMPTS = 64
@@ -38,6 +44,7 @@ class Pseudonymizer:
         self._owners: dict[str, str] = {fake: fake for fake in known_fakes}
         self._tokens: dict[str, str] = {}
         self._kept: set[str] = set(WELL_KNOWN)
+        self._flips: dict[str, int] = {}
 
     def keep(self, word: str) -> None:
         """Never fake WORD: it is structure, such as the service name inside ARNs."""
@@ -63,6 +70,10 @@ class Pseudonymizer:
             msg = f"{attempt}:{counter}:{value}".encode()
             yield from hmac.new(self._secret, msg, hashlib.sha256).digest()
             counter += 1
+
+    def fake_of(self, value: str) -> str | None:
+        """The fake VALUE already has, if any."""
+        return self._fakes.get(value)
 
     def assign(self, value: str, fake: str) -> str:
         """Record a fake built from faked parts (a name with an account id inside)."""
@@ -110,13 +121,104 @@ class Pseudonymizer:
         )
 
     def ipv4(self, value: str) -> str:
-        """An address in 198.18.0.0/15, the range reserved for benchmarks: never a real host."""
+        """Private addresses stay private and keep their subnet (prefix-preserving: two hosts of
+        one /24 stay in one faked /24, a CIDR block stays a block); public ones move to
+        198.18.0.0/15, the range reserved for benchmarks. The prefix length is kept."""
+        address, slash, length = value.partition("/")
+        ip = ipaddress.IPv4Address(address)
+        block = next((n for n in PRIVATE_V4 if ip in n), None)
+        if block is not None:
+            fake = self._prefix_preserving(ip, block.prefixlen)
+        else:
+
+            def make(s: Iterator[int]) -> str:
+                a, b, c = next(s), next(s), next(s)
+                return f"198.{18 + (a & 1)}.{b}.{c}"
+
+            fake = ipaddress.IPv4Address(self._unique(address, make))
+        if slash:
+            net = ipaddress.IPv4Network(f"{fake}/{length}", strict=False)
+            host_bits_zero = int(ip) & ((1 << (32 - int(length))) - 1) == 0
+            fake = net.network_address if host_bits_zero else fake
+        result = f"{fake}{slash}{length}"
+        if result != value:
+            self._fakes.setdefault(value, result)
+            self._owners.setdefault(result, value)
+        return result
+
+    def _prefix_preserving(self, ip: ipaddress.IPv4Address, keep: int) -> ipaddress.IPv4Address:
+        """Crypto-PAn style: bit i is flipped by a keyed function of the bits before it."""
+        bits = format(int(ip), "032b")
+        out = list(bits[:keep])
+        for i in range(keep, 32):
+            prefix = bits[:i]
+            flip = self._flips.get(prefix)
+            if flip is None:
+                digest = hmac.new(self._secret, f"ip4:{prefix}".encode(), hashlib.sha256).digest()
+                flip = self._flips[prefix] = digest[0] & 1
+            out.append(str(int(bits[i]) ^ flip))
+        return ipaddress.IPv4Address(int("".join(out), 2))
+
+    def ipv6(self, value: str) -> str:
+        """An address in 2001:db8::/32, the documentation range; the prefix length is kept."""
+        address, slash, length = value.partition("/")
 
         def make(s: Iterator[int]) -> str:
-            a, b, c = next(s), next(s), next(s)
-            return f"198.{18 + (a & 1)}.{b}.{c}"
+            tail = int.from_bytes(bytes(next(s) for _ in range(12)), "big")
+            return str(ipaddress.IPv6Address((0x20010DB8 << 96) | tail))
 
+        fake = ipaddress.IPv6Address(self._unique(address, make))
+        if slash:
+            fake = ipaddress.IPv6Network(f"{fake}/{length}", strict=False).network_address
+        return f"{fake}{slash}{length}"
+
+    def account(self, value: str) -> str:
+        """Twelve digits whose last four are public check digits of the first eight, so anyone
+        can tell a pagetape account id from a real one; dashes stay where they were."""
+        from pagetape.detect import account_check
+
+        digits = value.replace("-", "")
+
+        def make(s: Iterator[int]) -> str:
+            first = _pick(s, string.digits, 8)
+            fake = first + account_check(first)
+            it = iter(fake)
+            return "".join(ch if ch == "-" else next(it) for ch in value)
+
+        if value != digits:
+            plain = self.account(digits)
+            it = iter(plain)
+            return self.assign(value, "".join(ch if ch == "-" else next(it) for ch in value))
         return self._unique(value, make)
+
+    def resource_id(self, value: str) -> str:
+        """i-0abc... -> i-<same length of hex>: the prefix says what it is and stays."""
+        prefix, _, rest = value.rpartition("-")
+        return self._unique(
+            value, lambda s: f"{prefix}-" + "".join("0123456789abcdef"[next(s) % 16] for _ in rest)
+        )
+
+    def secret(self, value: str) -> str:
+        """A value under a secret-looking key: replaced by an obvious, consistent placeholder."""
+        return self._unique(value, lambda s: SECRET_PREFIX + _pick(s, "0123456789abcdef", 12))
+
+    def marked(self, value: str) -> str:
+        """A credential of a known shape: its prefix (ghp_, xoxb-, sk_live_) and length kept,
+        PAGETAPE after the prefix, the rest keyed; `verify` recognizes the mark."""
+        m = re.match(r"^(?:[A-Za-z0-9]{1,8}[_.-])*", value)
+        prefix = m.group(0) if m and len(m.group(0)) <= 12 else ""
+        rest = value[len(prefix) :]
+        body = (
+            FAKE_KEY_MARK + rest[len(FAKE_KEY_MARK) :]
+            if len(rest) > len(FAKE_KEY_MARK)
+            else FAKE_KEY_MARK
+        )
+        return self._unique(
+            value,
+            lambda s: (
+                prefix + FAKE_KEY_MARK + _by_class(body[len(FAKE_KEY_MARK) :], s, hex_only=False)
+            ),
+        )
 
     def token(self, value: str) -> str:
         """Pagination tokens are replaced whole, numbered in order of first appearance, so the

@@ -20,6 +20,19 @@ class Rule:
     pattern: str | None = None
 
 
+RESOURCE_PREFIXES = (
+    "tgw-attach", "tgw-rtb", "vpce-svc", "cvpn-endpoint", "eipalloc", "eipassoc", "i", "vol",
+    "sg", "subnet", "vpc", "ami", "snap", "eni", "igw", "eigw", "rtb", "acl", "nat", "pcx", "tgw",
+    "vpce", "dopt", "fl", "lt", "r", "sir", "sfr", "fleet", "cgw", "vgw", "vpn", "key", "fs",
+    "fsap", "cr", "h", "pl", "ipam", "lgw", "elb", "export", "import-ami", "import-snap", "ins",
+)  # fmt: skip
+TLDS = (
+    "com", "net", "org", "io", "dev", "app", "cloud", "internal", "local", "lan", "corp", "intra",
+    "intranet", "home", "info", "biz", "co", "uk", "de", "fr", "jp", "cn", "in", "au", "ca", "eu",
+    "us", "nl", "se", "ch", "es", "it", "br", "ru", "edu", "gov", "mil", "int", "ai", "me", "tv",
+    "xyz", "site", "online", "tech", "example", "test", "invalid", "localhost", "aws",
+)  # fmt: skip
+
 # Order matters for detectors: the first alternative that matches at a position wins.
 RULES: tuple[Rule, ...] = (
     Rule("headers", "drop every header but content type, operation target, error type and "
@@ -27,27 +40,53 @@ RULES: tuple[Rule, ...] = (
     Rule("token", "replace pagination tokens whole by pagetape-token-NNNN, in request and "
          "response, body or query; the chain stays linked"),
     Rule("url", "fake URL path labels and query values by the operation's model"),
+    Rule("embedded_url", "URLs inside values: scheme, port and AWS host labels kept; host, path "
+         "and query rewritten, presigned credentials and signatures replaced",
+         r"https?://[^\s\"'<>\\^`{|}]+"),
+    Rule("private_key", "replace PEM private key blocks",
+         r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----"),
+    Rule("jwt", "JSON web tokens: claims sanitized as JSON, signature replaced by a PAGETAPE one",
+         r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{2,}\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*"),
     Rule("arn", "rebuild ARNs part by part: partition, service, region and resource type kept, "
-         "account and resource names faked",
-         r"arn:aws[a-zA-Z-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]{0,12}:[^\s\"'<>,;()\[\]{}]+"),
+         "account and resource names faked; ARNs of account aws (managed policies) kept",
+         r"arn:aws[a-zA-Z-]*:[a-z0-9-]+:[a-z0-9-]*:(?:[0-9]{0,12}|aws):[^\s\"'<>,;()\[\]{}]+"),
     Rule("iam_principal", "fake IAM role, user and group names and paths inside IAM ARNs"),
     Rule("s3_uri", "fake S3 bucket names and key segments (file extensions kept)",
          r"s3://[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9](?:/[^\s\"'<>,;()\[\]{}]*)?"),
-    Rule("email", "fake email addresses (local part and domain; top-level domain kept)",
-         r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"),
+    Rule("email", "fake email addresses, plain or URL-encoded: local part and domain faked, "
+         "top-level domain .example (reserved, never real)",
+         r"[A-Za-z0-9._+-]+(?:@|%40)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"),
     Rule("access_key_id", "replace AWS access key ids by obviously fake AKIAPAGETAPE... ones",
-         r"(?<![A-Z0-9])(?:AKIA|ASIA|AIDA|AROA|AIPA|ANPA|ANVA|AGPA)[A-Z0-9]{16}(?![A-Z0-9])"),
+         r"(?<![A-Z0-9])(?:AKIA|ASIA|AIDA|AROA|AIPA|ANPA|ANVA|AGPA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])"),
+    Rule("well_known_secret", "replace tokens of well-known formats (GitHub, GitLab, Slack, "
+         "Stripe, OpenAI, ...; patterns from detect-secrets) keeping prefix and length"),
     Rule("secret_key", "fake 40-character strings shaped like secret access keys",
          r"(?<![A-Za-z0-9/+=])(?=[A-Za-z0-9/+]*[0-9])(?=[A-Za-z0-9/+]*[a-z])"
          r"(?=[A-Za-z0-9/+]*[A-Z])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])"),
     Rule("uuid", "fake UUIDs, still UUID-shaped and lowercase hex",
          r"(?<![0-9a-fA-F])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
          r"[0-9a-fA-F]{12}(?![0-9a-fA-F])"),
-    Rule("ip_address", "replace IPv4 addresses by addresses in 198.18.0.0/15 (benchmark range)",
+    Rule("resource_id", "fake EC2-style resource ids keeping prefix, length and hex alphabet "
+         "(i-, vol-, sg-, subnet-, ami- ...)",
+         r"(?<![A-Za-z0-9-])(?:" + "|".join(RESOURCE_PREFIXES) + r")-(?:[0-9a-f]{17}|[0-9a-f]{8})"
+         r"(?![A-Za-z0-9-])"),
+    Rule("ipv6", "replace IPv6 addresses and prefixes by ones in 2001:db8::/32 (documentation)",
+         r"(?<![0-9A-Za-z:.])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?:/\d{1,3})?"
+         r"(?![0-9A-Za-z:])"),
+    Rule("ip_address", "replace IPv4 addresses (and CIDR blocks): private ones by private ones, "
+         "prefix-preserving (a host stays in its subnet), public ones by 198.18.0.0/15",
          r"(?<!\d)(?<!\d\.)(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)"
-         r"(?!\d|\.\d)"),
-    Rule("account_id", "fake 12-digit account ids, alone or inside names such as bucket names",
-         r"(?<!\d)\d{12}(?!\d)"),
+         r"(?:/(?:3[0-2]|[12]?\d))?(?!\d|\.\d)"),
+    Rule("hostname", "fake host names outside AWS-owned domains label by label (top-level "
+         "domain kept); AWS host names keep service and region labels, and names that embed "
+         "an address (ip-10-0-0-1.ec2.internal) embed the faked address",
+         r"(?<![A-Za-z0-9.@_-])(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
+         r"(?i:" + "|".join(TLDS) + r")\.?(?![A-Za-z0-9-]|\.[A-Za-z0-9])"),
+    Rule("account_id", "fake 12-digit account ids (also written 1234-5678-9012), alone or "
+         "inside names; fakes carry check digits so verify can prove them",
+         r"(?<![\d-])\d{4}-\d{4}-\d{4}(?![\d-])|(?<!\d)\d{12}(?!\d)"),
+    Rule("secret_value", "replace values under secret-looking keys (passwords, tokens, API "
+         "keys, sts:ExternalId, X-Amz-Signature) by pagetape-secret-... fakes"),
     Rule("name", "fake resource names and ids in identifier fields (members named ...Name, "
          "...Id, ...Arn, ...By, ...Path, plugin hints), keeping length and character classes"),
     Rule("free_text", "replace every identifier seen anywhere in the cassette where it recurs in "

@@ -1,15 +1,15 @@
-"""Sanitization of captured exchanges before anything touches disk.
+"""Sanitization of captured exchanges before anything touches disk: the exchange walker.
 
-Strings are classified by where they sit in the botocore model (token, enum, identifier, free
-text), then rewritten by the named rules of `pagetape.rules`. The rewrite runs twice: the first
-pass learns every identifier, so free text anywhere in the cassette (even on an earlier page)
-has the names of later pages replaced too. Values this sanitizer (or an earlier run with the
-same cassette) produced are left alone, so sanitizing is idempotent.
+Strings are classified by where they sit in the botocore model (token, enum, identifier,
+secret, free text), then rewritten by `pagetape.rewrite` under the named rules of
+`pagetape.rules`. The walk runs twice: the first pass learns every identifying name, so free
+text anywhere in the cassette (even on an earlier page) has the names of later pages replaced
+too. Values this sanitizer (or an earlier run with the same cassette) produced are left alone,
+so sanitizing is idempotent. What it replaced is proven gone by `pagetape.proof`.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 from collections import Counter
@@ -18,10 +18,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode
 
-from pagetape import codec, rules
+from pagetape import codec, detect, proof, structured
 from pagetape.cassette import Interaction, Request, Response
-from pagetape.errors import LeakError
-from pagetape.pseudonym import UUID_RE, Pseudonymizer
+from pagetape.rewrite import Rewriter
 from pagetape.specs import HintKind
 
 if TYPE_CHECKING:
@@ -33,15 +32,13 @@ REQUEST_HEADERS = frozenset({"content-type", "x-amz-target"})
 RESPONSE_HEADERS = frozenset({"content-type", "x-amzn-errortype", "x-amzn-query-error"})
 IDENT_MEMBER_RE = re.compile(
     r"(Name|name|Id|ID|id|Arn|ARN|arn|By|Path|path|Uri|URI|uri|Url|URL|url|Bucket|bucket|"
-    r"Email|email|Owner|owner|Principal|principal|Account|account|Role|role|Key|Prefix)s?$"
+    r"Email|email|Owner|owner|Principal|principal|Account|account|Role|role|Key|Prefix|"
+    r"DnsName|Address|Host|host|Endpoint|endpoint)s?$"
 )
 _SCALAR = re.compile(r"-?\d+(?:\.\d+)?|true|false")
-ACCOUNT_RUN = re.compile(r"(?<!\d)(\d{12})(?!\d)")
-IAM_PRINCIPALS = frozenset({"role", "user", "group", "instance-profile", "assumed-role"})
-_TRAIL = ".,;:)]}'\""
-# A word starts after a non-alphanumeric character or right after a percent-escape (%2F).
-_BEFORE = r"(?:(?<![A-Za-z0-9])|(?<=%[0-9A-Fa-f]{2}))"
-MIN_KNOWN_LEN = 3
+_SIGNATURE = re.compile(r"(Signature=)([0-9a-fA-F]+)")
+_PAIR_KEYS = ("Key", "key", "Name", "name")
+_PAIR_VALUES = ("Value", "value")
 
 
 @dataclass
@@ -68,7 +65,7 @@ class _OpInfo:
 
 
 class Sanitizer:
-    """Rewrites exchanges with keyed pseudonyms; remembers what it replaced, by which rule."""
+    """Walks exchanges with the model; the values themselves are rewritten by a Rewriter."""
 
     def __init__(
         self,
@@ -77,19 +74,17 @@ class Sanitizer:
         first_token: int = 1,
         known_fakes: Iterable[str] = (),
     ) -> None:
-        self.disabled = frozenset(disabled)
-        rules.check_names(set(self.disabled))
-        self.pseudo = Pseudonymizer(secret, first_token, known_fakes)
-        self.stats: Counter[str] = Counter()
-        self._detect = rules.detector(self.disabled)
-        self._known: dict[str, None] = {}
-        self._known_re: re.Pattern[str] | None = None
-        self._rules: dict[str, str] = {}  # original -> the rule that replaced it first
+        self.values = Rewriter(secret, disabled, first_token, known_fakes)
+        self.disabled = self.values.disabled
         self._infos: dict[tuple[str, str], _OpInfo] = {}
         # Token values a paginator reads out of the data, with the member they come from.
         self._data_tokens: dict[str, tuple[str, botocore.model.Shape | None, _OpInfo]] = {}
 
     # -- public -------------------------------------------------------------------------------
+
+    @property
+    def stats(self) -> Counter[str]:
+        return self.values.stats
 
     def sanitize(
         self,
@@ -101,47 +96,41 @@ class Sanitizer:
         """Sanitize every exchange (and the user's parameters) consistently, in two passes."""
         for x in exchanges:
             self._learn_data_tokens(x)
-        for _ in range(2):
-            self.stats.clear()
-            self._known_re = None
+        for learning in (True, False):
+            self.values.learning = learning
+            self.values.stats.clear()
             out = [self._exchange(x) for x in exchanges]
             clean_params = self._params(service, operation, params or {}) if operation else {}
         return out, clean_params
 
     def text(self, value: str) -> str:
         """Sanitize free text (an error message) with everything learnt so far."""
-        return self._text(value)
+        return self.values.text(value)
 
     def fakes(self) -> list[str]:
         """Every pseudonym produced, sorted: stored in the cassette for `verify` and re-runs."""
-        return self.pseudo.fakes()
+        return self.values.pseudo.fakes()
 
     def check_leaks(self, data: bytes) -> None:
-        """Search the written bytes for every replaced original, plain and encoded; a hit aborts.
-
-        Plain and URL-encoded forms must stand alone (not inside a longer word: `fraud` inside
-        `frauddetector` is not a leak); base64 forms are searched as substrings."""
-        text = data.decode("utf-8", errors="replace")
-        for original, fake in self.pseudo.replaced.items():
-            if original == fake or not _identifying(original):
-                continue
-            for form, needle in _encodings(original):
-                if form.startswith("base64"):
-                    hit = needle in text
-                else:
-                    hit = needle in text and _standalone(needle).search(text) is not None
-                if hit:
-                    rule = self._rules.get(original, "token")
-                    off = f" (rules switched off: {', '.join(sorted(self.disabled))})"
-                    raise LeakError(
-                        f"a value the {rule!r} rule replaced still appears elsewhere ({form}), "
-                        f"so nothing was written{off if self.disabled else ''}"
-                    )
-
-    # -- exchanges ----------------------------------------------------------------------------
+        """Prove no identifying original survives in the encoded cassette DATA (any encoding);
+        a hit raises LeakError naming the interaction, field path and rule."""
+        proof.check(data, self.values)
 
     def _on(self, rule: str) -> bool:
-        return rule not in self.disabled
+        return self.values.on(rule)
+
+    def _string(self, value: str, kind: HintKind | str) -> str:
+        if kind == "token" and value in self._data_tokens:
+            # The token a paginator takes from the data (S3's Contents[-1].Key): faked exactly
+            # as that data is, so the chain stays linked.
+            member_name, shape, owner = self._data_tokens[value]
+            kind = self._classify(member_name, shape, owner)
+        return self.values.string(value, kind)
+
+    def _text(self, value: str) -> str:
+        return self.values.text(value)
+
+    # -- exchanges ----------------------------------------------------------------------------
 
     def _info(self, service: str, operation: str) -> _OpInfo:
         """The operation's model, token members and the service plugin's hints (cached)."""
@@ -219,7 +208,7 @@ class Sanitizer:
         info: _OpInfo,
     ) -> dict[str, str]:
         if not self._on("headers"):
-            return {k.lower(): v for k, v in headers.items()}
+            return {k.lower(): self._kept_header(k.lower(), v) for k, v in headers.items()}
         bound: dict[str, tuple[str, botocore.model.Shape]] = {}
         if shape is not None and shape.type_name == "structure":
             for name, member in shape.members.items():
@@ -236,6 +225,16 @@ class Sanitizer:
             else:
                 self.stats["headers"] += 1
         return out
+
+    def _kept_header(self, key: str, value: str) -> str:
+        """With the headers rule off, headers stay but credentials in them do not."""
+        if key == "authorization":
+            return _SIGNATURE.sub(
+                lambda m: m.group(1) + self.values.secret(m.group(2)), self._text(value)
+            )
+        if detect.is_secret_key(key) or key in ("cookie", "set-cookie"):
+            return self.values.secret(value)
+        return value if key in REQUEST_HEADERS | RESPONSE_HEADERS else self._text(value)
 
     def _path(self, path: str, info: _OpInfo) -> str:
         labels: dict[int, str] = {}
@@ -264,7 +263,14 @@ class Sanitizer:
         self, key: str, value: str, shape: botocore.model.Shape | None, info: _OpInfo
     ) -> str:
         member_name, member = _query_member(shape, key)
-        return self._string(value, self._classify(member_name or key, member, info))
+        if member is None:
+            # Not a member: a literal of the URI template (list-type=2, x-id) stays; anything
+            # else (an endpoint URL's own query, presigned parameters) is a name or a secret.
+            literal = info.op.http.get("requestUri", "").partition("?")[2] if info.op else ""
+            if key in dict(parse_qsl(literal, keep_blank_values=True)) or key == "x-id":
+                return value
+            return self._string(value, "secret" if detect.is_secret_key(key) else "name")
+        return self._string(value, self._classify(member_name, member, info))
 
     def _form_value(
         self, key: str, value: str, shape: botocore.model.Shape | None, info: _OpInfo
@@ -323,7 +329,7 @@ class Sanitizer:
 
     def _classify(
         self, member_name: str | None, shape: botocore.model.Shape | None, info: _OpInfo
-    ) -> HintKind:
+    ) -> str:
         if (
             member_name in info.tokens
             and (shape is None or shape.type_name == "string")
@@ -337,217 +343,74 @@ class Sanitizer:
             or shape.type_name in ("timestamp", "boolean", "integer", "long", "float", "double")
         ):
             return "keep"
+        if member_name and detect.is_secret_key(member_name):
+            return "secret"
         if member_name and IDENT_MEMBER_RE.search(member_name):
             return "name"
         return "free_text"
 
     def _walk(
-        self, value: Any, shape: botocore.model.Shape | None, name: str | None, info: _OpInfo
+        self,
+        value: Any,
+        shape: botocore.model.Shape | None,
+        name: str | None,
+        info: _OpInfo,
+        public: bool = False,
     ) -> Any:
+        """A decoded body beside its shape. PUBLIC: inside a metric of an AWS/ namespace, whose
+        metric and dimension names are AWS's own (CPUUtilization, InstanceId)."""
         if codec.is_marker(value):  # CBOR bytes and timestamps
             return value
         if isinstance(value, dict):
-            if shape is not None and shape.type_name == "map":
-                value_shape = shape.value
-                return {
-                    self._text(k): self._walk(v, value_shape, name, info) for k, v in value.items()
-                }
-            members = shape.members if shape is not None and shape.type_name == "structure" else {}
-            # Keys the model does not name (error bodies, newer fields, non-AWS traffic) may be
-            # data themselves: they go through the free-text rules.
-            return {
-                (k if k in members else self._text(k)): self._walk(v, members.get(k), k, info)
-                for k, v in value.items()
-            }
+            return self._walk_dict(value, shape, name, info, public)
         if isinstance(value, list):
             member = shape.member if shape is not None and shape.type_name == "list" else None
-            return [self._walk(v, member, name, info) for v in value]
+            return [self._walk(v, member, name, info, public) for v in value]
         if isinstance(value, str):
-            return self._string(value, self._classify(name, shape, info))
+            kind = self._classify(name, shape, info)
+            if public and kind == "name":
+                return value
+            if shape is None and name is not None and detect.is_secret_key(name):
+                kind = "secret"
+            return self._string(value, kind)
         return value
 
-    def _string(self, value: str, kind: HintKind) -> str:
-        if kind == "keep" or not value:
-            return value
-        if kind == "token" and value in self._data_tokens:
-            # The token a paginator takes from the data (S3's Contents[-1].Key): faked exactly
-            # as that data is, so the chain stays linked.
-            member_name, shape, owner = self._data_tokens[value]
-            kind = self._classify(member_name, shape, owner)
-        if kind == "token":
-            return self._token(value) if self._on("token") else value
-        if kind == "free_text":
-            return self._text(value)
-        whole = self._detect.fullmatch(value) if self._detect else None
-        if whole and whole.lastgroup:
-            return self._detected(whole.lastgroup, value)
-        rule = "account_id" if kind == "account_id" else "name"
-        if not self._on(rule):
-            return self._text(value)
-        if "/" in value or " " in value:
-            # A path or a name with spaces: each part is a name of its own, so the parts stay
-            # linked to the same parts inside ARNs ("/aws/lambda/fn" and "log-group:/aws/...").
-            parts = re.split(r"([/ ]+)", value)
-
-            def fake(part: str) -> str:
-                return self._string(part, kind)
-
-            return "".join(
-                p if i % 2 or not p else _keep_extension(p, fake) for i, p in enumerate(parts)
-            )
-        return self._counted(rule, value, self._name(value, rule))
-
-    def _counted(self, rule: str, before: str, after: str) -> str:
-        """Stats count values a rule changed, so sanitizing a clean cassette counts nothing."""
-        if after != before:
-            self.stats[rule] += 1
-        return after
-
-    def _token(self, value: str) -> str:
-        """Tokens are replaced whole; a token that is itself a name (DynamoDB's table-name
-        tokens) is also learnt, so the name is replaced wherever else it appears."""
-        self._rules.setdefault(value, "token")
-        self._learn(value)
-        return self._counted("token", value, self.pseudo.token(value))
-
-    def _learn(self, value: str) -> None:
-        if (
-            len(value) >= MIN_KNOWN_LEN
-            and value not in self._known
-            and not self.pseudo.is_fake(value)
-        ):
-            self._known[value] = None
-            self._known_re = None
-
-    def _name(self, value: str, rule: str) -> str:
-        """The one way a name becomes a fake: account ids inside it are faked as account ids,
-        so the account in a bucket name matches the account in the ARNs."""
-        self._rules.setdefault(value, rule)
-        self._learn(value)
-        splittable = len(value) > 12 and not UUID_RE.match(value)
-        if self._on("account_id") and splittable and ACCOUNT_RUN.search(value):
-            parts = ACCOUNT_RUN.split(value)
-            faked = [
-                self._name(part, "account_id") if i % 2 else self.pseudo.word(part)
-                for i, part in enumerate(parts)
-            ]
-            return self.pseudo.assign(value, "".join(faked))
-        return self.pseudo.word(value)
-
-    def _detected(self, kind: str, value: str) -> str:
-        self._rules.setdefault(value, kind)
-        return self._counted(kind, value, self._rewrite(kind, value))
-
-    def _rewrite(self, kind: str, value: str) -> str:
-        if kind == "arn":
-            return self._arn(value)
-        if kind == "s3_uri":
-            return self._s3(value)
-        if kind == "email":
-            local, _, domain = value.partition("@")
-            labels = domain.split(".")
-            fakes = [self._name(label, kind) for label in labels[:-1]]
-            return f"{self._name(local, kind)}@" + ".".join([*fakes, labels[-1]])
-        if kind == "access_key_id":
-            return self.pseudo.access_key(value)
-        if kind == "ip_address":
-            return self.pseudo.ipv4(value)
-        return self._name(value, kind)  # uuid, account_id, secret_key: format kept by the word rule
-
-    def _arn(self, value: str) -> str:
-        parts = value.split(":", 5)
-        if len(parts) < 6:
-            return self._name(value, "arn")
-        prefix, partition, service, region, account, resource = parts
-        self.pseudo.keep(service)
-        if account and self._on("account_id"):
-            account = self._name(account, "arn")
-        if service == "s3" and self._on("s3_uri"):  # arn:aws:s3:::bucket/key: no resource type
-            resource = self._s3_path(resource)
-            return ":".join([prefix, partition, service, region, account, resource])
-        segments = re.split(r"([/:])", resource)
-        keep_first = len(segments) > 1
-        rule = "iam_principal" if service == "iam" and segments[0] in IAM_PRINCIPALS else "arn"
-        if self._on(rule):
-            for i in range(0, len(segments), 2):
-                if not (i == 0 and keep_first):
-                    segments[i] = self._segment(segments[i], rule)
-        return ":".join([prefix, partition, service, region, account, "".join(segments)])
-
-    def _segment(self, value: str, rule: str) -> str:
-        """One part of an ARN: an email or UUID inside it is faked as such, the rest as a name."""
-        whole = self._detect.fullmatch(value) if self._detect else None
-        if whole and whole.lastgroup and whole.lastgroup not in ("arn", "s3_uri"):
-            return self._detected(whole.lastgroup, value)
-        return self._name(value, rule)
-
-    def _s3(self, value: str) -> str:
-        return "s3://" + self._s3_path(value[len("s3://") :])
-
-    def _s3_path(self, path: str) -> str:
-        """bucket/key/parts: the bucket and every key segment with a letter are learnt as names
-        (so they are replaced in free text too); file extensions and date-like parts keep their
-        shape."""
-        bucket, slash, key = path.partition("/")
-        segments = (
-            [_keep_extension(seg, self._key_segment) for seg in key.split("/")] if key else []
+    def _walk_dict(
+        self,
+        value: dict[str, Any],
+        shape: botocore.model.Shape | None,
+        name: str | None,
+        info: _OpInfo,
+        public: bool,
+    ) -> dict[str, Any]:
+        if shape is not None and shape.type_name == "map":
+            # Map keys are data (environment variable names, tag keys); a secret-looking key
+            # makes its value a secret (DB_PASSWORD).
+            out: dict[str, Any] = {}
+            for k, v in value.items():
+                if isinstance(v, str) and detect.is_secret_key(k):
+                    out[self._text(k)] = self.values.secret(v)
+                else:
+                    out[self._text(k)] = self._walk(v, shape.value, name, info, public)
+            return out
+        members = shape.members if shape is not None and shape.type_name == "structure" else {}
+        namespace = value.get("Namespace")
+        public = public or (isinstance(namespace, str) and namespace.startswith("AWS/"))
+        secret_pair = any(
+            isinstance(value.get(k), str) and detect.is_secret_key(value[k]) for k in _PAIR_KEYS
         )
-        return f"{self._name(bucket, 's3_uri')}{slash}{'/'.join(segments)}"
-
-    def _key_segment(self, segment: str) -> str:
-        if any(ch.isalpha() for ch in segment):
-            return self._name(segment, "s3_uri")
-        return self.pseudo.word(segment)
-
-    def _text(self, text: str) -> str:
-        """Free text: replace every identifier seen anywhere, then every detected value. Known
-        names go first so a bucket that holds an account id is replaced whole, as in its field."""
-        known = self._known_pattern() if self._on("free_text") else None
-        if known is not None:
-
-            def known_sub(m: re.Match[str]) -> str:
-                return self._counted("free_text", m.group(0), self._name(m.group(0), "free_text"))
-
-            text = known.sub(known_sub, text)
-
-        def replace(m: re.Match[str]) -> str:
-            kind = m.lastgroup or "name"
-            found = m.group(0)
-            trail = ""
-            if kind in ("arn", "s3_uri"):
-                stripped = found.rstrip(_TRAIL)
-                trail, found = found[len(stripped) :], stripped
-            return self._detected(kind, found) + trail
-
-        if self._detect is not None:
-            text = self._detect.sub(replace, text)
-        return text
-
-    def _known_pattern(self) -> re.Pattern[str] | None:
-        if self._known_re is None and self._known:
-            names = sorted(self._known, key=len, reverse=True)
-            alternation = "|".join(re.escape(n) for n in names)
-            self._known_re = re.compile(rf"{_BEFORE}(?:{alternation})(?![A-Za-z0-9])")
-        return self._known_re
-
-
-def _standalone(needle: str) -> re.Pattern[str]:
-    return re.compile(rf"{_BEFORE}{re.escape(needle)}(?![A-Za-z0-9])")
-
-
-def _identifying(value: str) -> bool:
-    """Worth searching for: short values and digit runs shorter than an account id (dates,
-    counters) also occur in kept fields such as timestamps, and identify nothing."""
-    if len(value) < 4:
-        return False
-    return any(ch.isalpha() for ch in value) or sum(ch.isdigit() for ch in value) >= 12
-
-
-def _keep_extension(segment: str, fake: Any) -> str:
-    stem, dot, ext = segment.rpartition(".")
-    if dot and stem and 1 <= len(ext) <= 5 and ext.isalnum():
-        return f"{fake(stem)}.{ext}"
-    return str(fake(segment))
+        result: dict[str, Any] = {}
+        for k, v in value.items():
+            if secret_pair and k in _PAIR_VALUES and isinstance(v, str):
+                result[k] = self.values.secret(v)  # a tag {"Key": "db-password", "Value": ...}
+            elif k in members:
+                result[k] = self._walk(v, members[k], k, info, public)
+            else:
+                # Keys the model does not name (error bodies, newer fields, documents) may be
+                # data themselves: plain words stay, anything else goes through free text.
+                key = k if structured.plain_key(k) else self._text(k)
+                result[key] = self._walk(v, None, k, info, public)
+        return result
 
 
 def _member_for(
@@ -638,15 +501,3 @@ def _iso(value: Any) -> str:
     if iso is None:
         raise TypeError(f"cannot store {type(value).__name__} in a cassette")
     return str(iso())
-
-
-def _encodings(value: str) -> list[tuple[str, str]]:
-    raw = value.encode()
-    b64 = base64.b64encode(raw).decode().rstrip("=")
-    b64url = base64.urlsafe_b64encode(raw).decode().rstrip("=")
-    # Only the stable prefix of base64 is searchable: the last group depends on what follows.
-    cut = len(b64) - len(b64) % 4
-    forms = [("plain", value), ("URL-encoded", quote(value, safe=""))]
-    if cut >= 8:
-        forms += [("base64", b64[:cut]), ("base64url", b64url[:cut])]
-    return forms

@@ -1,34 +1,39 @@
 """`pagetape verify`: a leak and integrity lint for cassettes, runnable in CI and pre-commit.
 
-It trusts nothing but the file: a value that looks like an account id, bucket, email, IP
-address, access key id or secret is a finding unless the cassette's own list of pseudonyms
-(`metadata.fakes`, written by the sanitizer) says it is a fake, or its rule was switched off on
-purpose (`metadata.kept_rules`).
+It scans every string with the sanitizer's own detection engine (`pagetape.detect`), so what
+pagetape writes, verify accepts. Account ids, emails, public addresses, keys, secrets and JWTs
+must prove themselves fake by their form (check digits, reserved domains and ranges, the
+PAGETAPE mark): a real value listed in the file's own `metadata.fakes` is still a finding.
+Names, host names, resource ids and private addresses can only be checked against that list.
+Rules switched off on purpose (`metadata.kept_rules`) are not checked.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pagetape import cassette as cassette_io
-from pagetape import rules
+from pagetape import detect
 from pagetape.errors import CassetteError, UsageError
-from pagetape.pseudonym import FAKE_KEY_MARK, TOKEN_RE
+from pagetape.pseudonym import TOKEN_RE
+from pagetape.specs import token_names
 
 CREDENTIAL_HEADERS = frozenset(
     {"authorization", "x-amz-security-token", "x-amz-credential", "x-amz-signature",
      "cookie", "set-cookie", "x-amz-date"}
 )  # fmt: skip
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]")  # a wildcard (arn:aws:s3:::*) is none
-_DETECT = rules.detector(frozenset()) or re.compile("(?!)")
-_FAKE_NET = ipaddress.ip_network("198.18.0.0/15")
-_HARMLESS_NETS = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("0.0.0.0/32"))
+# Kinds whose every hit must be a fake (names, UUIDs and resource ids identify less and are
+# checked where their form allows: ARNs, buckets, host names).
+CHECKED = frozenset(
+    {"account_id", "email", "ip_address", "ipv6", "access_key_id", "secret_key",
+     "well_known_secret", "private_key", "resource_id"}
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -73,15 +78,10 @@ class _Checker:
     def __init__(self, name: str, tape: cassette_io.Cassette) -> None:
         self.name = name
         self.tape = tape
-        self.fakes = set(tape.metadata.fakes)
+        self.fakes = frozenset(tape.metadata.fakes)
         self.kept = set(tape.metadata.kept_rules)
-        self._checks: dict[str, Callable[[str], bool]] = {
-            "access_key_id": lambda v: FAKE_KEY_MARK not in v,
-            "secret_key": lambda v: v not in self.fakes,
-            "account_id": lambda v: v not in self.fakes,
-            "email": self._real_email,
-            "ip_address": _real_ip,
-        }
+        names_in, names_out = token_names(tape.metadata.service, tape.metadata.operation)
+        self.token_keys = names_in | names_out  # checked by the chain check, not as secrets
 
     def run(self) -> Iterator[Finding]:
         meta = self.tape.metadata
@@ -91,51 +91,84 @@ class _Checker:
             where = f"interaction {n}"
             for side in ("request", "response"):
                 part = getattr(interaction, side)
-                if "headers" not in self.kept:
-                    for header in part.headers:
-                        if header.lower() in CREDENTIAL_HEADERS:
-                            yield self._f(where, f"{side}.headers.{header}", "credential header")
+                for header, value in part.headers.items():
+                    low = header.lower()
+                    if "headers" not in self.kept and low in CREDENTIAL_HEADERS:
+                        yield self._f(where, f"{side}.headers.{header}", "credential header")
+                    else:
+                        yield from self._walk(value, f"{side}.headers.{header}", where, low)
                 yield from self._walk(part.body, f"{side}.body", where)
             yield from self._walk(interaction.request.path, "request.path", where)
             for key, value in interaction.request.query:
-                yield from self._walk(value, f"request.query.{key}", where)
+                yield from self._walk(value, f"request.query.{key}", where, key)
         if "token" not in self.kept:
             yield from self._chain()
 
     def _f(self, where: str, path: str, message: str) -> Finding:
         return Finding(self.name, where, path, message)
 
-    def _walk(self, value: Any, path: str, where: str) -> Iterator[Finding]:
+    def _walk(self, value: Any, path: str, where: str, key: str | None = None) -> Iterator[Finding]:
         if isinstance(value, dict):
-            for key, item in value.items():
-                yield from self._walk(item, f"{path}.{key}", where)
+            for k, item in value.items():
+                yield from self._walk(item, f"{path}.{k}", where, str(k))
         elif isinstance(value, list):
             for i, item in enumerate(value):
-                yield from self._walk(item, f"{path}[{i}]", where)
+                yield from self._walk(item, f"{path}[{i}]", where, key)
         elif isinstance(value, str):
+            if key is not None and self._unreplaced_secret(key, value):
+                yield self._f(where, path, "value under a secret-looking key was not replaced")
+                return
             for message in self._string(value):
                 yield self._f(where, path, message)
 
+    def _unreplaced_secret(self, key: str, value: str) -> bool:
+        if "secret_value" in self.kept or not value or key in self.token_keys:
+            return False
+        if not detect.is_secret_key(key):
+            return False
+        return not (
+            value.startswith(detect.SECRET_FAKE_PREFIX)
+            or TOKEN_RE.match(value)
+            or detect.FAKE_MARK in value
+            or value in self.fakes
+            or value.lower() in ("true", "false", "none", "null")
+            or (
+                key.lower() == "authorization" and "Signature=" + detect.SECRET_FAKE_PREFIX in value
+            )
+        )
+
     def _string(self, text: str) -> Iterator[str]:
-        """Scan with the sanitizer's own detectors, in its order: a UUID is a UUID, not a UUID
-        with an account id at its end; ARNs and S3 URIs are opened to check their parts."""
-        for m in _DETECT.finditer(text):
-            kind, value = m.lastgroup or "", m.group(0)
+        """Scan with the sanitizer's own detection engine; ARNs, S3 URIs, URLs and JWTs are
+        opened to check their parts."""
+        for hit in detect.scan(text):
+            kind, value = hit.kind, hit.value
+            if kind in self.kept:
+                continue
             if kind == "arn":
                 yield from self._arn(value)
             elif kind == "s3_uri":
                 bucket, _, key = value[len("s3://") :].partition("/")
                 yield from self._bucket(bucket)
                 yield from self._string(key)
-            elif kind not in self.kept and kind in self._checks and self._checks[kind](value):
+            elif kind == "embedded_url":
+                yield from self._url(value)
+            elif kind == "hostname":
+                yield from self._host(value)
+            elif kind == "jwt":
+                yield from self._jwt(value)
+            elif kind in CHECKED and not detect.is_fake(kind, value, self.fakes):
                 yield f"{kind.replace('_', ' ')} the sanitizer did not produce: {_short(value)}"
 
     def _arn(self, arn: str) -> Iterator[str]:
-        parts = arn.rstrip(".,;:)").split(":", 5)
+        parts = arn.split(":", 5)
         if len(parts) < 6:
             return
         account, resource = parts[4], parts[5]
-        if account and "account_id" not in self.kept and account not in self.fakes:
+        if (
+            account.isdigit()
+            and "account_id" not in self.kept
+            and not detect.is_fake("account_id", account)
+        ):
             yield f"account id the sanitizer did not produce: {_short(account)}"
         if parts[2] == "s3":
             bucket, _, key = resource.partition("/")
@@ -147,10 +180,67 @@ class _Checker:
         if _BUCKET.fullmatch(bucket) and "s3_uri" not in self.kept and bucket not in self.fakes:
             yield f"bucket the sanitizer did not produce: {_short(bucket)}"
 
-    def _real_email(self, email: str) -> bool:
-        local, _, domain = email.partition("@")
-        labels = domain.split(".")[:-1]
-        return not all(part in self.fakes for part in [local, *labels])
+    def _host(self, host: str) -> Iterator[str]:
+        """A host name is fake when it is listed whole, or each of its non-public labels is
+        (an address embedded as ip-10-0-0-1 must be a faked address)."""
+        from pagetape import vocabulary
+        from pagetape.structured import IP_LABEL
+
+        name = host.rstrip(".")
+        if "hostname" in self.kept or name in self.fakes or detect.fullmatch(name) != "hostname":
+            return
+        labels = name.split(".")
+        if vocabulary.is_aws_domain(name):
+            suffix = next(d for d in vocabulary.AWS_DOMAINS if name == d or name.endswith("." + d))
+            labels = labels[: len(labels) - len(suffix.split("."))]
+        else:
+            labels = labels[:-1]
+        for label in labels:
+            m = IP_LABEL.match(label)
+            if m:
+                address = ".".join(m.groups()[1:])
+                if not detect.is_fake("ip_address", address, self.fakes):
+                    yield f"host name embeds an address the sanitizer did not produce: {_short(label)}"
+            elif label not in self.fakes and not vocabulary.is_public_host_label(label):
+                yield f"host name the sanitizer did not produce: {_short(name)}"
+                return
+
+    def _url(self, url: str) -> Iterator[str]:
+        from urllib.parse import parse_qsl, unquote, urlsplit
+
+        try:
+            parts = urlsplit(url)
+            hostname = parts.hostname or ""
+        except ValueError:
+            return
+        if hostname:
+            kind = detect.fullmatch(hostname)
+            if kind in ("ip_address", "ipv6"):
+                if not detect.is_fake(kind, hostname, self.fakes):
+                    yield f"address the sanitizer did not produce: {_short(hostname)}"
+            else:
+                yield from self._host(hostname)
+        yield from self._string(unquote(parts.path))
+        for key, value in parse_qsl(parts.query, keep_blank_values=True):
+            if self._unreplaced_secret(key, value):
+                yield f"URL parameter {key} was not replaced"
+            else:
+                yield from self._string(value)
+
+    def _jwt(self, token: str) -> Iterator[str]:
+        import base64
+
+        if "jwt" in self.kept:
+            return
+        if not detect.is_fake("jwt", token):
+            yield "JSON web token the sanitizer did not produce"
+            return
+        claims = token.split(".")[1]
+        try:
+            decoded = base64.urlsafe_b64decode(claims + "=" * (-len(claims) % 4)).decode()
+        except (ValueError, UnicodeDecodeError):
+            return
+        yield from self._string(decoded)
 
     def _chain(self) -> Iterator[Finding]:
         """Tokens are pagetape's own, and each response token is asked for by a later request."""
@@ -212,14 +302,6 @@ def _opaque_tokens(op: Any, spec: Any) -> list[bool]:
 def _tokens(tokens: tuple[str | None, ...]) -> str:
     present = [t for t in tokens if t is not None]
     return present[0] if len(present) == 1 else str(present)
-
-
-def _real_ip(text: str) -> bool:
-    try:
-        address = ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return address not in _FAKE_NET and not any(address in net for net in _HARMLESS_NETS)
 
 
 def _short(value: str) -> str:

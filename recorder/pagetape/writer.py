@@ -77,7 +77,7 @@ def build(
     stats = sanitizer.stats + Counter(base.metadata.sanitizer if base else {})
     metadata.sanitizer = dict(sorted(stats.items()))
     metadata.kept_rules = kept
-    metadata.fakes = sorted(set(sanitizer.fakes()) | set(base.metadata.fakes if base else []))
+    metadata.fakes = sanitizer.fakes()  # the base's fakes it trusted are among them
     return cassette_io.Cassette(cassette_io.FORMAT_VERSION, metadata, interactions), sanitizer
 
 

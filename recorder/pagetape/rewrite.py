@@ -1,0 +1,304 @@
+"""Value rewriting: one real value becomes one fake, by kind, consistently across a cassette.
+
+The exchange walker (`pagetape.sanitize`) decides what kind a value is from the model; this
+module turns it into its fake: names keep their shape, detected values (account ids, emails,
+addresses, keys, host names, URLs, ARNs) are rebuilt part by part, public AWS vocabulary stays,
+and free text has every learnt identifying name and every detected value replaced.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+from pagetape import detect, rules, structured, vocabulary
+from pagetape.pseudonym import UUID_RE, Pseudonymizer
+
+ACCOUNT_RUN = re.compile(r"(?<!\d)(\d{12})(?!\d)")
+IAM_PRINCIPALS = frozenset({"role", "user", "group", "instance-profile", "assumed-role"})
+_ALNUM = re.compile(r"[A-Za-z0-9]")
+_ESCAPE_BEFORE = re.compile(r"%[0-9A-Fa-f]{2}$")
+
+
+def identifying(value: str) -> bool:
+    """Worth tracking (learnt for free text, searched by the leak proof): detected values, and
+    names that are more than a common word (a digit, a separator, or 8+ letters). `list`, `keys`
+    or `batch` recurring as structure are no leak; `acme-prod-logs` or `db01` are."""
+    if len(value) < 4:
+        return False
+    if not any(ch.isalpha() for ch in value):
+        return sum(ch.isdigit() for ch in value) >= 12  # dates and counters identify nothing
+    if detect.fullmatch(value) is not None:
+        return True
+    return any(not ch.isalpha() for ch in value) or len(value) >= 8
+
+
+class Rewriter:
+    """Rewrites values by kind; remembers every original it replaced and the rule that did."""
+
+    def __init__(
+        self,
+        secret: bytes,
+        disabled: Iterable[str] = (),
+        first_token: int = 1,
+        known_fakes: Iterable[str] = (),
+    ) -> None:
+        self.disabled = frozenset(disabled)
+        rules.check_names(set(self.disabled))
+        trusted = [fake for fake in known_fakes if detect.claims_fake(fake)]
+        self.pseudo = Pseudonymizer(secret, first_token, trusted)
+        self.stats: Counter[str] = Counter()
+        self.rule_of: dict[str, str] = {}  # original -> the rule that replaced it first
+        self.learning = True  # first pass: learn names; free text gets them on the second pass
+        self._known: dict[str, None] = {}
+        self._automaton: Any = None
+        self._automaton_size = -1
+
+    def on(self, rule: str) -> bool:
+        return rule not in self.disabled
+
+    # -- by kind -------------------------------------------------------------------------------
+
+    def string(self, value: str, kind: str) -> str:
+        """A value the model classified: keep, token, secret, free_text, name or account_id."""
+        if kind == "keep" or not value:
+            return value
+        if kind == "token":
+            return self.token(value) if self.on("token") else value
+        if vocabulary.is_public_value(value):
+            return value
+        if kind == "secret":
+            return self.secret(value)
+        if kind == "free_text":
+            return self.text(value)
+        document = structured.json_document(self, value)
+        if document is not None:
+            return document
+        whole = detect.fullmatch(value, self.disabled)
+        if whole is not None:
+            return self.detected(whole, value)
+        rule = "account_id" if kind == "account_id" else "name"
+        if not self.on(rule):
+            return self.text(value)
+        if "/" in value or " " in value:
+            # A path or a name with spaces: each part is a name of its own, so the parts stay
+            # linked to the same parts inside ARNs ("/aws/lambda/fn" and "log-group:/aws/...").
+            parts = re.split(r"([/ ]+)", value)
+
+            def fake(part: str) -> str:
+                return self.string(part, kind)
+
+            return "".join(
+                p if i % 2 or not p else _keep_extension(p, fake) for i, p in enumerate(parts)
+            )
+        return self.counted(rule, value, self.name(value, rule))
+
+    def token(self, value: str) -> str:
+        """Tokens are replaced whole; a token that is itself a name (DynamoDB's table-name
+        tokens) is also learnt, so the name is replaced wherever else it appears."""
+        self.rule_of.setdefault(value, "token")
+        self._learn(value)
+        return self.counted("token", value, self.pseudo.token(value))
+
+    def secret(self, value: str) -> str:
+        """A value under a secret-looking key; a credential of a known form keeps its form."""
+        if not value or not self.on("secret_value") or self.pseudo.is_fake(value):
+            return value
+        whole = detect.fullmatch(value, self.disabled)
+        if whole in ("access_key_id", "secret_key", "well_known_secret", "jwt", "private_key"):
+            return self.detected(whole, value)
+        self.rule_of.setdefault(value, "secret_value")
+        return self.counted("secret_value", value, self.pseudo.secret(value))
+
+    def name(self, value: str, rule: str) -> str:
+        """The one way a name becomes a fake: account ids inside it are faked as account ids,
+        so the account in a bucket name matches the account in the ARNs."""
+        if vocabulary.is_public_value(value) or (value.isdigit() and len(value) < 6):
+            return value
+        known = self.pseudo.fake_of(value)
+        if known is not None:
+            return known
+        self.rule_of.setdefault(value, rule)
+        self._learn(value)
+        splittable = len(value) > 12 and not UUID_RE.match(value)
+        if self.on("account_id") and splittable and ACCOUNT_RUN.search(value):
+            parts = ACCOUNT_RUN.split(value)
+            faked = [
+                self.pseudo.account(part) if i % 2 else self.pseudo.word(part)
+                for i, part in enumerate(parts)
+            ]
+            return self.pseudo.assign(value, "".join(faked))
+        return self.pseudo.word(value)
+
+    def detected(self, kind: str, value: str) -> str:
+        """A value a detector found: rebuilt in its own format."""
+        if self.pseudo.is_fake(value):
+            return value
+        self.rule_of.setdefault(value, kind)
+        self._learn(value)
+        fake = self._rewrite(kind, value)
+        if fake != value:
+            fake = self.pseudo.assign(value, fake)
+        return self.counted(kind, value, fake)
+
+    def document(self, doc: Any) -> Any:
+        """A JSON document without a model (an IAM policy, JWT claims)."""
+        return structured.walk_document(self, doc)
+
+    def counted(self, rule: str, before: str, after: str) -> str:
+        """Stats count values a rule changed, so sanitizing a clean cassette counts nothing."""
+        if after != before:
+            self.stats[rule] += 1
+        return after
+
+    def _rewrite(self, kind: str, value: str) -> str:
+        simple = {
+            "access_key_id": self.pseudo.access_key,
+            "ip_address": self.pseudo.ipv4,
+            "ipv6": self.pseudo.ipv6,
+            "account_id": self.pseudo.account,
+            "resource_id": self.pseudo.resource_id,
+            "secret_key": self.pseudo.marked,
+            "well_known_secret": self.pseudo.marked,
+        }
+        if kind in simple:
+            return simple[kind](value)
+        if kind == "arn":
+            return self._arn(value)
+        if kind == "s3_uri":
+            return "s3://" + self._s3_path(value[len("s3://") :])
+        if kind == "email":
+            return structured.email(self, value)
+        if kind == "hostname":
+            return structured.host(self, value)
+        if kind == "embedded_url":
+            return structured.url(self, value)
+        if kind == "jwt":
+            return structured.jwt(self, value)
+        if kind == "private_key":
+            return structured.private_key(self, value)
+        return self.name(value, kind)  # uuid: the word rule keeps it hex
+
+    # -- ARNs and S3 ---------------------------------------------------------------------------
+
+    def _arn(self, value: str) -> str:
+        parts = value.split(":", 5)
+        if len(parts) < 6:
+            return self.name(value, "arn")
+        prefix, partition, service, region, account, resource = parts
+        self.pseudo.keep(service)
+        if account and self.on("account_id") and account not in vocabulary.AWS_ACCOUNTS:
+            account = self.pseudo.account(account) if account.isdigit() else account
+        if service == "s3" and self.on("s3_uri"):  # arn:aws:s3:::bucket/key: no resource type
+            resource = self._s3_path(resource)
+            return ":".join([prefix, partition, service, region, account, resource])
+        segments = re.split(r"([/:])", resource)
+        keep_first = len(segments) > 1
+        rule = "iam_principal" if service == "iam" and segments[0] in IAM_PRINCIPALS else "arn"
+        if self.on(rule):
+            for i in range(0, len(segments), 2):
+                if not (i == 0 and keep_first):
+                    segments[i] = self._segment(segments[i], rule)
+        return ":".join([prefix, partition, service, region, account, "".join(segments)])
+
+    def _segment(self, value: str, rule: str) -> str:
+        """One part of an ARN: an email or UUID inside it is faked as such, the rest as a name."""
+        whole = detect.fullmatch(value, self.disabled)
+        if whole is not None and whole not in ("arn", "s3_uri", "embedded_url", "hostname"):
+            return self.detected(whole, value)
+        if vocabulary.is_public_value(value) or (value.isdigit() and len(value) < 6):
+            return value
+        return self.name(value, rule)
+
+    def _s3_path(self, path: str) -> str:
+        """bucket/key/parts: the bucket and every key segment with a letter are faked as names;
+        file extensions and date-like parts keep their shape."""
+        bucket, slash, key = path.partition("/")
+        segments = (
+            [_keep_extension(seg, self._key_segment) for seg in key.split("/")] if key else []
+        )
+        return f"{self.name(bucket, 's3_uri')}{slash}{'/'.join(segments)}"
+
+    def _key_segment(self, segment: str) -> str:
+        whole = detect.fullmatch(segment, self.disabled)
+        if whole is not None and whole not in ("hostname",):
+            return self.detected(whole, segment)
+        if any(ch.isalpha() for ch in segment):
+            return self.name(segment, "s3_uri")
+        return self.pseudo.word(segment)
+
+    # -- free text -----------------------------------------------------------------------------
+
+    def text(self, text: str) -> str:
+        """Free text: a JSON document inside is sanitized as one; then every learnt identifying
+        name is replaced, then every detected value, then base64 runs that hide either."""
+        if not text:
+            return text
+        document = structured.json_document(self, text)
+        if document is not None:
+            return document
+        if self.on("free_text") and not self.learning:
+            text = self._replace_known(text)
+        out: list[str] = []
+        last = 0
+        for hit in detect.scan(text, self.disabled):
+            out.append(text[last : hit.start])
+            out.append(self.detected(hit.kind, hit.value))
+            last = hit.end
+        out.append(text[last:])
+        text = "".join(out)
+        return structured.base64_runs(self, text) if self.on("free_text") else text
+
+    def _learn(self, value: str) -> None:
+        if value not in self._known and identifying(value) and not self.pseudo.is_fake(value):
+            self._known[value] = None
+
+    def _replace_known(self, text: str) -> str:
+        automaton = self._known_automaton()
+        if automaton is None:
+            return text
+        out: list[str] = []
+        last = 0
+        for end, original in automaton.iter_long(text):
+            start = end - len(original) + 1
+            if start < last or not standalone(text, start, end + 1):
+                continue
+            out.append(text[last:start])
+            fake = self.name(original, "free_text")
+            out.append(self.counted(self.rule_of.get(original, "free_text"), original, fake))
+            last = end + 1
+        out.append(text[last:])
+        return "".join(out)
+
+    def _known_automaton(self) -> Any:
+        """Aho-Corasick over every learnt name (pyahocorasick): one pass over the text whatever
+        the number of names; rebuilt only when names were learnt since the last build."""
+        if not self._known:
+            return None
+        if self._automaton_size != len(self._known):
+            import ahocorasick
+
+            automaton = ahocorasick.Automaton()
+            for name in self._known:
+                automaton.add_word(name, name)
+            automaton.make_automaton()
+            self._automaton, self._automaton_size = automaton, len(self._known)
+        return self._automaton
+
+
+def standalone(text: str, start: int, end: int) -> bool:
+    """A match that is a whole word: not inside a longer word (`fraud` in `frauddetector`);
+    right after a percent-escape (%2Fname) counts as a word start."""
+    before_ok = start == 0 or not _ALNUM.match(text[start - 1])
+    if not before_ok and _ESCAPE_BEFORE.search(text[max(0, start - 3) : start]):
+        before_ok = True
+    return before_ok and (end >= len(text) or not _ALNUM.match(text[end]))
+
+
+def _keep_extension(segment: str, fake: Any) -> str:
+    stem, dot, ext = segment.rpartition(".")
+    if dot and stem and 1 <= len(ext) <= 5 and ext.isalnum():
+        return f"{fake(stem)}.{ext}"
+    return str(fake(segment))

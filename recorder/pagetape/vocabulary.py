@@ -1,0 +1,131 @@
+"""The AWS vocabulary that is public: values every account sees the same way, kept verbatim.
+
+Faking them would break code under test (`startswith("arn:aws:iam::aws:policy/")`, a metric
+name, a model id) and identify nothing. Regions and endpoint prefixes come from botocore's own
+data, so the list follows the installed botocore.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+# Domains AWS owns; a host under one of them is AWS's, only its resource labels are data.
+AWS_DOMAINS = (
+    "amazonaws.com", "amazonaws.com.cn", "amazonaws-us-gov.com", "amazon.com", "aws.amazon.com",
+    "awsstatic.com", "cloudfront.net", "amazontrust.com", "aws.dev", "api.aws", "on.aws",
+    "awsapps.com", "amazoncognito.com", "aws", "ec2.internal", "compute.internal",
+    "amazonwebservices.com", "a2z.com", "aws.com", "sc2s.sgov.gov", "c2s.ic.gov",
+)  # fmt: skip
+# Labels of AWS host names that are structure, not resources.
+AWS_HOST_WORDS = frozenset(
+    {
+        "compute", "compute-1", "internal", "dualstack", "fips", "vpce", "s3-website",
+        "s3-control", "s3-accesspoint", "execute-api", "elb", "api", "console", "signin",
+        "portal", "sso", "oidc", "email", "smtp", "queue", "sqs", "sns", "www", "docs", "ec2",
+    }
+)  # fmt: skip
+# Account ids of AWS itself and of the public AMI publishers everyone sees in DescribeImages.
+AWS_ACCOUNTS = frozenset(
+    {
+        "137112412989", "591542846629", "801119661308", "099720109477", "309956199498",
+        "136693071363", "679593333241", "125523088429", "013907871322", "898082745236",
+        "amazon", "aws", "aws-marketplace", "self",
+    }
+)  # fmt: skip
+MODEL_PROVIDERS = (
+    "amazon", "anthropic", "meta", "cohere", "ai21", "mistral", "stability", "deepseek",
+    "writer", "twelvelabs", "luma", "qwen", "openai", "google", "minimax", "moonshot", "nvidia",
+)  # fmt: skip
+_MODEL_ID = re.compile(
+    rf"(?:(?:us|eu|apac|global|us-gov|jp|au|ca)\.)?(?:{'|'.join(MODEL_PROVIDERS)})\."
+    r"[a-z0-9][a-z0-9.\-]*(?::\d+(?::[a-z0-9]+)?)?"
+)
+_INSTANCE_TYPE = re.compile(
+    r"(?:db\.|cache\.|ml\.|search\.|ra3\.|dc2\.)?[a-z][a-z0-9-]*\d[a-z0-9-]*\."
+    r"(?:nano|micro|small|medium|large|\d*xlarge|metal(?:-\d+xl)?|\d+gb)"
+)
+_DEVICE = re.compile(r"/dev/(?:sd|xvd|hd|nvme)[a-z0-9]+|(?:sd|xvd)[a-z]\d{0,2}|nvme\d+n\d+")
+_AZ_ID = re.compile(r"[a-z]{2,4}\d-az\d{1,2}|[a-z]{3}\d+-[a-z]+\d*-az\d")
+AWS_NAMESPACE_PREFIX = "AWS/"
+
+
+@cache
+def regions() -> frozenset[str]:
+    """Every region botocore's endpoint data names, in every partition."""
+    from botocore.loaders import create_loader
+
+    found: set[str] = set()
+    data = create_loader().load_data("endpoints")
+    for partition in data.get("partitions", []):
+        found.update(partition.get("regions", {}))
+    return frozenset(found)
+
+
+@cache
+def endpoint_prefixes() -> frozenset[str]:
+    """Service endpoint prefixes (host labels such as `sqs`, `s3`, `bedrock-runtime`)."""
+    from botocore.loaders import create_loader
+
+    data = create_loader().load_data("endpoints")
+    out: set[str] = set()
+    for partition in data.get("partitions", []):
+        out.update(partition.get("services", {}))
+    return frozenset(out)
+
+
+def is_region_or_zone(value: str) -> bool:
+    if value in regions():
+        return True
+    return (value[:-1] in regions() and value[-1:].isalpha()) or bool(_AZ_ID.fullmatch(value))
+
+
+def is_aws_domain(host: str) -> bool:
+    host = host.lower().rstrip(".")
+    return any(host == d or host.endswith("." + d) for d in AWS_DOMAINS)
+
+
+def is_public_arn(arn: str) -> bool:
+    """ARNs owned by AWS itself: managed policies (`arn:aws:iam::aws:policy/...`), public
+    foundation models and other resources of account `aws`."""
+    parts = arn.split(":", 5)
+    if len(parts) < 6:
+        return False
+    if parts[4] == "aws":
+        return True
+    resource = parts[5]
+    return parts[2] == "bedrock" and not parts[4] and is_model_id(resource.rpartition("/")[2])
+
+
+def is_model_id(value: str) -> bool:
+    return bool(_MODEL_ID.fullmatch(value))
+
+
+def is_public_value(value: str) -> bool:
+    """A value the whole world shares: regions, zones, instance types, model ids, device names,
+    AWS domains, AWS-owned accounts and AWS metric namespaces."""
+    return (
+        is_region_or_zone(value)
+        or value in AWS_ACCOUNTS
+        or bool(_INSTANCE_TYPE.fullmatch(value))
+        or is_model_id(value)
+        or bool(_DEVICE.fullmatch(value))
+        or value.startswith(AWS_NAMESPACE_PREFIX)
+        or ("." in value and is_aws_domain(value) and _all_public_labels(value))
+    )
+
+
+def _all_public_labels(host: str) -> bool:
+    """sqs.us-east-1.amazonaws.com: every label is a service, region or AWS word."""
+    suffix = next(d for d in AWS_DOMAINS if host == d or host.endswith("." + d))
+    labels = host[: -len(suffix)].rstrip(".").split(".") if host != suffix else []
+    return all(is_public_host_label(label) for label in labels if label)
+
+
+def is_public_host_label(label: str) -> bool:
+    return (
+        label in AWS_HOST_WORDS
+        or label in endpoint_prefixes()
+        or is_region_or_zone(label)
+        or (label.startswith(("s3-", "ec2-")) and is_region_or_zone(label[3:]))
+    )
