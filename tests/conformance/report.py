@@ -1,0 +1,175 @@
+"""The conformance report: pass counts overall and by protocol, failure groups (stage, exception
+type and message pattern -> count, three examples, the pagetape frame that raised, a diagnosis).
+
+    cd tests && ../.venv/bin/python -m conformance.report            # the last pytest run
+    cd tests && ../.venv/bin/python -m conformance.report --run s3    # run services in-process
+    cd tests && ../.venv/bin/python -m conformance.report --run --json summary.json   # all
+
+pytest writes one JSON line per paginator into .pytest_cache/d/conformance/
+outcomes-<run>-<worker>.jsonl; this module reads the newest run unless --results or --run is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import tempfile
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_RESULTS = ROOT / ".pytest_cache" / "d" / "conformance"
+
+# (regex over "stage | error type | message", diagnosis). First match wins; keep them specific.
+DIAGNOSES: list[tuple[str, str]] = [
+    (r"^endpoint hostPrefix", "not servable from 127.0.0.1: botocore puts the prefix in front "
+     "of the endpoint host (e.g. data.127.0.0.1); needs a resolvable wildcard host, no pagetape "
+     "fault"),
+    (r"^unsynthesizable input", "harness: the small regex generator found no value for a "
+     "required parameter's pattern"),
+    (r"^untokenizable output", "harness: no output token member can carry a page marker"),
+]  # fmt: skip
+
+
+def load(results: Path, run: str | None = None) -> list[dict[str, Any]]:
+    """Outcomes of one run (default: the newest) under RESULTS; unreadable lines are skipped."""
+    files = sorted(results.glob("outcomes-*.jsonl"), key=lambda p: p.stat().st_mtime)
+    if not files:
+        return []
+    run = run or files[-1].name.split("-")[1]
+    rows = []
+    for f in files:
+        if f.name.split("-")[1] != run:
+            continue
+        for line in f.read_text().splitlines():
+            try:
+                rows.append(json.loads(line))
+            except ValueError:
+                continue
+    return rows
+
+
+def prune(results: Path, keep: int = 4) -> None:
+    """Drop the files of all but the KEEP newest runs."""
+    files = sorted(results.glob("outcomes-*.jsonl"), key=lambda p: p.stat().st_mtime)
+    runs = list(dict.fromkeys(f.name.split("-")[1] for f in reversed(files)))
+    for f in files:
+        if f.name.split("-")[1] not in runs[:keep]:
+            f.unlink(missing_ok=True)
+
+
+def pattern(outcome: dict[str, Any]) -> str:
+    """The message with what varies between paginators replaced: names, tokens, numbers."""
+    text = outcome.get("message", "")
+    text = re.sub(r"(?:/[\w.+-]+)+\.json", "<path>", text)
+    text = re.sub(rf"\b{re.escape(outcome['operation'])}\b", "<op>", text)
+    text = re.sub(rf"\b{re.escape(outcome['service'])}\b", "<svc>", text)
+    text = re.sub(r"ctok-\d+-p\d+x*", "<marker>", text)
+    text = re.sub(r"(['\"]).*?\1", "'…'", text)
+    text = re.sub(r"\b[0-9a-f]{8,}\b", "<hex>", text)
+    text = re.sub(r"\d+", "N", text)
+    return text[:160]
+
+
+def diagnose(key: str) -> str:
+    for regex, text in DIAGNOSES:
+        if re.search(regex, key):
+            return text
+    return ""
+
+
+def summarize(outcomes: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    rows = list(outcomes)
+    by_protocol: dict[str, Counter[str]] = defaultdict(Counter)
+    for r in rows:
+        by_protocol[r["protocol"]][r["status"]] += 1
+        by_protocol["all"][r["status"]] += 1
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        if r["status"] == "pass":
+            continue
+        if r["status"] == "unservable":
+            key = f"{r['stage']} | {r['status']}"
+        else:
+            key = f"{r['stage']} | {r['error_type']} | {pattern(r)}"
+        groups[key].append(r)
+    listed = []
+    for key, members in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+        listed.append(
+            {
+                "group": key,
+                "status": members[0]["status"],
+                "count": len(members),
+                "protocols": dict(Counter(m["protocol"] for m in members)),
+                "raised_in": dict(Counter(m.get("where") or "-" for m in members)),
+                "examples": [
+                    f"{m['service']} {m['operation']} ({m['protocol']}): {m['message'][:300]}"
+                    for m in members[:3]
+                ],
+                "diagnosis": diagnose(key),
+            }
+        )
+    return {
+        "total": len(rows),
+        "by_protocol": {p: dict(c) for p, c in sorted(by_protocol.items())},
+        "groups": listed,
+    }
+
+
+def render(summary: dict[str, Any]) -> str:
+    lines = [f"pagetape conformance: {summary['total']} paginators"]
+    for protocol, counts in summary["by_protocol"].items():
+        total = sum(counts.values())
+        rest = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()) if k != "pass")
+        lines.append(f"  {protocol:<20} pass {counts.get('pass', 0):>5} / {total:<5} {rest}")
+    for g in summary["groups"]:
+        lines.append(f"[{g['count']}] {g['group']}")
+        lines.append(f"      protocols: {g['protocols']}  raised in: {g['raised_in']}")
+        if g["diagnosis"]:
+            lines.append(f"      diagnosis: {g['diagnosis']}")
+        lines.extend(f"      e.g. {e}" for e in g["examples"])
+    return "\n".join(lines)
+
+
+def run(services: list[str] | None) -> list[dict[str, Any]]:
+    """Check every paginator of SERVICES (default: all) in this process, one after another."""
+    from conformance import runner, synth
+    from conformance.server import ConformanceServer
+
+    os.environ.setdefault("PAGETAPE_SECRET", "pagetape-conformance-secret")
+    os.environ.update(
+        AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+        AWS_EC2_METADATA_DISABLED="true",
+    )  # fmt: skip
+    rows = []
+    with ConformanceServer() as server, tempfile.TemporaryDirectory() as tmp:
+        for service in services or synth.services():
+            for outcome in runner.check_service(server, service, Path(tmp)):
+                rows.append(json.loads(outcome.to_json()))
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m conformance.report", description=__doc__)
+    parser.add_argument("--results", type=Path, default=DEFAULT_RESULTS)
+    parser.add_argument("--run", nargs="*", metavar="SERVICE", help="run these (or all) now")
+    parser.add_argument("--json", type=Path, help="also write the summary as JSON here")
+    args = parser.parse_args(argv)
+    rows = run(args.run or None) if args.run is not None else load(args.results)
+    if not rows:
+        print(f"no conformance outcomes under {args.results}", file=sys.stderr)
+        return 2
+    summary = summarize(rows)
+    print(render(summary))
+    if args.json:
+        args.json.write_text(json.dumps(summary, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
