@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,11 @@ def log_outcome(request: pytest.FixtureRequest) -> Iterator[Callable[[Outcome], 
     with path.open("a") as out:
 
         def log(outcome: Outcome) -> None:
+            if outcome.cassette and Path(outcome.cassette).exists():
+                kept = results / f"cassettes-{run}" / Path(outcome.cassette).name
+                kept.parent.mkdir(exist_ok=True)
+                shutil.copyfile(outcome.cassette, kept)
+                outcome.cassette = str(kept)
             out.write(outcome.to_json() + "\n")
             out.flush()
 

@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import sys
 import tempfile
 from collections import Counter, defaultdict
@@ -25,7 +26,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_RESULTS = ROOT / ".pytest_cache" / "d" / "conformance"
 
-# (regex over "stage | error type | message", diagnosis). First match wins; keep them specific.
+# (regex over "stage | error type | pattern || first message", diagnosis). First match wins.
 DIAGNOSES: list[tuple[str, str]] = [
     (r"^endpoint hostPrefix", "not servable from 127.0.0.1: botocore puts the prefix in front "
      "of the endpoint host (e.g. data.127.0.0.1); needs a resolvable wildcard host, no pagetape "
@@ -33,6 +34,31 @@ DIAGNOSES: list[tuple[str, str]] = [
     (r"^unsynthesizable input", "harness: the small regex generator found no value for a "
      "required parameter's pattern"),
     (r"^untokenizable output", "harness: no output token member can carry a page marker"),
+    (r"response\.token: pagination token was not replaced",
+     "sanitize.py: the response token travels under a wire name that differs from its member "
+     "name (jsonName/locationName, e.g. apigatewayv2 NextToken -> nextToken); it is classified by "
+     "the secret-looking-key rule (pagetape-secret-...) instead of the token rule, so the chain "
+     "breaks: the next request asks for pagetape-token-N"),
+    (r"broken token chain: no later request asks for",
+     "verify.py chain check (chain.py): for rest-xml operations that POST an XML request body "
+     "(CloudFront ListConnectionFunctions, ...) the input token (<Marker>) and the limit "
+     "(<MaxItems>) live in the body; the recorded chain is linked, but verify does not find them "
+     "there, reports a broken chain, and metadata.page_size stays null"),
+    (r"^replay \| ParamValidationError \| .*Invalid length for parameter",
+     "sanitize.py/pseudonym.py: fake tokens (pagetape-token-0001, 19 characters) ignore the input "
+     "token's model min length (36 for UUID tokens, 80, 37 for DynamoDB backup ARNs), so boto3's "
+     "own validation refuses the replayed request"),
+    (r"^plan \| ParameterError \| .*Missing required parameter",
+     "record.py plan() -> params.check(): the parameters are validated as a whole request before "
+     "the page size is put in, so an operation whose limit key is required cannot be recorded "
+     "even with --page-size"),
+    (r"Unable to locate authorization token",
+     "record.py _client(): bearer-token operations (smithy httpBearerAuth) need a token provider; "
+     "pagetape only passes SigV4 keys (pagetape limitation)"),
+    (r"ReplayMissError.*AWSAccessKeyId",
+     "keys.py/sanitize.py: SigV2 services (SimpleDB) sign inside the form body (AWSAccessKeyId, "
+     "Signature, SignatureMethod, SignatureVersion, Timestamp); they stay in the recorded request "
+     "key, the unsigned replayed request has none, so every replay misses"),
 ]  # fmt: skip
 
 
@@ -61,6 +87,9 @@ def prune(results: Path, keep: int = 4) -> None:
     for f in files:
         if f.name.split("-")[1] not in runs[:keep]:
             f.unlink(missing_ok=True)
+    for folder in results.glob("cassettes-*"):
+        if folder.name.split("-")[1] not in runs[:keep]:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def pattern(outcome: dict[str, Any]) -> str:
@@ -76,9 +105,9 @@ def pattern(outcome: dict[str, Any]) -> str:
     return text[:160]
 
 
-def diagnose(key: str) -> str:
+def diagnose(key: str, message: str = "") -> str:
     for regex, text in DIAGNOSES:
-        if re.search(regex, key):
+        if re.search(regex, f"{key} || {message}"):
             return text
     return ""
 
@@ -109,9 +138,10 @@ def summarize(outcomes: Iterable[dict[str, Any]]) -> dict[str, Any]:
                 "raised_in": dict(Counter(m.get("where") or "-" for m in members)),
                 "examples": [
                     f"{m['service']} {m['operation']} ({m['protocol']}): {m['message'][:300]}"
+                    + (f" [{m['cassette']}]" if m.get("cassette") else "")
                     for m in members[:3]
                 ],
-                "diagnosis": diagnose(key),
+                "diagnosis": diagnose(key, f"{members[0]['error_type']} {members[0]['message']}"),
             }
         )
     return {

@@ -32,6 +32,7 @@ class Outcome:
     error_type: str = ""
     message: str = ""
     where: str = ""  # the innermost pagetape frame (file:function) of a raised exception
+    cassette: str = ""  # the recorded file, when a check after recording failed
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -94,6 +95,7 @@ def check(server: ConformanceServer, service: str, operation: str, sid: int, out
             outcome, COUNT, None,
             f"server answered pages {scenario.served}; record() counted {result.pages} pages",
         )  # fmt: skip
+    outcome.cassette = str(path)
     try:
         findings = verify_file(path)
     except Exception as exc:
@@ -117,6 +119,7 @@ def check(server: ConformanceServer, service: str, operation: str, sid: int, out
     ]  # fmt: skip
     if missing:
         return _fail(outcome, COMPARE, None, f"non-aggregate keys lost in replay: {missing}")
+    outcome.cassette = ""
     return outcome
 
 

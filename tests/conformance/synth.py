@@ -197,7 +197,7 @@ class Values:
         if kind == "timestamp":
             return EPOCH + timedelta(seconds=self.next())
         if kind == "blob":
-            return b"synth-blob"
+            return bytes(range(1, 17))  # binary: no text a name detector could match
         return f"{name}-{self.next()}"
 
     def _string(self, name: str) -> str:
@@ -257,6 +257,23 @@ class Values:
             return "synth"
         raise Unservable("unsynthesizable input", f"{name} has type {kind}")
 
+    def _arn_candidates(self, pattern: str) -> list[str]:
+        """Real-looking ARNs (a region, an account id) for an ARN pattern: endpoint rules parse
+        ARN parameters, so `arn:aws:kinesis::0:stream/a` would match and still not work."""
+        if "arn" not in pattern:
+            return []
+        model = session().get_service_model(self.service)
+        spaces = [
+            *re.findall(r":([a-z][a-z0-9-]+):", pattern),
+            *(model.signing_name or "", model.endpoint_prefix or "", self.service),
+        ]
+        kinds = [*re.findall(r":([a-z][a-zA-Z-]*)/", pattern), "resource"]
+        return [
+            f"arn:aws:{space}:{REGION}:{ACCOUNT}:{kind}/synth-{self.next()}"
+            for space in dict.fromkeys(s for s in spaces if s)
+            for kind in dict.fromkeys(kinds)
+        ]
+
     def input_string(self, shape: botocore.model.Shape, name: str) -> str:
         meta = shape.metadata
         low, high = int(meta.get("min", 0)), meta.get("max")
@@ -264,6 +281,9 @@ class Values:
         plain = _fit(self._string(name), meta)
         if not pattern or _matches(pattern, plain):
             return plain
+        for candidate in self._arn_candidates(pattern):
+            if low <= len(candidate) <= (high or 2048) and _matches(pattern, candidate):
+                return candidate
         found = sample(pattern, low, high)
         if found is None:
             raise Unservable(
