@@ -347,7 +347,7 @@ def recordings() -> list[Recording]:
                   [TITAN, "SecureString"]),
         Recording("secrets", "secretsmanager", "ListSecrets", {}, 1, []),
         Recording("s3-objects", "s3", "ListObjectsV2", {"Bucket": BUCKET}, 2,
-                  ["STANDARD", ".csv", "token.txt"]),
+                  ["STANDARD", ".csv", ".txt"]),
         Recording("sqs-queues", "sqs", "ListQueues", {"QueueNamePrefix": "globex"}, 1, []),
         Recording("cloudwatch-metrics", "cloudwatch", "ListMetrics", {"Namespace": "AWS/EC2"}, None,
                   ["AWS/EC2", "CPUUtilization", "NetworkIn", "InstanceId"]),
@@ -590,7 +590,8 @@ def format_checks(rec: Recording, pages: list[dict[str, Any]]) -> list[Check]:
             if key == "PrivateIpAddress" and _ip_ok(value):
                 checks.append((f"{key} {value!r} stays private (RFC 1918)", _rfc1918(value)))
             if "@" in value and key not in ("Description", "message"):
-                domain = value.rpartition("@")[2]
+                # The domain of the email, wherever it sits (inside a path or an ARN too).
+                domain = re.split(r"[/:]", value.rpartition("@")[2])[0]
                 checks.append((f"{key} {value!r} has an obviously fake email domain",
                                FAKE_EMAIL_DOMAIN.search(domain) is not None))  # fmt: skip
             if key == "QueueUrls":

@@ -21,6 +21,7 @@ from pagetape import cassette as cassette_io
 from pagetape.record import snake_case
 from pagetape.sandbox import Faults, Sandbox
 from pagetape.sanitize import RawExchange, Sanitizer
+from pagetape.secret import fakes_seal
 
 TEST_SECRET = "pagetape-test-secret"  # what conftest's hermetic fixture sets
 DENIED_KEY = ("AKIADENIEDSANITIZE01", "denied-secret-key")
@@ -261,10 +262,13 @@ def as_cassette(
     operation: str,
     params: dict[str, Any] | None = None,
 ) -> cassette_io.Cassette:
-    """A cassette around sanitized interactions, with the fakes `verify` needs."""
-    return hand_made(
+    """A cassette around sanitized interactions, with the fakes `verify` needs, sealed with
+    the test secret as the writer seals them."""
+    tape = hand_made(
         interactions, service, operation, protocol="", params=params, fakes=sanitizer.fakes()
     )
+    tape.metadata.fakes_seal = fakes_seal(TEST_SECRET.encode(), tape.metadata.fakes)
+    return tape
 
 
 def without_recorded_at(data: bytes) -> list[bytes]:

@@ -354,12 +354,12 @@ def _log_events(acct: Account) -> Setup:
     events = [
         {
             "timestamp": start + i * 1000,
-            "message": f"POST /checkout 200 client=198.51.100.{20 + i} user=jane.doe{i}@acme-corp.com",
+            "message": f"POST /checkout 200 client=52.94.76.{20 + i} user=jane.doe{i}@acme-corp.com",
         }
         for i in range(7)
     ]
     logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events)
-    return Setup({"logGroupName": group}, 7, [group, "jane.doe0@acme-corp.com", "198.51.100.20"])
+    return Setup({"logGroupName": group}, 7, [group, "jane.doe0@acme-corp.com", "52.94.76.20"])
 
 
 def _zip() -> bytes:

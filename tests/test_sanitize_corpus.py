@@ -32,61 +32,10 @@ from sanitize_helpers import hermetic_env, leaks
 pytestmark = pytest.mark.moto
 
 NAMES = [r.name for r in ch.recordings()]
-REFUSED = {
-    "secrets": "record refuses: the email faked inside a secret name recurs (rule 'email', "
-    "'a value ... still appears elsewhere (plain)')",
-    "s3-objects": "record refuses: key words 'list'/'keys' recur as query structure "
-    "(list-type, max-keys; rule 'name')",
-}
-LEAKS = {
-    "ec2-security-groups": "IPv6 CidrIpv6 in IpPermissions.Ipv6Ranges written verbatim",
-    "iam-roles": "sts:ExternalId in AssumeRolePolicyDocument: only the 'globex' word is faked",
-    "lambda-functions": "Environment.Variables DB_PASSWORD/API_TOKEN values and DB_HOST host name "
-    "written verbatim",
-    "ssm-parameters": "SecureString Value and a host name Value written verbatim",
-    "cloudwatch-metrics": "Dimensions[].Value instance ids written verbatim",
-    "cloudwatch-custom": "Dimensions[].Value host name written verbatim",
-    "logs-events": "events[].message: IPv6, host name, dashed account id, base64 email, "
-    "URL-encoded email inside a decoded run, ghp_ token written verbatim",
-    "dynamodb-scan": "Items[].last_ip.S IPv6 written verbatim",
-}
-PUBLIC = {
-    "ec2-instances": "deviceName/rootDeviceName /dev/sda1 faked (/tej/bir6); "
-    "compute-1.amazonaws.com host faked",
-    "iam-attached": "managed policy ARNs arn:aws:iam::aws:policy/* and their names faked",
-    "sqs-queues": "queue URL scheme 'http' faked",
-    "cloudwatch-metrics": "AWS/EC2 MetricName (CPUUtilization, NetworkIn) and Dimensions Name "
-    "InstanceId faked",
-}
-FORMATS = {
-    "ec2-instances": "resource ids lose prefix/alphabet (i-, vol-, sg-, ami-, subnet-, vpc-, "
-    "eni-, r-); private IP faked into 198.18.0.0/15; DNS names not ip-A-B-C-D.ec2.internal / "
-    "ec2-…compute-1.amazonaws.com; emails keep a real-looking .com domain",
-    "ec2-volumes": "vol-/i- ids lose prefix and alphabet; tag email keeps a .com domain",
-    "ec2-security-groups": "sg-/vpc- ids lose prefix and alphabet; tag email keeps a .com domain",
-    "iam-roles": "email in the policy document gets a real-looking .com domain",
-    "lambda-functions": "email in Environment.Variables gets a real-looking .com domain",
-    "ssm-parameters": "email Value gets a real-looking .com domain",
-    "sqs-queues": "queue URL scheme and host faked (mkix://756.4.2.1:…): no longer a URL",
-    "dynamodb-scan": "emails in items get a real-looking .com domain",
-}
-VERIFY: dict[str, str] = {}
 
 
-def _case(*values: Any, id: str, xfail: str | None = None) -> Any:
-    marks = [pytest.mark.xfail(reason=xfail, strict=True)] if xfail else []
-    return pytest.param(*values, id=id, marks=marks)
-
-
-def _params(failing: dict[str, str]) -> list[Any]:
-    """Every recording, with a strict xfail (and its reason) where the check fails today."""
-    refused = {**REFUSED}
-    return [
-        pytest.param(n, marks=pytest.mark.xfail(reason=failing.get(n) or refused[n], strict=True))
-        if n in failing or n in refused
-        else n
-        for n in NAMES
-    ]
+def _case(*values: Any, id: str) -> Any:
+    return pytest.param(*values, id=id)
 
 
 @pytest.fixture(scope="session")
@@ -116,37 +65,36 @@ def test_corpus_spans_ten_services_and_plants_every_category(corpus: ch.Corpus) 
         assert absent == [], f"{rec.name}: moto did not return {absent}"
 
 
-@pytest.mark.parametrize("name", _params({}))
+@pytest.mark.parametrize("name", NAMES)
 def test_corpus_records_without_refusal(corpus: ch.Corpus, name: str) -> None:
     assert corpus.recordings[name].refusal is None
 
 
-@pytest.mark.parametrize("name", _params(LEAKS))
+@pytest.mark.parametrize("name", NAMES)
 def test_corpus_has_no_planted_value_in_any_encoding(corpus: ch.Corpus, name: str) -> None:
     assert ch.leak_findings(corpus, _written(corpus, name)) == []
 
 
-@pytest.mark.parametrize("name", _params(PUBLIC))
+@pytest.mark.parametrize("name", NAMES)
 def test_corpus_keeps_every_public_value(corpus: ch.Corpus, name: str) -> None:
     rec = _written(corpus, name)
     broken = [what for what, ok in ch.public_checks(rec, ch.pages_of(rec)) if not ok]
     assert broken == []
 
 
-@pytest.mark.parametrize("name", _params(FORMATS))
+@pytest.mark.parametrize("name", NAMES)
 def test_corpus_keeps_every_aws_format(corpus: ch.Corpus, name: str) -> None:
     rec = _written(corpus, name)
     broken = sorted({what for what, ok in ch.format_checks(rec, ch.pages_of(rec)) if not ok})
     assert broken == []
 
 
-@pytest.mark.parametrize("name", _params(VERIFY))
+@pytest.mark.parametrize("name", NAMES)
 def test_corpus_passes_verify(corpus: ch.Corpus, name: str) -> None:
     rec = _written(corpus, name)
     assert rec.path is not None and verify_file(rec.path) == []
 
 
-@pytest.mark.xfail(reason="leaks, refusals, faked public values and broken formats", strict=True)
 def test_corpus_figures(corpus: ch.Corpus, capsys: pytest.CaptureFixture[str]) -> None:
     fig = ch.figures(corpus)
     with capsys.disabled():
@@ -240,11 +188,6 @@ def test_numeric_xml_leaf_ec2_owner_id_is_replaced(corpus: ch.Corpus) -> None:
     assert owners and all(re.fullmatch(r"\d{12}", o) and o != ch.ACCOUNT for o in owners)
 
 
-@pytest.mark.xfail(
-    reason="URL-encoded AssumeRolePolicyDocument (XML leaf) written verbatim: "
-    "aws:SourceAccount, sts:ExternalId, email and IPs survive; verify says clean",
-    strict=True,
-)
 def test_url_encoded_iam_policy_document_is_decoded_sanitized_and_re_encoded(
     tmp_path: Path,
 ) -> None:
@@ -260,10 +203,6 @@ def test_url_encoded_iam_policy_document_is_decoded_sanitized_and_re_encoded(
     assert verify_file(out) == []
 
 
-@pytest.mark.xfail(
-    reason="verify does not decode a URL-encoded policy document: an unsanitized one is clean",
-    strict=True,
-)
 def test_verify_finds_identifying_values_in_a_url_encoded_policy(tmp_path: Path) -> None:
     raw = _iam_list_roles(quote(json.dumps(ch.TRUST_POLICY)))
     interaction = cassette_io.Interaction(
@@ -279,11 +218,11 @@ def test_verify_finds_identifying_values_in_a_url_encoded_policy(tmp_path: Path)
 
 VERBATIM = "FilterLogEvents events[].message: written verbatim"
 FREE_TEXT = [
-    _case(ch.IPV6, id="ipv6", xfail=VERBATIM),
-    _case(ch.INTERNAL_HOST, id="internal-host-name", xfail=VERBATIM),
-    _case(ch.ACCOUNT_DASHED, id="account-id-dashed", xfail=VERBATIM),
+    _case(ch.IPV6, id="ipv6"),
+    _case(ch.INTERNAL_HOST, id="internal-host-name"),
+    _case(ch.ACCOUNT_DASHED, id="account-id-dashed"),
     _case(quote(ch.EMAIL, safe=""), id="url-encoded-email"),
-    _case(ch._b64(ch.EMAIL_3), id="base64-email", xfail=VERBATIM),
+    _case(ch._b64(ch.EMAIL_3), id="base64-email"),
     _case(ch.JWT, id="jwt"),
 ]
 
@@ -295,14 +234,12 @@ def test_free_text_identifying_values_are_replaced(corpus: ch.Corpus, value: str
 
 
 SECRET_KEYS = [
-    _case(
-        "lambda-functions", ch.DB_PASSWORD, id="lambda-DB_PASSWORD", xfail=LEAKS["lambda-functions"]
-    ),
-    _case("lambda-functions", ch.API_TOKEN, id="lambda-API_TOKEN", xfail=LEAKS["lambda-functions"]),
-    _case("secrets", ch.TAG_PASSWORD, id="tag-password", xfail=REFUSED["secrets"]),
-    _case("secrets", ch.TAG_SECRET, id="tag-secret", xfail=REFUSED["secrets"]),
-    _case("secrets", ch.TAG_TOKEN, id="tag-token", xfail=REFUSED["secrets"]),
-    _case("iam-roles", ch.EXTERNAL_ID, id="sts-ExternalId", xfail=LEAKS["iam-roles"]),
+    _case("lambda-functions", ch.DB_PASSWORD, id="lambda-DB_PASSWORD"),
+    _case("lambda-functions", ch.API_TOKEN, id="lambda-API_TOKEN"),
+    _case("secrets", ch.TAG_PASSWORD, id="tag-password"),
+    _case("secrets", ch.TAG_SECRET, id="tag-secret"),
+    _case("secrets", ch.TAG_TOKEN, id="tag-token"),
+    _case("iam-roles", ch.EXTERNAL_ID, id="sts-ExternalId"),
 ]
 
 
@@ -315,9 +252,6 @@ def test_values_under_secret_looking_keys_are_replaced(
     assert not any(form in rec.text for form in encoded_forms(value))
 
 
-@pytest.mark.xfail(
-    reason=LEAKS["cloudwatch-metrics"] + "; " + PUBLIC["cloudwatch-metrics"], strict=True
-)
 def test_cloudwatch_dimension_values_are_replaced_and_names_kept(corpus: ch.Corpus) -> None:
     rec = _written(corpus, "cloudwatch-metrics")
     dims = [d for page in ch.pages_of(rec) for m in page["Metrics"] for d in m["Dimensions"]]
@@ -328,7 +262,6 @@ def test_cloudwatch_dimension_values_are_replaced_and_names_kept(corpus: ch.Corp
     assert ch.INTERNAL_HOST not in _written(corpus, "cloudwatch-custom").text
 
 
-@pytest.mark.xfail(reason=REFUSED["secrets"] + "; " + REFUSED["s3-objects"], strict=True)
 @pytest.mark.parametrize("name", ["secrets", "s3-objects"])
 def test_email_in_a_slash_separated_name_loses_its_domain(corpus: ch.Corpus, name: str) -> None:
     rec = _written(corpus, name)
@@ -336,7 +269,6 @@ def test_email_in_a_slash_separated_name_loses_its_domain(corpus: ch.Corpus, nam
     assert "globex" not in rec.text.lower()
 
 
-@pytest.mark.xfail(reason="the endpoint URL's query string is sent and may be written", strict=True)
 def test_endpoint_url_query_string_is_not_written(moto_url: str, tmp_path: Path) -> None:
     with ch.own_account():
         ch.client("sqs", moto_url).create_queue(QueueName="endpoint-query-7731")
@@ -368,7 +300,6 @@ PRESIGNED = (
 )
 
 
-@pytest.mark.xfail(reason="presigned URL query values in a body are not all replaced", strict=True)
 def test_presigned_url_in_a_body_loses_token_signature_and_key(tmp_path: Path) -> None:
     get_function = {
         "method": "GET",
@@ -386,9 +317,6 @@ def test_presigned_url_in_a_body_loses_token_signature_and_key(tmp_path: Path) -
     assert location.startswith("https://") and "X-Amz-Signature=" in location
 
 
-@pytest.mark.xfail(
-    reason="a presigned request in an imported cassette keeps its query", strict=True
-)
 def test_presigned_request_in_an_imported_cassette_loses_token_and_signature(
     tmp_path: Path,
 ) -> None:
@@ -401,9 +329,6 @@ def test_presigned_request_in_an_imported_cassette_loses_token_and_signature(
     assert _no_trace(out, PRESIGNED_TOKEN, PRESIGNED_SIGNATURE, PRESIGNED_KEY) == []
 
 
-@pytest.mark.xfail(
-    reason="--keep-rule headers writes Authorization and the session token", strict=True
-)
 def test_keep_rule_headers_still_drops_credentials_and_session_token(tmp_path: Path) -> None:
     session_token = "FwoGZXIvYXdzEJr//////////wEaDKEEPHEADERSSESSION"
     key = "ASIAQXKJ7ZPD4SESSION"
@@ -417,9 +342,6 @@ def test_keep_rule_headers_still_drops_credentials_and_session_token(tmp_path: P
     assert _no_trace(out, key, session_token, PRESIGNED_SIGNATURE) == []
 
 
-@pytest.mark.xfail(
-    reason="verify and sanitize trust metadata.fakes: a listed real id survives", strict=True
-)
 def test_verify_and_sanitize_do_not_trust_metadata_fakes(tmp_path: Path) -> None:
     body = {"QueueUrls": [f"https://sqs.us-east-1.amazonaws.com/{ch.ACCOUNT}/{ch.QUEUE}"]}
     interaction = cassette_io.Interaction(
@@ -439,20 +361,16 @@ def test_verify_and_sanitize_do_not_trust_metadata_fakes(tmp_path: Path) -> None
 
 
 PUBLIC_VALUES = [
-    _case("iam-attached", "arn:aws:iam::aws:policy/ReadOnlyAccess", id="managed-policy-arn",
-          xfail=PUBLIC["iam-attached"]),
-    _case("cloudwatch-metrics", "AWS/EC2 metric names", id="aws-ec2-metric-names",
-          xfail=PUBLIC["cloudwatch-metrics"]),
-    _case("cloudwatch-metrics", "every Name is 'InstanceId'", id="dimension-name",
-          xfail=PUBLIC["cloudwatch-metrics"]),
+    _case("iam-attached", "arn:aws:iam::aws:policy/ReadOnlyAccess", id="managed-policy-arn"),
+    _case("cloudwatch-metrics", "AWS/EC2 metric names", id="aws-ec2-metric-names"),
+    _case("cloudwatch-metrics", "every Name is 'InstanceId'", id="dimension-name"),
     _case("logs-events", "'amazon.titan-text-lite-v1'", id="model-id-titan"),
     _case("logs-events", "'us.amazon.nova-micro-v1:0'", id="model-id-nova-profile"),
     _case("lambda-functions", "MODEL_ID", id="model-id-in-env"),
     _case("ec2-instances", "every Tenancy is 'default'", id="enum-default-tenancy"),
-    _case("ec2-instances", "'/dev/sda1'", id="device-name", xfail=PUBLIC["ec2-instances"]),
-    _case("sqs-queues", "http scheme", id="queue-url-http-scheme", xfail=PUBLIC["sqs-queues"]),
-    _case("ec2-instances", "compute-1.amazonaws.com", id="amazonaws-host-name",
-          xfail=PUBLIC["ec2-instances"]),
+    _case("ec2-instances", "'/dev/sda1'", id="device-name"),
+    _case("sqs-queues", "http scheme", id="queue-url-http-scheme"),
+    _case("ec2-instances", "compute-1.amazonaws.com", id="amazonaws-host-name"),
 ]  # fmt: skip
 
 
@@ -471,9 +389,6 @@ RESOURCE_IDS = [
 ]
 
 
-@pytest.mark.xfail(
-    reason="resource ids lose prefix and alphabet (vol- -> exv-, i- -> r-)", strict=True
-)
 @pytest.mark.parametrize(("name", "key"), RESOURCE_IDS)
 def test_resource_ids_keep_prefix_length_and_alphabet(
     corpus: ch.Corpus, name: str, key: str
@@ -484,7 +399,6 @@ def test_resource_ids_keep_prefix_length_and_alphabet(
     assert not set(values) & set(corpus.planted)
 
 
-@pytest.mark.xfail(reason="DNS names faked word by word, IPs faked into 198.18.0.0/15", strict=True)
 @pytest.mark.parametrize("which", ["Private", "Public"])
 def test_ec2_dns_names_stay_valid_and_agree_with_the_faked_ip(
     corpus: ch.Corpus, which: str
@@ -506,10 +420,8 @@ def test_ec2_dns_names_stay_valid_and_agree_with_the_faked_ip(
 @pytest.mark.parametrize(
     "name",
     [
-        pytest.param("s3-objects", id="s3-keys-under-list-and-keys",
-                     marks=pytest.mark.xfail(reason=REFUSED["s3-objects"], strict=True)),
-        pytest.param("secrets", id="secret-names-holding-emails",
-                     marks=pytest.mark.xfail(reason=REFUSED["secrets"], strict=True)),
+        pytest.param("s3-objects", id="s3-keys-under-list-and-keys"),
+        pytest.param("secrets", id="secret-names-holding-emails"),
         pytest.param("ec2-security-groups", id="security-group-arn-account-elsewhere"),
     ],
 )  # fmt: skip
@@ -544,11 +456,6 @@ def _fraud_job(path: str, arn: str) -> dict[str, Any]:
     }
 
 
-@pytest.mark.xfail(
-    reason="LeakError from the 's3_uri' rule: the key word 'batch' recurs in the ARN's "
-    "resource type batch-prediction",
-    strict=True,
-)
 def test_batch_paths_next_to_batch_prediction_arns_do_not_refuse(tmp_path: Path) -> None:
     arn = f"arn:aws:frauddetector:us-east-1:{ch.ACCOUNT}:batch-prediction/globex-nightly-7"
     job = _fraud_job(f"s3://{ch.BUCKET}/batch/in/part-0001.csv", arn)
@@ -557,7 +464,7 @@ def test_batch_paths_next_to_batch_prediction_arns_do_not_refuse(tmp_path: Path)
     assert verify_file(out) == []
 
 
-@pytest.mark.parametrize("name", _params({}))
+@pytest.mark.parametrize("name", NAMES)
 def test_a_fake_sanitized_again_does_not_refuse(
     corpus: ch.Corpus, name: str, tmp_path: Path
 ) -> None:
@@ -567,10 +474,6 @@ def test_a_fake_sanitized_again_does_not_refuse(
     assert verify_file(tmp_path / "again.json") == []
 
 
-@pytest.mark.xfail(
-    reason="LeakError says only \"a value the 'X' rule replaced still appears elsewhere\"",
-    strict=True,
-)
 def test_a_refusal_names_interaction_field_path_and_rule_never_the_value(tmp_path: Path) -> None:
     job = _fraud_job(f"s3://{ch.BUCKET}/in/x.csv", "arn:aws:frauddetector:us-east-1:"
                      f"{ch.ACCOUNT}:batch-prediction/globex-nightly-7")  # fmt: skip
@@ -586,13 +489,11 @@ def test_a_refusal_names_interaction_field_path_and_rule_never_the_value(tmp_pat
     assert not (tmp_path / "e.json").exists()
 
 
-@pytest.mark.xfail(reason=REFUSED["secrets"], strict=True)
 def test_verify_accepts_emails_faked_inside_names(corpus: ch.Corpus) -> None:
     rec = _written(corpus, "secrets")
     assert rec.path is not None and verify_file(rec.path) == []
 
 
-@pytest.mark.xfail(reason=REFUSED["s3-objects"], strict=True)
 def test_verify_accepts_ip_shaped_pieces_of_faked_names(corpus: ch.Corpus) -> None:
     rec = _written(corpus, "s3-objects")
     assert rec.path is not None and verify_file(rec.path) == []

@@ -62,6 +62,9 @@ class Metadata(msgspec.Struct, forbid_unknown_fields=True):
     sanitizer: dict[str, int] = {}
     kept_rules: list[str] = []  # sanitization rules switched off on purpose (--keep-rule)
     fakes: list[str] = []  # every pseudonym in the file: lets `verify` tell them from leaks
+    fakes_seal: str | None = (
+        None  # keyed seal over `fakes`: re-sanitizing trusts them only if it holds
+    )
 
 
 class Cassette(msgspec.Struct, forbid_unknown_fields=True):

@@ -28,8 +28,9 @@ CBOR_TYPE = "application/cbor"
 CBOR_MARK = "$cbor"
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>\s*")
 
-# Called for every XML leaf and attribute: (member name, member shape or None, text) -> text.
-LeafRewrite = Callable[[str | None, "botocore.model.Shape | None", str], str]
+# Called for every XML leaf and attribute: (member name, member shape or None, text, inside a
+# structure of AWS's own names) -> text.
+LeafRewrite = Callable[[str | None, "botocore.model.Shape | None", str, bool], str]
 
 
 def content_type(headers: Any) -> str:
@@ -150,6 +151,7 @@ class _XmlWalk:
     def __init__(self, leaf: LeafRewrite, protocol: str) -> None:
         self.leaf = leaf
         self.protocol = protocol
+        self.public = False  # inside a structure whose names are AWS's own
 
     def root(self, root: ElementTree.Element, shape: botocore.model.Shape | None) -> None:
         if shape is not None and self.protocol == "query":
@@ -186,9 +188,26 @@ class _XmlWalk:
             for child in elem:  # not in the model: every leaf by its own tag
                 self.node(child, None, _local(child.tag))
         elif elem.text:
-            elem.text = self.leaf(name, shape, elem.text)
+            elem.text = self.leaf(name, shape, elem.text, self.public)
 
     def structure(self, elem: ElementTree.Element, shape: botocore.model.Shape) -> None:
+        from pagetape.vocabulary import public_context
+
+        outer = self.public
+        leaves = [(_local(c.tag), c.text) for c in elem if not len(c)]
+        self.public = outer or public_context(
+            (
+                next(
+                    (n for n, m in shape.members.items() if m.serialization.get("name", n) == t), t
+                ),
+                v,
+            )
+            for t, v in leaves
+        )
+        self._structure(elem, shape)
+        self.public = outer
+
+    def _structure(self, elem: ElementTree.Element, shape: botocore.model.Shape) -> None:
         by_wire: dict[str, tuple[str, botocore.model.Shape]] = {}
         for member_name, member in shape.members.items():
             by_wire.setdefault(member.serialization.get("name", member_name), (member_name, member))
@@ -237,7 +256,7 @@ class _XmlWalk:
                 None,
             )
             name, member = bound if bound else (local, None)
-            elem.attrib[attr] = self.leaf(name, member, value)
+            elem.attrib[attr] = self.leaf(name, member, value, self.public)
 
 
 def _local(tag: str) -> str:

@@ -61,7 +61,7 @@ def check(data: bytes, values: Rewriter) -> None:
     automaton = ahocorasick.Automaton()
     count = 0
     for original, fake in values.pseudo.replaced.items():
-        if original == fake or not identifying(original):
+        if original == fake or not identifying(original, values.common):
             continue
         for form, needle in forms(original):
             automaton.add_word(needle, (original, form, needle))
@@ -70,7 +70,12 @@ def check(data: bytes, values: Rewriter) -> None:
         return
     automaton.make_automaton()
     doc = json.loads(data)
-    for path, text in strings(doc):
+    # Interactions first: metadata (parameters, error) is derived from them.
+    ordered = [
+        *strings(doc.get("interactions", []), "$.interactions"),
+        *strings(doc.get("metadata", {}), "$.metadata"),
+    ]
+    for path, text in ordered:
         for end, (original, form, needle) in automaton.iter(text):
             start = end - len(needle) + 1
             if form.startswith("base64") or standalone(text, start, end + 1):

@@ -45,6 +45,7 @@ class Pseudonymizer:
         self._tokens: dict[str, str] = {}
         self._kept: set[str] = set(WELL_KNOWN)
         self._flips: dict[str, int] = {}
+        self._composites: set[str] = set()
 
     def keep(self, word: str) -> None:
         """Never fake WORD: it is structure, such as the service name inside ARNs."""
@@ -79,9 +80,22 @@ class Pseudonymizer:
         """Record a fake built from faked parts (a name with an account id inside)."""
         if value in self._owners or value in self._kept:
             return value
+        old = self._fakes.get(value)
+        if old is not None and old != fake and self._owners.get(old) == value:
+            del self._owners[old]  # rebuilt from parts learnt since (the second pass)
         self._fakes[value] = fake
         self._owners.setdefault(fake, value)
+        self._composites.add(value)
         return fake
+
+    def forget_composites(self) -> None:
+        """Drop fakes built from parts (URLs, emails, ARNs in text): the next pass, which knows
+        more names, builds them again; stale ones must not stay in the list of fakes."""
+        for value in self._composites:
+            fake = self._fakes.pop(value, None)
+            if fake is not None and self._owners.get(fake) == value:
+                del self._owners[fake]
+        self._composites.clear()
 
     def _unique(self, value: str, make: _Maker) -> str:
         known = self._fakes.get(value)

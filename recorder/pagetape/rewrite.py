@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import quote, unquote
 
 from pagetape import detect, rules, structured, vocabulary
 from pagetape.pseudonym import UUID_RE, Pseudonymizer
@@ -20,19 +21,21 @@ ACCOUNT_RUN = re.compile(r"(?<!\d)(\d{12})(?!\d)")
 IAM_PRINCIPALS = frozenset({"role", "user", "group", "instance-profile", "assumed-role"})
 _ALNUM = re.compile(r"[A-Za-z0-9]")
 _ESCAPE_BEFORE = re.compile(r"%[0-9A-Fa-f]{2}$")
+_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 
 
-def identifying(value: str) -> bool:
-    """Worth tracking (learnt for free text, searched by the leak proof): detected values, and
-    names that are more than a common word (a digit, a separator, or 8+ letters). `list`, `keys`
-    or `batch` recurring as structure are no leak; `acme-prod-logs` or `db01` are."""
-    if len(value) < 4:
+def identifying(value: str, common: frozenset[str] = vocabulary.GENERIC_WORDS) -> bool:
+    """Worth tracking (learnt for free text, searched by the leak proof): detected values and
+    names that are not a COMMON word (the service model's own words and generic path words).
+    `list`, `keys` or `batch` recurring as structure are no leak; `ACME`, `acme-prod-logs` or
+    `db01` are."""
+    if len(value) < 3:
         return False
     if not any(ch.isalpha() for ch in value):
         return sum(ch.isdigit() for ch in value) >= 12  # dates and counters identify nothing
     if detect.fullmatch(value) is not None:
         return True
-    return any(not ch.isalpha() for ch in value) or len(value) >= 8
+    return value.lower() not in common
 
 
 class Rewriter:
@@ -52,6 +55,8 @@ class Rewriter:
         self.stats: Counter[str] = Counter()
         self.rule_of: dict[str, str] = {}  # original -> the rule that replaced it first
         self.learning = True  # first pass: learn names; free text gets them on the second pass
+        # Words that are structure, not data (the models' words of the services seen so far).
+        self.common: frozenset[str] = vocabulary.GENERIC_WORDS
         self._known: dict[str, None] = {}
         self._automaton: Any = None
         self._automaton_size = -1
@@ -78,7 +83,7 @@ class Rewriter:
             return document
         whole = detect.fullmatch(value, self.disabled)
         if whole is not None:
-            return self.detected(whole, value)
+            return self.detected(whole, value, kind)
         rule = "account_id" if kind == "account_id" else "name"
         if not self.on(rule):
             return self.text(value)
@@ -91,9 +96,9 @@ class Rewriter:
                 return self.string(part, kind)
 
             return "".join(
-                p if i % 2 or not p else _keep_extension(p, fake) for i, p in enumerate(parts)
+                p if i % 2 or not p else self._part(p, fake) for i, p in enumerate(parts)
             )
-        return self.counted(rule, value, self.name(value, rule))
+        return self.counted(rule, value, _keep_extension(value, lambda v: self.name(v, rule)))
 
     def token(self, value: str) -> str:
         """Tokens are replaced whole; a token that is itself a name (DynamoDB's table-name
@@ -132,13 +137,17 @@ class Rewriter:
             return self.pseudo.assign(value, "".join(faked))
         return self.pseudo.word(value)
 
-    def detected(self, kind: str, value: str) -> str:
-        """A value a detector found: rebuilt in its own format."""
+    def detected(self, kind: str, value: str, context: str = "free_text") -> str:
+        """A value a detector found: rebuilt in its own format. CONTEXT is the kind of the
+        field it fills: a URL in an identifier field (QueueUrl) has names for path segments."""
         if self.pseudo.is_fake(value):
             return value
         self.rule_of.setdefault(value, kind)
-        self._learn(value)
-        fake = self._rewrite(kind, value)
+        fake = (
+            structured.url(self, value, context)
+            if kind == "embedded_url"
+            else self._rewrite(kind, value)
+        )
         if fake != value:
             fake = self.pseudo.assign(value, fake)
         return self.counted(kind, value, fake)
@@ -173,8 +182,6 @@ class Rewriter:
             return structured.email(self, value)
         if kind == "hostname":
             return structured.host(self, value)
-        if kind == "embedded_url":
-            return structured.url(self, value)
         if kind == "jwt":
             return structured.jwt(self, value)
         if kind == "private_key":
@@ -216,15 +223,18 @@ class Rewriter:
         """bucket/key/parts: the bucket and every key segment with a letter are faked as names;
         file extensions and date-like parts keep their shape."""
         bucket, slash, key = path.partition("/")
-        segments = (
-            [_keep_extension(seg, self._key_segment) for seg in key.split("/")] if key else []
-        )
+        segments = [self._part(seg, self._key_segment) for seg in key.split("/")] if key else []
         return f"{self.name(bucket, 's3_uri')}{slash}{'/'.join(segments)}"
 
+    def _part(self, part: str, fake: Any) -> str:
+        """One part of a path or key: a detected value (an email, a host name) whole, else a
+        name whose file extension keeps its shape."""
+        whole = detect.fullmatch(part, self.disabled)
+        if whole is not None:
+            return self.detected(whole, part)
+        return _keep_extension(part, fake)
+
     def _key_segment(self, segment: str) -> str:
-        whole = detect.fullmatch(segment, self.disabled)
-        if whole is not None and whole not in ("hostname",):
-            return self.detected(whole, segment)
         if any(ch.isalpha() for ch in segment):
             return self.name(segment, "s3_uri")
         return self.pseudo.word(segment)
@@ -239,6 +249,16 @@ class Rewriter:
         document = structured.json_document(self, text)
         if document is not None:
             return document
+        if _ESCAPE.search(text):
+            # URL-encoded text (a query string, an encoded path): sanitized decoded, then
+            # encoded again, leaving literal what was literal.
+            decoded = unquote(text)
+            if decoded != text:
+                clean = self.text(decoded)
+                if clean == decoded:
+                    return text
+                safe = "".join(sorted({ch for ch in text if not ch.isalnum() and ch != "%"}))
+                return quote(clean, safe=safe)
         if self.on("free_text") and not self.learning:
             text = self._replace_known(text)
         out: list[str] = []
@@ -252,7 +272,11 @@ class Rewriter:
         return structured.base64_runs(self, text) if self.on("free_text") else text
 
     def _learn(self, value: str) -> None:
-        if value not in self._known and identifying(value) and not self.pseudo.is_fake(value):
+        if (
+            value not in self._known
+            and identifying(value, self.common)
+            and not self.pseudo.is_fake(value)
+        ):
             self._known[value] = None
 
     def _replace_known(self, text: str) -> str:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode
 
-from pagetape import codec, detect, proof, structured
+from pagetape import codec, detect, proof, structured, vocabulary
 from pagetape.cassette import Interaction, Request, Response
 from pagetape.rewrite import Rewriter
 from pagetape.specs import HintKind
@@ -99,6 +99,8 @@ class Sanitizer:
         for learning in (True, False):
             self.values.learning = learning
             self.values.stats.clear()
+            if not learning:
+                self.values.pseudo.forget_composites()
             out = [self._exchange(x) for x in exchanges]
             clean_params = self._params(service, operation, params or {}) if operation else {}
         return out, clean_params
@@ -150,6 +152,7 @@ class Sanitizer:
         )
         tokens_in, tokens_out = token_names(service, operation)
         info = _OpInfo(op, tokens_in | tokens_out, registry().hints(service))
+        self.values.common = self.values.common | vocabulary.model_words(service)
         self._infos[(service, operation)] = info
         return info
 
@@ -302,21 +305,27 @@ class Sanitizer:
             protocol = codec.wire_protocol(info.op.service_model, ctype) if info.op else ""
             try:
                 return codec.rewrite_xml(
-                    data, shape, protocol, lambda n, s, v: self._leaf(n, s, v, info)
+                    data, shape, protocol, lambda n, s, v, p: self._leaf(n, s, v, info, p)
                 )
             except (ValueError, SyntaxError):  # not XML after all (ParseError is a SyntaxError)
                 pass
         return self._text(data)
 
     def _leaf(
-        self, name: str | None, shape: botocore.model.Shape | None, value: str, info: _OpInfo
+        self,
+        name: str | None,
+        shape: botocore.model.Shape | None,
+        value: str,
+        info: _OpInfo,
+        public: bool = False,
     ) -> str:
         """An XML leaf or attribute, classified by the member it binds to (S3's <Key>, EC2's
         <ownerId>); one the model does not name is classified by its tag, and a bare number
         there is only checked for account ids."""
         if shape is None and _SCALAR.fullmatch(value):
             return self._text(value)
-        return self._string(value, self._classify(name, shape, info))
+        kind = self._classify(name, shape, info)
+        return value if public and kind == "name" else self._string(value, kind)
 
     def _params(self, service: str, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
         info = self._info(service, operation)
@@ -394,8 +403,7 @@ class Sanitizer:
                     out[self._text(k)] = self._walk(v, shape.value, name, info, public)
             return out
         members = shape.members if shape is not None and shape.type_name == "structure" else {}
-        namespace = value.get("Namespace")
-        public = public or (isinstance(namespace, str) and namespace.startswith("AWS/"))
+        public = public or vocabulary.public_context(value.items())
         secret_pair = any(
             isinstance(value.get(k), str) and detect.is_secret_key(value[k]) for k in _PAIR_KEYS
         )

@@ -139,7 +139,11 @@ class _Checker:
 
     def _string(self, text: str) -> Iterator[str]:
         """Scan with the sanitizer's own detection engine; ARNs, S3 URIs, URLs and JWTs are
-        opened to check their parts."""
+        opened to check their parts; URL-encoded text is read decoded."""
+        if "%" in text:
+            from urllib.parse import unquote
+
+            text = unquote(text)
         for hit in detect.scan(text):
             kind, value = hit.kind, hit.value
             if kind in self.kept:

@@ -8,6 +8,7 @@ data, so the list follows the installed botocore.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import cache
 
 # Domains AWS owns; a host under one of them is AWS's, only its resource labels are data.
@@ -111,6 +112,7 @@ def is_public_value(value: str) -> bool:
         or is_model_id(value)
         or bool(_DEVICE.fullmatch(value))
         or value.startswith(AWS_NAMESPACE_PREFIX)
+        or (value.startswith("arn:") and is_public_arn(value))
         or ("." in value and is_aws_domain(value) and _all_public_labels(value))
     )
 
@@ -129,3 +131,65 @@ def is_public_host_label(label: str) -> bool:
         or is_region_or_zone(label)
         or (label.startswith(("s3-", "ec2-")) and is_region_or_zone(label[3:]))
     )
+
+
+def public_context(members: Iterable[tuple[str, object]]) -> bool:
+    """A structure whose names are AWS's own: a metric of an AWS/ namespace (CPUUtilization,
+    InstanceId) or an AWS managed policy (its PolicyName is public as its ARN is)."""
+    for key, value in members:
+        if not isinstance(value, str):
+            continue
+        if key == "Namespace" and value.startswith(AWS_NAMESPACE_PREFIX):
+            return True
+        if value.startswith("arn:") and is_public_arn(value):
+            return True
+    return False
+
+
+# Words that recur as structure in every cassette whatever the service: path and key parts such
+# as list/, keys/, in/, prod/ identify nobody. The service model adds its own (model_words).
+GENERIC_WORDS = frozenset(
+    """
+    a an and app api apps archive archives backup backups batch bin bucket build cache common
+    config configs content current daily data default dev docs download downloads export exports
+    file files first home images import imports in incoming input inputs internal item items
+    key keys latest list lists local log logs main manifest media monthly new old out outgoing
+    output outputs private prod production public qa raw reports results root shared source src
+    stage staging static system temp test tests tmp token tokens upload uploads user users v1 v2
+    var weekly www example test invalid localhost corp intra intranet lan com net org io
+    mail smtp email
+    """.split()
+)
+_MODEL_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+")
+
+
+@cache
+def model_words(service: str) -> frozenset[str]:
+    """Lowercased words of one service's model: operation, shape and member names, enum values
+    and URI path literals. A name part that is one of them (`list`, `hostedzone`) is structure
+    shared by every account, not an identifying value."""
+    from pagetape.specs import botocore_session
+
+    try:
+        model = botocore_session().get_service_model(service)
+    except Exception:
+        return GENERIC_WORDS
+    words: set[str] = set(GENERIC_WORDS)
+
+    def add(text: str) -> None:
+        words.update(w.lower() for w in _MODEL_WORD.findall(text))
+
+    for name in model.operation_names:
+        add(name)
+        uri = model.operation_model(name).http.get("requestUri", "")
+        for part in re.split(r"[/?&=]", uri):
+            if part and not part.startswith("{"):
+                words.add(part.lower())
+    for shape_name in model.shape_names:
+        shape = model.shape_for(shape_name)
+        add(shape_name)
+        for member in getattr(shape, "members", {}):
+            add(member)
+        for value in getattr(shape, "enum", None) or []:
+            words.add(str(value).lower())
+    return frozenset(words)

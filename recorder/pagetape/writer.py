@@ -18,7 +18,7 @@ from pagetape.errors import CassetteError
 from pagetape.importer import NOT_AWS
 from pagetape.keys import visible_params
 from pagetape.sanitize import RawExchange, Sanitizer
-from pagetape.secret import load_secret
+from pagetape.secret import fakes_seal, load_secret
 
 _TOKEN_NUMBER = re.compile(r"pagetape-token-(\d+)")
 
@@ -57,11 +57,17 @@ def build(
     if params is None and resanitized is not None:
         params = resanitized.metadata.params
     kept = sorted(set(keep_rules) | set(base.metadata.kept_rules if base else []))
+    secret = load_secret()
+    trusted = (
+        base.metadata.fakes
+        if base is not None and base.metadata.fakes_seal == fakes_seal(secret, base.metadata.fakes)
+        else []
+    )
     sanitizer = Sanitizer(
-        load_secret(),
+        secret,
         disabled=kept,
         first_token=next_token_number(base),
-        known_fakes=base.metadata.fakes if base else (),
+        known_fakes=trusted,
     )
     new, clean_params = sanitizer.sanitize(exchanges, params, service, operation)
     interactions = [*(previous.interactions if previous else []), *new]
@@ -78,6 +84,7 @@ def build(
     metadata.sanitizer = dict(sorted(stats.items()))
     metadata.kept_rules = kept
     metadata.fakes = sanitizer.fakes()  # the base's fakes it trusted are among them
+    metadata.fakes_seal = fakes_seal(secret, metadata.fakes)
     return cassette_io.Cassette(cassette_io.FORMAT_VERSION, metadata, interactions), sanitizer
 
 
