@@ -212,6 +212,9 @@ def _resource_type(resource: str) -> str:
     return head.group(0) if head else ""
 
 
+_IP_HOST = re.compile(r"^(ip|ec2)-(\d{1,3}-\d{1,3}-\d{1,3}-\d{1,3})(\..+)$")
+
+
 def format_problem(live: str, fake: str) -> str | None:
     """Why FAKE cannot be a sanitized form of LIVE, or None. A pseudonym is format-true
     (README, Sanitization): ARNs keep partition, service, region and resource type with a
@@ -231,6 +234,15 @@ def format_problem(live: str, fake: str) -> str | None:
         if _resource_type(got.group(5)) != _resource_type(arn.group(5)):
             return "the ARN's resource type changed"
         return None
+    embedded = _IP_HOST.match(live)
+    if embedded:
+        # ip-10-0-0-1.ec2.internal: the faked name embeds a faked address, suffix kept.
+        got = _IP_HOST.match(fake)
+        if not got or got.group(3) != embedded.group(3) or got.group(1) != embedded.group(1):
+            return "a host name that embeds an address lost that form"
+        return format_problem(embedded.group(2).replace("-", "."), got.group(2).replace("-", "."))
+    if fake.startswith("pagetape-secret-"):
+        return None  # a value under a secret-looking key (a SecureString): redacted by design
     if _UUID.match(live):
         return None if _UUID.match(fake) else "a UUID became a non-UUID"
     net = _network(live)
@@ -243,8 +255,13 @@ def format_problem(live: str, fake: str) -> str | None:
     if _is_ip(live):
         if not _is_ip(fake):
             return "an IP address became a non-address"
-        if ipaddress.ip_address(live).version == 4 and ipaddress.ip_address(fake) not in _FAKE_NET:
-            return "a faked IPv4 address lies outside 198.18.0.0/15"
+        real, got_ip = ipaddress.ip_address(live), ipaddress.ip_address(fake)
+        if real == got_ip:
+            return None if real.is_loopback or real.is_link_local else "a real address was kept"
+        if real.version == 4 and real.is_private:
+            return None if got_ip.is_private else "a private address became a public one"
+        if real.version == 4 and got_ip not in _FAKE_NET:
+            return "a faked public IPv4 address lies outside 198.18.0.0/15"
         return None
     url = urlsplit(live)
     if url.scheme in ("http", "https") and url.hostname:

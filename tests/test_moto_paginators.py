@@ -138,12 +138,12 @@ def _record_sets(acct: Account) -> Setup:
     zone_id = r53.create_hosted_zone(Name=zone, CallerReference=unique("pagetape"))
     zone_id = zone_id["HostedZone"]["Id"].split("/")[-1]
     records = [
-        ("api.shop.acme-corp.com.", "A", "203.0.113.10"),
+        ("api.shop.acme-corp.com.", "A", "52.94.236.10"),
         ("api.shop.acme-corp.com.", "TXT", '"v=spf1 include:_spf.acme-corp.com ~all"'),
         ("cdn.shop.acme-corp.com.", "CNAME", "d111111abcdef8.cloudfront.net"),
-        ("db.shop.acme-corp.com.", "A", "203.0.113.25"),
+        ("db.shop.acme-corp.com.", "A", "52.94.236.25"),
         ("mail.shop.acme-corp.com.", "MX", "10 mx1.acme-corp.com"),
-        ("www.shop.acme-corp.com.", "A", "203.0.113.11"),
+        ("www.shop.acme-corp.com.", "A", "52.94.236.11"),
         ("www.shop.acme-corp.com.", "AAAA", "2001:db8::11"),
     ]
     changes = [
@@ -160,7 +160,7 @@ def _record_sets(acct: Account) -> Setup:
     ]
     r53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": changes})
     # moto adds the zone's SOA and NS records: 9 record sets.
-    return Setup({"HostedZoneId": zone_id}, 9, ["acme-corp", "203.0.113.10"])
+    return Setup({"HostedZoneId": zone_id}, 9, ["acme-corp", "52.94.236.10"])
 
 
 def _table(acct: Account, name: str, sort_key: bool = False) -> None:
@@ -438,11 +438,6 @@ CASES: dict[str, Case] = {
         3,
         _chain("Roles", IAM_MARKER, "MaxItems", "IsTruncated"),
         _iam_roles,
-        marks=(
-            _bug(
-                "sanitize.py check_leaks: LeakError, the 'name' rule fakes the path segment 'service' (/service/payments/) and the proof finds the word in the cassette's own metadata key \"service\""
-            ),
-        ),
     ),
     "iam-list-users": Case(
         "iam",
@@ -498,11 +493,6 @@ CASES: dict[str, Case] = {
         3,
         _chain("HostedZones", {"Marker": "NextMarker"}, "MaxItems", "IsTruncated"),
         _zones,
-        marks=(
-            _bug(
-                "sanitize.py url rule fakes the literal URI segment 'hostedzone' (/2013-04-01/hostedzone -> /2013-04-01/<fake>): ReplayMissError on the first page"
-            ),
-        ),
     ),
     "route53-list-resource-record-sets": Case(
         "route53",
@@ -519,11 +509,6 @@ CASES: dict[str, Case] = {
             "IsTruncated",
         ),
         _record_sets,
-        marks=(
-            _bug(
-                "sanitize.py: host names inside TXT and MX record values (include:_spf.acme-corp.com, mx1.acme-corp.com) are kept while the same domain is faked in Name"
-            ),
-        ),
     ),
     "dynamodb-scan": Case(
         "dynamodb",
@@ -552,11 +537,6 @@ CASES: dict[str, Case] = {
         5,
         _chain("Reservations", NEXT, "MaxResults"),
         _ec2_instances,
-        marks=(
-            _bug(
-                "sanitize.py check_leaks: LeakError, the 'name' rule fakes the group name 'default' which the cassette keeps elsewhere as an enum value"
-            ),
-        ),
     ),
     "ec2-describe-subnets": Case(
         "ec2",
@@ -565,12 +545,6 @@ CASES: dict[str, Case] = {
         _chain("Subnets", NEXT, "MaxResults"),
         _ec2_subnets,
         pages=1,  # moto ignores MaxResults of DescribeSubnets: one page, no NextToken
-        marks=(
-            _bug(
-                "sanitize.py ip_address rule: CidrBlock 10.20.0.0/24 becomes a bare address (198.18.x.y): "
-                "the prefix length is lost"
-            ),
-        ),
     ),
     "ec2-describe-security-groups": Case(
         "ec2",
@@ -579,12 +553,6 @@ CASES: dict[str, Case] = {
         _chain("SecurityGroups", NEXT, "MaxResults"),
         _ec2_groups,
         pages=1,  # moto ignores MaxResults of DescribeSecurityGroups: one page, no NextToken
-        marks=(
-            _bug(
-                "sanitize.py ip_address rule: CidrIp 0.0.0.0/0 (identifies nothing) becomes a bare "
-                "address 198.18.x.y: the prefix length is lost"
-            ),
-        ),
     ),
     "sqs-list-queues": Case(
         "sqs",
@@ -592,11 +560,6 @@ CASES: dict[str, Case] = {
         3,
         _chain("QueueUrls", NEXT, "MaxResults"),
         _sqs,
-        marks=(
-            _bug(
-                "sanitize.py: QueueUrls are faked character by character by the 'name' rule: scheme http -> 4 letters, host 127.0.0.1 -> a non-address (or a real-looking IP verify flags), port changed"
-            ),
-        ),
     ),
     "ssm-describe-parameters": Case(
         "ssm",
@@ -604,11 +567,8 @@ CASES: dict[str, Case] = {
         3,
         _chain("Parameters", NEXT, "MaxResults"),
         _ssm_describe,
-        marks=(
-            _bug(
-                "sanitize.py check_leaks: LeakError, the 'name' rule fakes the path segment 'region' (/app/prod/region) and the proof finds the cassette's own metadata key \"region\""
-            ),
-        ),
+        # moto ignores MaxResults when ParameterFilters are given: one page of 7.
+        pages=1,
     ),
     "ssm-get-parameters-by-path": Case(
         "ssm",
@@ -616,11 +576,6 @@ CASES: dict[str, Case] = {
         3,
         _chain("Parameters", NEXT, "MaxResults"),
         _ssm_path,
-        marks=(
-            _bug(
-                "sanitize.py check_leaks: LeakError, the 'name' rule fakes the path segment 'region' (/app/prod/region) and the proof finds the cassette's own metadata key \"region\""
-            ),
-        ),
     ),
     "cloudwatch-list-metrics": Case(
         "cloudwatch",
@@ -629,10 +584,7 @@ CASES: dict[str, Case] = {
         _chain("Metrics OwningAccounts", NEXT, None),
         _metrics,
         pages=3,
-        marks=(
-            _bug("sanitize.py: Dimensions[].Value (payments-api-0001) is kept verbatim"),
-            pytest.mark.slow,
-        ),
+        marks=(pytest.mark.slow,),
     ),
     "cloudwatch-describe-alarms": Case(
         "cloudwatch",
@@ -750,10 +702,6 @@ def _aws_policies(acct: Account) -> Setup:
     return Setup({"Scope": "AWS", "PathPrefix": "/job-function/"}, len(found), [])
 
 
-@_bug(
-    "verify.py: every AWS managed policy ARN (arn:aws:iam::aws:policy/...) is reported as "
-    "'account id the sanitizer did not produce: \"aws\"'; the sanitizer keeps them, as the design says"
-)
 def test_iam_list_policies_aws_scope(moto_managed_policies_url: str, tmp_path: Path) -> None:
     case = Case(
         "iam",

@@ -29,8 +29,8 @@ CBOR_MARK = "$cbor"
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>\s*")
 
 # Called for every XML leaf and attribute: (member name, member shape or None, text, inside a
-# structure of AWS's own names) -> text.
-LeafRewrite = Callable[[str | None, "botocore.model.Shape | None", str, bool], str]
+# structure of AWS's own names, the leaf texts of its structure by tag) -> text.
+LeafRewrite = Callable[[str | None, "botocore.model.Shape | None", str, bool, dict[str, str]], str]
 
 
 def content_type(headers: Any) -> str:
@@ -152,6 +152,7 @@ class _XmlWalk:
         self.leaf = leaf
         self.protocol = protocol
         self.public = False  # inside a structure whose names are AWS's own
+        self.siblings: dict[str, str] = {}  # leaf texts of the structure being walked
 
     def root(self, root: ElementTree.Element, shape: botocore.model.Shape | None) -> None:
         if shape is not None and self.protocol == "query":
@@ -188,24 +189,20 @@ class _XmlWalk:
             for child in elem:  # not in the model: every leaf by its own tag
                 self.node(child, None, _local(child.tag))
         elif elem.text:
-            elem.text = self.leaf(name, shape, elem.text, self.public)
+            elem.text = self.leaf(name, shape, elem.text, self.public, self.siblings)
 
     def structure(self, elem: ElementTree.Element, shape: botocore.model.Shape) -> None:
         from pagetape.vocabulary import public_context
 
-        outer = self.public
-        leaves = [(_local(c.tag), c.text) for c in elem if not len(c)]
+        outer, outer_siblings = self.public, self.siblings
+        leaves = {_local(c.tag): c.text or "" for c in elem if not len(c)}
+        wire_to_member = {m.serialization.get("name", n): n for n, m in shape.members.items()}
         self.public = outer or public_context(
-            (
-                next(
-                    (n for n, m in shape.members.items() if m.serialization.get("name", n) == t), t
-                ),
-                v,
-            )
-            for t, v in leaves
+            (wire_to_member.get(tag, tag), text) for tag, text in leaves.items()
         )
+        self.siblings = leaves
         self._structure(elem, shape)
-        self.public = outer
+        self.public, self.siblings = outer, outer_siblings
 
     def _structure(self, elem: ElementTree.Element, shape: botocore.model.Shape) -> None:
         by_wire: dict[str, tuple[str, botocore.model.Shape]] = {}
@@ -256,7 +253,7 @@ class _XmlWalk:
                 None,
             )
             name, member = bound if bound else (local, None)
-            elem.attrib[attr] = self.leaf(name, member, value, self.public)
+            elem.attrib[attr] = self.leaf(name, member, value, self.public, {})
 
 
 def _local(tag: str) -> str:

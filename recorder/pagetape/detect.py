@@ -207,7 +207,8 @@ def is_fake(kind: str, value: str, listed: Iterable[str] | frozenset[str] = froz
             return True
         if address in FAKE_IPV4_NET or address in FAKE_IPV6_NET:
             return True
-        return value.partition("/")[0] in listed and any(address in n for n in PRIVATE_V4)
+        private = any(address in n for n in PRIVATE_V4)
+        return private and (value in listed or value.partition("/")[0] in listed)
     return value in listed
 
 

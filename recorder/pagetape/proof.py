@@ -61,7 +61,11 @@ def check(data: bytes, values: Rewriter) -> None:
     automaton = ahocorasick.Automaton()
     count = 0
     for original, fake in values.pseudo.replaced.items():
-        if original == fake or not identifying(original, values.common):
+        if (
+            original == fake
+            or not identifying(original, values.common)
+            or values.is_public(original)
+        ):
             continue
         for form, needle in forms(original):
             automaton.add_word(needle, (original, form, needle))

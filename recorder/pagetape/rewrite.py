@@ -58,6 +58,7 @@ class Rewriter:
         # Words that are structure, not data (the models' words of the services seen so far).
         self.common: frozenset[str] = vocabulary.GENERIC_WORDS
         self._known: dict[str, None] = {}
+        self._public: set[str] = set()  # kept as AWS's own somewhere: kept everywhere
         self._automaton: Any = None
         self._automaton_size = -1
 
@@ -72,7 +73,7 @@ class Rewriter:
             return value
         if kind == "token":
             return self.token(value) if self.on("token") else value
-        if vocabulary.is_public_value(value):
+        if self.is_public(value):
             return value
         if kind == "secret":
             return self.secret(value)
@@ -100,6 +101,16 @@ class Rewriter:
             )
         return self.counted(rule, value, _keep_extension(value, lambda v: self.name(v, rule)))
 
+    def public(self, value: str) -> str:
+        """VALUE is AWS's own where it was found (a managed policy's path): keep it, and its
+        path parts, wherever else they appear."""
+        self._public.add(value)
+        self._public.update(p for p in value.split("/") if p)
+        return value
+
+    def is_public(self, value: str) -> bool:
+        return value in self._public or vocabulary.is_public_value(value)
+
     def token(self, value: str) -> str:
         """Tokens are replaced whole; a token that is itself a name (DynamoDB's table-name
         tokens) is also learnt, so the name is replaced wherever else it appears."""
@@ -120,7 +131,7 @@ class Rewriter:
     def name(self, value: str, rule: str) -> str:
         """The one way a name becomes a fake: account ids inside it are faked as account ids,
         so the account in a bucket name matches the account in the ARNs."""
-        if vocabulary.is_public_value(value) or (value.isdigit() and len(value) < 6):
+        if self.is_public(value) or (value.isdigit() and len(value) < 6):
             return value
         known = self.pseudo.fake_of(value)
         if known is not None:

@@ -305,7 +305,7 @@ class Sanitizer:
             protocol = codec.wire_protocol(info.op.service_model, ctype) if info.op else ""
             try:
                 return codec.rewrite_xml(
-                    data, shape, protocol, lambda n, s, v, p: self._leaf(n, s, v, info, p)
+                    data, shape, protocol, lambda n, s, v, p, sib: self._leaf(n, s, v, info, p, sib)
                 )
             except (ValueError, SyntaxError):  # not XML after all (ParseError is a SyntaxError)
                 pass
@@ -318,14 +318,23 @@ class Sanitizer:
         value: str,
         info: _OpInfo,
         public: bool = False,
+        siblings: dict[str, str] | None = None,
     ) -> str:
         """An XML leaf or attribute, classified by the member it binds to (S3's <Key>, EC2's
         <ownerId>); one the model does not name is classified by its tag, and a bare number
         there is only checked for account ids."""
         if shape is None and _SCALAR.fullmatch(value):
             return self._text(value)
+        if siblings and name in _PAIR_KEYS and _keyed(siblings):
+            return self._text(value)
+        if siblings and name in _PAIR_VALUES:
+            pair_kind = self._pair_kind(siblings, info)
+            if pair_kind:
+                return self._string(value, pair_kind)
         kind = self._classify(name, shape, info)
-        return value if public and kind == "name" else self._string(value, kind)
+        if public and kind == "name" and name in vocabulary.PUBLIC_NAME_MEMBERS:
+            return self.values.public(value)
+        return self._string(value, kind)
 
     def _params(self, service: str, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
         info = self._info(service, operation)
@@ -377,12 +386,29 @@ class Sanitizer:
             return [self._walk(v, member, name, info, public) for v in value]
         if isinstance(value, str):
             kind = self._classify(name, shape, info)
-            if public and kind == "name":
-                return value
+            if public and kind == "name" and name in vocabulary.PUBLIC_NAME_MEMBERS:
+                return self.values.public(value)
             if shape is None and name is not None and detect.is_secret_key(name):
                 kind = "secret"
             return self._string(value, kind)
         return value
+
+    def _pair_kind(self, value: Mapping[str, Any], info: _OpInfo) -> str | None:
+        """How to treat the Value of a key/value structure (tags, dimensions, SSM parameters),
+        by what its key says; None when VALUE is no such pair. A dimension ({Name, Value})
+        always holds data (an instance id, a host); a tag's value is a name when its key says
+        so (Name, Owner, Email) and free text otherwise (Environment=production)."""
+        if not any(isinstance(value.get(k), str) for k in _PAIR_VALUES):
+            return None
+        if value.get("Type") == "SecureString":
+            return "secret"
+        key = next((value[k] for k in _PAIR_KEYS if isinstance(value.get(k), str)), None)
+        if key is None:
+            return None
+        if detect.is_secret_key(key):
+            return "secret"
+        dimension = any(isinstance(value.get(k), str) for k in ("Name", "name"))
+        return "name" if dimension or IDENT_MEMBER_RE.search(key) else None
 
     def _walk_dict(
         self,
@@ -404,13 +430,17 @@ class Sanitizer:
             return out
         members = shape.members if shape is not None and shape.type_name == "structure" else {}
         public = public or vocabulary.public_context(value.items())
-        secret_pair = any(
-            isinstance(value.get(k), str) and detect.is_secret_key(value[k]) for k in _PAIR_KEYS
-        )
+        pair_kind = self._pair_kind(value, info)
         result: dict[str, Any] = {}
         for k, v in value.items():
-            if secret_pair and k in _PAIR_VALUES and isinstance(v, str):
-                result[k] = self.values.secret(v)  # a tag {"Key": "db-password", "Value": ...}
+            if pair_kind and k in _PAIR_VALUES and isinstance(v, str):
+                # A tag or dimension: {"Key": "db-password", "Value": ...} is a secret,
+                # {"Name": "InstanceId", "Value": "i-0abc..."} a name.
+                result[k] = self._string(v, pair_kind)
+            elif k in _PAIR_KEYS and isinstance(v, str) and _keyed(value):
+                # The key of a tag, dimension or filter (Name, Environment, tag:Owner, vpc-id)
+                # is vocabulary: only what a detector finds in it is replaced.
+                result[k] = self._text(v)
             elif k in members:
                 result[k] = self._walk(v, members[k], k, info, public)
             else:
@@ -419,6 +449,13 @@ class Sanitizer:
                 key = k if structured.plain_key(k) else self._text(k)
                 result[key] = self._walk(v, None, k, info, public)
         return result
+
+
+def _keyed(value: Mapping[str, Any]) -> bool:
+    """A tag, dimension or filter: a Key or Name beside a Value or Values."""
+    return any(k in value for k in _PAIR_KEYS) and any(
+        k in value for k in (*_PAIR_VALUES, "Values", "values")
+    )
 
 
 def _member_for(

@@ -133,6 +133,11 @@ def is_public_host_label(label: str) -> bool:
     )
 
 
+# Inside such a structure, only these members hold AWS's own names (an alarm's AlarmName and
+# a dimension's Value stay data).
+PUBLIC_NAME_MEMBERS = frozenset({"MetricName", "Name", "PolicyName", "Path"})
+
+
 def public_context(members: Iterable[tuple[str, object]]) -> bool:
     """A structure whose names are AWS's own: a metric of an AWS/ namespace (CPUUtilization,
     InstanceId) or an AWS managed policy (its PolicyName is public as its ARN is)."""
@@ -148,8 +153,7 @@ def public_context(members: Iterable[tuple[str, object]]) -> bool:
 
 # Words that recur as structure in every cassette whatever the service: path and key parts such
 # as list/, keys/, in/, prod/ identify nobody. The service model adds its own (model_words).
-GENERIC_WORDS = frozenset(
-    """
+_GENERIC = """
     a an and app api apps archive archives backup backups batch bin bucket build cache common
     config configs content current daily data default dev docs download downloads export exports
     file files first home images import imports in incoming input inputs internal item items
@@ -158,8 +162,8 @@ GENERIC_WORDS = frozenset(
     stage staging static system temp test tests tmp token tokens upload uploads user users v1 v2
     var weekly www example test invalid localhost corp intra intranet lan com net org io
     mail smtp email
-    """.split()
-)
+"""
+GENERIC_WORDS = frozenset(_GENERIC.split())
 _MODEL_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+")
 
 
@@ -174,7 +178,7 @@ def model_words(service: str) -> frozenset[str]:
         model = botocore_session().get_service_model(service)
     except Exception:
         return GENERIC_WORDS
-    words: set[str] = set(GENERIC_WORDS)
+    words: set[str] = {*GENERIC_WORDS, service, *service.split("-")}
 
     def add(text: str) -> None:
         words.update(w.lower() for w in _MODEL_WORD.findall(text))
