@@ -31,6 +31,15 @@ DIAGNOSES: list[tuple[str, str]] = [
     (r"^endpoint hostPrefix", "not servable from 127.0.0.1: botocore puts the prefix in front "
      "of the endpoint host (e.g. data.127.0.0.1); needs a resolvable wildcard host, no pagetape "
      "fault"),
+    (r"^endpoint rules bypass", "not servable: the service's endpoint rules route these "
+     "operations (static context IsControlPlane) to the AWS host whatever endpoint_url says; "
+     "the harness sees the failed connection and classifies it (no pagetape fault)"),
+    (r"URL path",
+     "sanitize.py/keys.py: an ARN bound to the URI path is faked differently in the recorded "
+     "path than in metadata.params, so the replayed request (built from the params) misses"),
+    (r"^record \| LeakError",
+     "proof.py: an original the arn/name rule replaced is found base64-encoded inside blob or "
+     "document data that the sanitizer does not rewrite; the write aborts (by design)"),
     (r"^unsynthesizable input", "harness: the small regex generator found no value for a "
      "required parameter's pattern"),
     (r"^untokenizable output", "harness: no output token member can carry a page marker"),
@@ -59,6 +68,10 @@ DIAGNOSES: list[tuple[str, str]] = [
      "keys.py/sanitize.py: SigV2 services (SimpleDB) sign inside the form body (AWSAccessKeyId, "
      "Signature, SignatureMethod, SignatureVersion, Timestamp); they stay in the recorded request "
      "key, the unsigned replayed request has none, so every replay misses"),
+    (r"account id the sanitizer did not produce|secret key the sanitizer did not produce",
+     "detect.py shared engine disagreement: verify flags a value the writer kept or produced "
+     "(a 12-digit ExternalId, a percent-encoded path segment), so the writer's output fails "
+     "verify"),
 ]  # fmt: skip
 
 

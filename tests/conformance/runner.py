@@ -4,6 +4,7 @@ against the local server, `verify_file`, replay through a boto3 paginator inside
 from __future__ import annotations
 
 import json
+import re
 import traceback
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -89,6 +90,11 @@ def check(server: ConformanceServer, service: str, operation: str, sid: int, out
         with server.serving(scenario):
             result = record(recording)
     except Exception as exc:
+        bypass = re.search(r'Could not connect to the endpoint URL: "(https?://[^"]+)"', str(exc))
+        if bypass and not bypass.group(1).startswith(server.endpoint_url):
+            outcome.status, outcome.stage = "unservable", "endpoint rules bypass endpoint_url"
+            outcome.message = f"botocore sent the request to {bypass.group(1)}, not to the server"
+            return outcome
         return _fail(outcome, RECORD, exc)
     if scenario.served != [1, 2, 3] or result.pages != 3:
         return _fail(
