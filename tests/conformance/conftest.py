@@ -18,7 +18,10 @@ from conformance.server import ConformanceServer
 
 
 def _results_dir(config: pytest.Config) -> Path:
-    return Path(config.cache.mkdir("conformance")) if config.cache else report.DEFAULT_RESULTS
+    if config.cache is not None:
+        return Path(config.cache.mkdir("conformance"))
+    report.DEFAULT_RESULTS.mkdir(parents=True, exist_ok=True)  # -p no:cacheprovider
+    return report.DEFAULT_RESULTS
 
 
 @pytest.fixture(scope="session")
@@ -29,8 +32,8 @@ def conformance_server() -> Iterator[ConformanceServer]:
 
 @pytest.fixture(scope="session")
 def log_outcome(request: pytest.FixtureRequest) -> Iterator[Callable[[Outcome], None]]:
-    """Append each outcome as one JSON line to this worker's file, stamped with the run id
-    (xdist's testrunuid, shared by the workers of one run)."""
+    """Append each outcome as one JSON line to outcomes-<run>-<worker>.jsonl, where run is
+    xdist's testrunuid (shared by the workers of one run); failing cassettes are kept."""
     config = request.config
     worker = getattr(config, "workerinput", {})
     run = worker.get("testrunuid") or os.urandom(16).hex()
