@@ -14,7 +14,9 @@ from typing import Annotated, Any
 
 import typer
 
+from pagetape import signals
 from pagetape.errors import PagetapeError, RecordingError, UsageError
+from pagetape.terminal import printable, printable_lines
 
 app = typer.Typer(
     name="pagetape",
@@ -33,8 +35,14 @@ def _main(
     _state["debug"] = debug
 
 
+def _say(text: str, err: bool = False) -> None:
+    """Every line pagetape prints goes through here: text read from a cassette (or a file
+    name) could carry terminal escapes, so control characters are shown escaped."""
+    typer.echo(printable_lines(text), err=err)
+
+
 def _echo_err(message: str) -> None:
-    typer.echo(message, err=True)
+    _say(message, err=True)
 
 
 @app.command()
@@ -178,13 +186,11 @@ def record(
     else:
         result = do_record(the_plan)
     meta = result.cassette.metadata
-    typer.echo(
-        f"recorded {meta.service} {meta.operation}: {result.pages} pages, {result.items} items"
-    )
+    _say(f"recorded {meta.service} {meta.operation}: {result.pages} pages, {result.items} items")
     if meta.error:
-        typer.echo(f"  the chain ends in an error, replay raises it: {meta.error}")
-    typer.echo(f"  cassette: {result.path}")
-    typer.echo(f"  params for tests: {json.dumps(result.params, sort_keys=True)}")
+        _say(printable(f"  the chain ends in an error, replay raises it: {meta.error}"))
+    _say(f"  cassette: {result.path}")
+    _say(f"  params for tests: {json.dumps(result.params, sort_keys=True)}")
 
 
 def _record_manifest(path: Path, force: bool, max_attempts: int, jobs: int | None) -> None:
@@ -192,6 +198,7 @@ def _record_manifest(path: Path, force: bool, max_attempts: int, jobs: int | Non
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn
     from rich.table import Table
+    from rich.text import Text
 
     from pagetape import manifest as batch
 
@@ -224,11 +231,11 @@ def _record_manifest(path: Path, force: bool, max_attempts: int, jobs: int | Non
     table.add_column("items", justify="right")
     table.add_column("status", overflow="fold")
     for outcome in outcomes:
-        table.add_row(
-            str(outcome.entry.output),
+        table.add_row(  # Text: a service's message is neither markup nor terminal escapes
+            Text(printable(str(outcome.entry.output))),
             str(outcome.pages) if outcome.ok else "",
             str(outcome.items) if outcome.ok else "",
-            "ok" if outcome.ok else f"failed: {outcome.error}",
+            Text("ok" if outcome.ok else printable(f"failed: {outcome.error}")),
         )
     wide = None if sys.stdout.isatty() else 100_000  # logs get one line per row
     Console(width=wide, highlight=False).print(table)
@@ -237,7 +244,7 @@ def _record_manifest(path: Path, force: bool, max_attempts: int, jobs: int | Non
         raise RecordingError(
             f"{failed} of {len(outcomes)} recordings failed; their cassettes were not written"
         )
-    typer.echo(f"recorded {len(outcomes)} cassettes from {path}", err=True)
+    _say(f"recorded {len(outcomes)} cassettes from {path}", err=True)
 
 
 @app.command()
@@ -251,9 +258,9 @@ def show(
 
     tape = cassette_io.load(cassette)
     if as_json:
-        typer.echo(json.dumps(summary.as_dict(tape, str(cassette)), sort_keys=True))
+        _say(json.dumps(summary.as_dict(tape, str(cassette)), sort_keys=True))
     else:
-        typer.echo(summary.as_text(tape, str(cassette)))
+        _say(summary.as_text(tape, str(cassette)))
 
 
 @app.command()
@@ -267,17 +274,17 @@ def replay(
     result = replay_chain(cassette)
     if as_json:
         for item in result.items:
-            typer.echo(json.dumps(item, sort_keys=True, default=_json_default))
+            _say(json.dumps(item, sort_keys=True, default=_json_default))
     else:
         for item in result.items:
             if isinstance(item, dict):
                 fields = [f"{k}={v}" for k, v in item.items() if isinstance(v, (str, int, float))]
-                typer.echo("  ".join(fields[:4]))
+                _say(printable("  ".join(fields[:4])))
             else:
-                typer.echo(str(item))
-        typer.echo(f"replayed {result.pages} pages, {len(result.items)} items offline", err=True)
+                _say(printable(str(item)))
+        _say(f"replayed {result.pages} pages, {len(result.items)} items offline", err=True)
     if result.error:
-        typer.echo(f"the chain ends in the recorded error {result.error}", err=True)
+        _say(printable(f"the chain ends in the recorded error {result.error}"), err=True)
 
 
 def _json_default(value: Any) -> str:
@@ -297,12 +304,12 @@ def verify(
 
     files, findings = run_verify(paths or [Path("cassettes")])
     for finding in findings:
-        typer.echo(str(finding))
+        _say(printable(str(finding)))
     bad = len({f.file for f in findings})
     if findings:
-        typer.echo(f"{len(findings)} findings in {bad} of {len(files)} cassettes", err=True)
+        _say(f"{len(findings)} findings in {bad} of {len(files)} cassettes", err=True)
         raise typer.Exit(1)
-    typer.echo(f"{len(files)} cassettes clean", err=True)
+    _say(f"{len(files)} cassettes clean", err=True)
 
 
 @app.command()
@@ -329,15 +336,17 @@ def sanitize(
 
     if list_rules:
         for rule in rules.RULES:
-            typer.echo(f"{rule.name:14} {rule.description}")
+            _say(f"{rule.name:14} {rule.description}")
         return
     if source is None:
         raise UsageError("pagetape sanitize needs an INPUT cassette (or --list-rules)")
     tape, target = sanitize_file(source, output, keep_rule or [])
     meta = tape.metadata
-    typer.echo(
-        f"sanitized {len(tape.interactions)} interactions ({meta.service} {meta.operation}: "
-        f"{meta.pages} pages, {meta.items} items) into {target}"
+    _say(
+        printable(
+            f"sanitized {len(tape.interactions)} interactions ({meta.service} {meta.operation}: "
+            f"{meta.pages} pages, {meta.items} items) into {target}"
+        )
     )
 
 
@@ -354,16 +363,16 @@ def plugins(
         service = [specs.resolve_service(s) for s in service]
     reg = specs.registry()
     for name, (entry, plugin) in sorted(reg.plugins.items()):
-        typer.echo(f"plugin {entry}: {name} ({len(plugin.operations)} operations)")
+        _say(f"plugin {entry}: {name} ({len(plugin.operations)} operations)")
     for problem in reg.problems:
-        typer.echo(f"plugin {problem.name}: broken, skipped: {problem.reason}")
+        _say(f"plugin {problem.name}: broken, skipped: {problem.reason}")
     for found in specs.recordable(service):
         spec = found.spec
         size = ""
         if spec.limit_key and spec.page_size_max:
             size = f"  page size {spec.page_size_min}..{spec.page_size_max}"
             size += f", default {spec.page_size_default}" if spec.page_size_default else ""
-        typer.echo(f"{found.service} {found.operation}  [{found.source}]{size}")
+        _say(f"{found.service} {found.operation}  [{found.source}]{size}")
 
 
 @app.command()
@@ -379,8 +388,8 @@ def sandbox(
     except (OSError, OverflowError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "not a port number"
         raise UsageError(f"cannot listen on 127.0.0.1:{port}: {reason}") from None
-    typer.echo(f"sandbox account listening on {server.endpoint_url} (Ctrl-C stops it)")
-    typer.echo(
+    _say(f"sandbox account listening on {server.endpoint_url} (Ctrl-C stops it)")
+    _say(
         f"  try: AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox pagetape record "
         f"personalize list-batch-segment-jobs --region us-east-1 --endpoint-url "
         f"{server.endpoint_url} --page-size 10"
@@ -410,21 +419,21 @@ def demo(
 
     target = folder or Path(tempfile.mkdtemp(prefix="pagetape-demo-"))
     with Sandbox() as server:
-        typer.echo(f"sandbox account on {server.endpoint_url}; recording into {target}")
+        _say(f"sandbox account on {server.endpoint_url}; recording into {target}")
         results = record_seeded(
             target,
             server.endpoint_url,
             force=force,
-            on_done=lambda r: typer.echo(summary.as_text(r.cassette, str(r.path))),
+            on_done=lambda r: _say(summary.as_text(r.cassette, str(r.path))),
         )
     files, findings = run_verify([r.path for r in results])
     for finding in findings:
-        typer.echo(str(finding))
-    typer.echo(f"verify: {len(files) - len({f.file for f in findings})} of {len(files)} clean")
+        _say(printable(str(finding)))
+    _say(f"verify: {len(files) - len({f.file for f in findings})} of {len(files)} clean")
     for result in results:
         replayed = replay_chain(result.path)
         same = (replayed.pages, len(replayed.items)) == (result.pages, result.items)
-        typer.echo(
+        _say(
             f"replay offline: {result.path.name}: {replayed.pages} pages, "
             f"{len(replayed.items)} items{'' if same else ' (DIFFERS from the recording)'}"
         )
@@ -433,23 +442,29 @@ def demo(
     if findings:
         raise PagetapeError("verify found problems in the demo cassettes")
     total = sum(r.pages for r in results)
-    typer.echo(f"done: {len(results)} cassettes, {total} pages, in {target}")
+    _say(f"done: {len(results)} cassettes, {total} pages, in {target}")
 
 
 def main(argv: list[str] | None = None) -> Any:
-    """Entry point: run the app, turning every expected error into one line and an exit code."""
+    """Entry point: run the app, turning every expected error into one line and an exit code.
+
+    SIGINT, SIGTERM and SIGHUP become an exception (`pagetape.signals`), so the cleanup of a
+    half-made cassette runs whichever of them stops pagetape."""
+    signals.install()
     command = typer.main.get_command(app)
     try:
         return command.main(args=argv, prog_name="pagetape", standalone_mode=False)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except typer.Abort:
+    except typer.Abort as exc:  # click turns Ctrl-C into Abort
+        if isinstance(exc.__cause__, KeyboardInterrupt):
+            _interrupted(exc.__cause__)
         _echo_err("pagetape: aborted")
         sys.exit(1)
     except typer.TyperException as exc:  # click-style usage errors: bad option, missing argument
         ctx = getattr(exc, "ctx", None)
         if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
-            typer.echo(ctx.get_help())
+            _say(ctx.get_help())
             sys.exit(0)
         where = f"pagetape {ctx.info_name}" if ctx is not None and ctx.parent else "pagetape"
         message = " ".join(exc.format_message().split())
@@ -460,9 +475,24 @@ def main(argv: list[str] | None = None) -> Any:
             raise
         _echo_err("pagetape: " + "; ".join(line.strip() for line in str(exc).splitlines()))
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        _echo_err("pagetape: interrupted; nothing was written")
-        sys.exit(130)
+    except KeyboardInterrupt as exc:
+        _interrupted(exc)
+
+
+def _interrupted(exc: KeyboardInterrupt) -> None:
+    """One line and 128 + the signal number (130 for Ctrl-C); further signals are ignored
+    while it is said."""
+    import signal
+
+    for handled in signals.HANDLED:
+        signal.signal(handled, signal.SIG_IGN)
+    signum = int(exc.signum if isinstance(exc, signals.Interrupted) else signal.SIGINT)
+    how = "interrupted" if signum == signal.SIGINT else f"stopped by {signal.Signals(signum).name}"
+    if isinstance(exc, signals.Interrupted) and exc.committed:
+        _echo_err(f"pagetape: {how} after the cassette was written")
+    else:
+        _echo_err(f"pagetape: {how}; nothing was written")
+    sys.exit(128 + signum)
 
 
 if __name__ == "__main__":

@@ -54,3 +54,7 @@ class NotExhaustedError(PagetapeError, AssertionError):
 
 class ManifestError(UsageError):
     """A batch manifest is missing, not TOML, or has a bad field or entry: exit code 2."""
+
+
+class CassetteRaceError(PagetapeError):
+    """Another writer created the cassette first (no --force): exit code 1, nothing written."""

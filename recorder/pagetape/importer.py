@@ -106,17 +106,24 @@ def _headers(raw: Any) -> dict[str, str]:
     return out
 
 
-def read_vcr(path: Path) -> tuple[list[RawExchange], str | None]:
-    """Exchanges of a vcrpy cassette (YAML or JSON), and the region its requests were signed for."""
+def read_vcr(path: Path, raw: bytes | None = None) -> tuple[list[RawExchange], str | None]:
+    """Exchanges of a vcrpy cassette (YAML or JSON), and the region its requests were signed for.
+
+    RAW is the file's content when already read (with `cassette.read`: bounded, regular files
+    only); it passes the loader's size, UTF-8 and depth checks before a parser sees it."""
     import yaml
 
-    text = path.read_text(encoding="utf-8", errors="replace")
+    raw = cassette_io.read(path) if raw is None else raw
+    cassette_io.check_text(raw, str(path))
+    text = raw.decode("utf-8")
     try:
         data = json.loads(text) if text.lstrip().startswith("{") else yaml.safe_load(text)
     except (ValueError, yaml.YAMLError) as exc:
         raise CassetteError(
             f"{path} is neither JSON nor YAML: {str(exc).splitlines()[0]}"
         ) from None
+    except RecursionError:  # YAML block nesting, which the bracket scan cannot see
+        raise CassetteError(f"{path} nests too deeply; not read") from None
     if not isinstance(data, dict) or not isinstance(data.get("interactions"), list):
         raise CassetteError(f"{path} is not a vcrpy cassette: it has no 'interactions' list")
     exchanges: list[RawExchange] = []

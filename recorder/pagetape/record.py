@@ -101,10 +101,11 @@ def plan(request: RecordRequest) -> Plan:
     if request.max_attempts < 1:
         raise ParameterError("--max-attempts must be at least 1")
     output = Path(request.output) if request.output else default_output(spec.service, s.operation)
+    if output.is_dir():
+        raise UsageError(f"{output} is a folder; give a file path with -o")
     if output.exists() and not request.force:
         raise CassetteExistsError(f"{output} already exists; pass --force to overwrite it")
-    if output.exists() and output.is_dir():
-        raise UsageError(f"{output} is a folder; give a file path with -o")
+    cassette_io.check_writable(output)  # before any live call, not after the whole chain
     return Plan(request, spec, op, params, page_size, output)
 
 
@@ -203,7 +204,5 @@ def record(plan: Plan, progress: ProgressCallback | None = None) -> RecordResult
     tape, sanitizer = writer.build(
         capture.exchanges(), region, keep_rules=plan.request.keep_rules, params=plan.params
     )
-    if plan.output.exists() and not plan.request.force:
-        raise CassetteExistsError(f"{plan.output} already exists; pass --force to overwrite it")
-    writer.write(plan.output, tape, sanitizer)
+    writer.write(plan.output, tape, sanitizer, overwrite=plan.request.force)
     return RecordResult(plan.output, tape, pages, items, tape.metadata.params)

@@ -1,4 +1,5 @@
-"""Human and JSON summaries of a cassette, shared by `show`, `record` and `demo`."""
+"""Human and JSON summaries of a cassette, shared by `show`, `record` and `demo`. The text form
+escapes control characters (`pagetape.terminal`); the JSON form is escaped by json.dumps."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 from typing import Any
 
 from pagetape.cassette import Cassette
+from pagetape.terminal import printable
 
 
 def page_rows(tape: Cassette) -> list[dict[str, Any]]:
@@ -83,4 +85,4 @@ def as_text(tape: Cassette, path: str) -> str:
         items = f"{row['items']} items" if row["items"] is not None else row["error"] or "-"
         nxt = row["token_out"] or "end"
         lines.append(f"    page {row['page']}: HTTP {row['status']}, {items}, next: {nxt}")
-    return "\n".join(lines)
+    return "\n".join(printable(line) for line in lines)  # a value's own newline stays escaped

@@ -51,23 +51,31 @@ class Finding:
 
 def cassette_files(paths: Iterable[str | Path]) -> list[Path]:
     """Expand folders to the .json files below them; a missing path is a usage error."""
-    out: list[Path] = []
+    return [path for path, _ in _targets(paths)]
+
+
+def _targets(paths: Iterable[str | Path]) -> list[tuple[Path, Path | None]]:
+    """Each file to check and the folder it was found in (it must not lead outside it). Every
+    `*.json` entry is listed, FIFOs and symlinks included: the loader refuses them one by one,
+    so each is a finding rather than a hang or a silent skip."""
+    out: list[tuple[Path, Path | None]] = []
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            out.extend(sorted(p.rglob("*.json")))
-        elif p.is_file():
-            out.append(p)
+            found = (f for f in sorted(p.rglob("*.json")) if f.is_symlink() or not f.is_dir())
+            out.extend((f, p) for f in found)  # a folder named x.json is walked, not read
+        elif p.exists() or p.is_symlink():
+            out.append((p, None))
         else:
             raise UsageError(f"{p}: no such file or folder")
     return out
 
 
-def verify_file(path: Path) -> list[Finding]:
-    """Every finding in one cassette file."""
+def verify_file(path: Path, within: Path | None = None) -> list[Finding]:
+    """Every finding in one cassette file; a file that cannot be loaded is one finding."""
     name = str(path)
     try:
-        tape = cassette_io.load(path)
+        tape = cassette_io.load(path, within)
     except CassetteError as exc:
         reason = str(exc).removeprefix(f"{name} ").removeprefix(f"{name}: ")
         return [Finding(name, "file", "$", reason)]
@@ -268,21 +276,56 @@ class _Checker:
                             f"interaction {n}", f"{side}.token", "pagination token was not replaced"
                         )
         for calls in by_op.values():
-            given_so_far: set[tuple[str | None, ...]] = set()
-            for i, (n, asked, given) in enumerate(calls):
-                if any(asked) and asked not in given_so_far:
+            yield from self._links(calls)
+
+    def _links(
+        self, calls: list[tuple[int, tuple[str | None, ...], tuple[str | None, ...]]]
+    ) -> Iterator[Finding]:
+        """Each token asked for was given earlier, each token given is asked for later, and
+        following the chain from a first page never comes back to a token (a loop: a paginator
+        replaying it would never stop). A chain recorded twice is no loop."""
+        given_so_far: set[tuple[str | None, ...]] = set()
+        following: dict[tuple[str | None, ...], tuple[int, tuple[str | None, ...]]] = {}
+        for i, (n, asked, given) in enumerate(calls):
+            if any(asked) and asked not in given_so_far:
+                yield self._f(
+                    f"interaction {n}", "request.token",
+                    f"broken token chain: {_tokens(asked)} was never returned by an earlier page",
+                )  # fmt: skip
+            following.setdefault(asked, (n, given))
+            if any(given):
+                given_so_far.add(given)
+                later = [a for _, a, _ in calls[i + 1 :]]
+                if later and given not in later:
                     yield self._f(
-                        f"interaction {n}", "request.token",
-                        f"broken token chain: {_tokens(asked)} was never returned by an earlier page",
+                        f"interaction {n}", "response.token",
+                        f"broken token chain: no later request asks for {_tokens(given)}",
                     )  # fmt: skip
-                if any(given):
-                    given_so_far.add(given)
-                    later = [a for _, a, _ in calls[i + 1 :]]
-                    if later and given not in later:
+        yield from self._loops(following)
+
+    def _loops(
+        self, following: dict[tuple[str | None, ...], tuple[int, tuple[str | None, ...]]]
+    ) -> Iterator[Finding]:
+        """Walk the chain as replay serves it (request tokens -> the page they get)."""
+        reported: set[int] = set()
+        for start in [asked for asked in following if not any(asked)] or list(following)[:1]:
+            seen = {start}
+            tokens = start
+            while tokens in following:
+                n, given = following[tokens]
+                if not any(given):
+                    break
+                if given in seen:
+                    if n not in reported:
+                        reported.add(n)
                         yield self._f(
                             f"interaction {n}", "response.token",
-                            f"broken token chain: no later request asks for {_tokens(given)}",
+                            f"token chain loops: {_tokens(given)} was asked for earlier in the "
+                            "chain; a paginator would never stop",
                         )  # fmt: skip
+                    break
+                seen.add(given)
+                tokens = given
 
 
 def _opaque_tokens(op: Any, spec: Any) -> list[bool]:
@@ -314,8 +357,8 @@ def _short(value: str) -> str:
 
 def verify(paths: Iterable[str | Path]) -> tuple[list[Path], list[Finding]]:
     """Check every cassette under PATHS; returns the files checked and all findings."""
-    files = cassette_files(paths)
+    targets = _targets(paths)
     findings: list[Finding] = []
-    for path in files:
-        findings.extend(verify_file(path))
-    return files, findings
+    for path, within in targets:
+        findings.extend(verify_file(path, within))
+    return [path for path, _ in targets], findings

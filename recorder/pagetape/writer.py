@@ -88,11 +88,14 @@ def build(
     return cassette_io.Cassette(cassette_io.FORMAT_VERSION, metadata, interactions), sanitizer
 
 
-def write(target: Path, tape: cassette_io.Cassette, sanitizer: Sanitizer) -> None:
-    """Prove no replaced original survives, then write atomically."""
+def write(
+    target: Path, tape: cassette_io.Cassette, sanitizer: Sanitizer, *, overwrite: bool = True
+) -> None:
+    """Prove no replaced original survives, then write atomically. Without OVERWRITE an
+    existing TARGET (even one created by a concurrent writer) is a CassetteRaceError."""
     data = cassette_io.encode(tape)
     sanitizer.check_leaks(data)
-    cassette_io.atomic_write(target, data)
+    cassette_io.atomic_write(target, data, overwrite=overwrite)
 
 
 def describe(
@@ -187,7 +190,7 @@ def sanitize_file(
         tape, sanitizer = build(read_pagetape(old), old.metadata.region, None, keep_rules, old)
         target = target or source
     else:
-        exchanges, signed_region = read_vcr(source)
+        exchanges, signed_region = read_vcr(source, data)
         if not any(x.service != NOT_AWS for x in exchanges):
             raise CassetteError(f"{source} holds no AWS calls (no SigV4-signed requests)")
         tape, sanitizer = build(exchanges, signed_region or "us-east-1", None, keep_rules)
