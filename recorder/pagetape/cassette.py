@@ -30,6 +30,9 @@ class Request(msgspec.Struct, forbid_unknown_fields=True):
     query: list[tuple[str, str]] = []
     headers: dict[str, str] = {}
     body: Any = None  # a JSON value for JSON protocols, text otherwise, None when empty
+    # Where the sanitizer replaced a value (`query.prefix`, `body.Path`): on replay those match
+    # the test's real values by role (pagetape.match).
+    sanitized: list[str] = []
 
 
 class Response(msgspec.Struct, forbid_unknown_fields=True):

@@ -8,17 +8,17 @@ recorded body, so datetimes, header-bound members and ClientError codes come out
 from __future__ import annotations
 
 import contextlib
-import difflib
 import json
 import os
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from pagetape import cassette as cassette_io
-from pagetape import codec, hook
+from pagetape import codec, hook, match
 from pagetape.errors import CassetteError, NotExhaustedError, ReplayMissError
 from pagetape.keys import request_key, visible_params
 
@@ -42,6 +42,8 @@ class Entry:
     # botocore's parse of `body`, per (service, api version, operation): parsing (timestamps
     # above all) is most of a replay's cost, so it runs once and each call gets a fresh copy.
     parsed: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict, repr=False)
+    view: match.RequestView | None = field(default=None, repr=False)
+    sanitized: frozenset[str] = frozenset()  # request values the sanitizer replaced
 
 
 @dataclass
@@ -52,24 +54,31 @@ class Index:
     cassette: cassette_io.Cassette
     by_key: dict[str, list[Entry]]
     entries: list[Entry]
+    by_op: dict[tuple[str, str], list[Entry]] = field(default_factory=dict)
 
 
 _cache: dict[Path, tuple[tuple[int, int], Index]] = {}
 _cache_lock = threading.Lock()
 
 
-def _idempotency_members(pairs: set[tuple[str, str]]) -> dict[tuple[str, str], frozenset[str]]:
-    """Idempotency-token members of each (service, operation), looked up once per load."""
+@cache
+def dropped_members(service: str, operation: str) -> frozenset[str]:
+    """Members left out of the match on both sides: idempotency tokens botocore fills in, and
+    the page size (its member and wire names), so `paginate()` with any page size replays."""
+    from pagetape.chain import operation as find_operation
     from pagetape.specs import botocore_session
 
-    members: dict[tuple[str, str], frozenset[str]] = {}
-    for service, operation in pairs:
-        try:
-            op = botocore_session().get_service_model(service).operation_model(operation)
-            members[(service, operation)] = frozenset(op.idempotent_members)
-        except Exception:
-            members[(service, operation)] = frozenset()
-    return members
+    try:
+        op = botocore_session().get_service_model(service).operation_model(operation)
+    except Exception:
+        return frozenset()
+    out = set(op.idempotent_members)
+    found = find_operation(service, operation)
+    limit = found[1].limit_key if found else None
+    if limit and op.input_shape is not None and limit in op.input_shape.members:
+        ser = op.input_shape.members[limit].serialization
+        out |= {limit, ser.get("name", limit), ser.get("queryName", limit)}
+    return frozenset(out)
 
 
 def load_index(path: str | os.PathLike[str]) -> Index:
@@ -89,12 +98,12 @@ def load_index(path: str | os.PathLike[str]) -> Index:
     service = tape.metadata.service
     by_key: dict[str, list[Entry]] = {}
     entries = []
-    drops = _idempotency_members({(i.service or service, i.operation) for i in tape.interactions})
+    by_op: dict[tuple[str, str], list[Entry]] = {}
     for i, interaction in enumerate(tape.interactions):
         req, resp = interaction.request, interaction.response
         ctype = req.headers.get("content-type", "")
         owner = interaction.service or service
-        drop = drops.get((owner, interaction.operation), frozenset())
+        drop = dropped_members(owner, interaction.operation)
         key = request_key(
             owner, interaction.operation, req.method, req.path, req.query, req.body, ctype, drop
         )
@@ -106,10 +115,13 @@ def load_index(path: str | os.PathLike[str]) -> Index:
             status=resp.status,
             headers=dict(resp.headers),
             body=codec.to_bytes(resp.body, codec.content_type(resp.headers)),
+            view=match.view(req.method, req.path, req.query, req.body, ctype, drop),
+            sanitized=frozenset(req.sanitized),
         )
         by_key.setdefault(key, []).append(entry)
+        by_op.setdefault((owner, interaction.operation), []).append(entry)
         entries.append(entry)
-    index = Index(p, tape, by_key, entries)
+    index = Index(p, tape, by_key, entries, by_op)
     with _cache_lock:
         _cache[p] = (stamp, index)
     return index
@@ -150,6 +162,8 @@ class Tape:
     misses: list[ReplayMissError] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _repeats: dict[tuple[Path, str], int] = field(default_factory=dict)
+    # Recorded (fake) request values bound to the real values this test asked with.
+    bindings: dict[str, str] = field(default_factory=dict)
     _token: Any = None
 
     @classmethod
@@ -208,31 +222,41 @@ class Tape:
         hook.deactivate(self, self._token, self.process_wide)
 
     def lookup(self, model: Any, params: Any) -> tuple[Index, Entry] | None:
-        """The recorded interaction for this serialized request, or None."""
+        """The recorded interaction for this serialized request, or None: the same request
+        (any page size), else one that matches with its sanitized values bound to this test's
+        real values (`pagetape.match`)."""
         headers = params.get("headers") or {}
         ctype = next((str(v) for k, v in headers.items() if k.lower() == "content-type"), "")
-        key = request_key(
-            model.service_model.service_name,
-            model.name,
-            params.get("method", "POST"),
-            params.get("url_path", "/"),
-            params.get("query_string"),
-            params.get("body"),
-            ctype,
-            model.idempotent_members,
-        )
+        service = model.service_model.service_name
+        drop = dropped_members(service, model.name)
+        method, path = params.get("method", "POST"), params.get("url_path", "/")
+        query, body = params.get("query_string"), params.get("body")
+        key = request_key(service, model.name, method, path, query, body, ctype, drop)
         for index in self.indexes:
             found = index.by_key.get(key)
             if found:
-                if len(found) == 1:
-                    return index, found[0]
-                # The same request recorded several times (polling a status) is answered in
-                # recorded order, then the last answer repeats.
+                return index, self._next_of(index, key, found)
+        live = match.view(method, path, query, body, ctype, drop)
+        for index in self.indexes:
+            for entry in index.by_op.get((service, model.name), []):
+                if not entry.sanitized or entry.view is None:
+                    continue
                 with self._lock:
-                    n = self._repeats.get((index.path, key), 0)
-                    self._repeats[(index.path, key)] = n + 1
-                return index, found[min(n, len(found) - 1)]
+                    outcome = match.compare(entry.view, entry.sanitized, live, self.bindings)
+                    if outcome.matches:
+                        self.bindings.update(outcome.bindings)
+                        return index, entry
         return None
+
+    def _next_of(self, index: Index, key: str, found: list[Entry]) -> Entry:
+        if len(found) == 1:
+            return found[0]
+        # The same request recorded several times (polling a status) is answered in recorded
+        # order, then the last answer repeats.
+        with self._lock:
+            n = self._repeats.get((index.path, key), 0)
+            self._repeats[(index.path, key)] = n + 1
+        return found[min(n, len(found) - 1)]
 
     def handle(self, model: Any, params: Any, context: Any) -> Any:
         found = self.lookup(model, params)
@@ -267,32 +291,40 @@ class Tape:
     # -- misses --------------------------------------------------------------------------------
 
     def _miss(self, model: Any, params: Any) -> ReplayMissError:
+        """The explanation of a miss: the closest recorded request and how this one differs."""
         asked = asked_params(params)
         names = ", ".join(str(i.path) for i in self.indexes)
         lines = [f"no recorded response in {names} for {model.name} with {_fmt(asked)}"]
-        same_op = [(i, e) for i in self.indexes for e in i.entries if e.operation == model.name]
+        service = model.service_model.service_name
+        same_op = [(i, e) for i in self.indexes for e in i.by_op.get((service, model.name), [])]
         if not same_op:
             held = sorted({e.operation for i in self.indexes for e in i.entries})
             lines.append(f"the cassette holds no {model.name} calls, only: {', '.join(held)}")
         else:
-            index, closest = min(same_op, key=lambda ie: _distance(asked, ie[1].params))
+            headers = params.get("headers") or {}
+            ctype = next((str(v) for k, v in headers.items() if k.lower() == "content-type"), "")
+            live = match.view(
+                params.get("method", "POST"),
+                params.get("url_path", "/"),
+                params.get("query_string"),
+                params.get("body"),
+                ctype,
+                dropped_members(service, model.name),
+            )
+
+            def differences(entry: Entry) -> list[str]:
+                if entry.view is None:
+                    return ["(unreadable recording)"]
+                return match.compare(entry.view, entry.sanitized, live, self.bindings).differences
+
+            index, closest = min(same_op, key=lambda ie: len(differences(ie[1])))
             lines.append(
                 f"closest recorded: {index.path.name} interaction {closest.index + 1} "
                 f"with {_fmt(closest.params)}"
             )
-            diffs = _differences(asked, closest.params)
-            asked_path = str(params.get("url_path") or "/").partition("?")[0] or "/"
-            if asked_path != closest.path:
-                diffs.append(f"URL path: asked {asked_path}, recorded {closest.path}")
+            diffs = differences(closest)
             if diffs:
                 lines.append("differs: " + "; ".join(diffs))
-            meta = index.cassette.metadata
-            limit = _limit_key(meta.service, model.name)
-            if limit and asked.get(limit) != closest.params.get(limit):
-                lines.append(
-                    f"the cassette was recorded with page size {closest.params.get(limit, 'default')}"
-                    f" ({limit}); use that page size or re-record"
-                )
         lines.append(f"to re-record: {_record_command(self.indexes[0])}")
         return ReplayMissError("\n  ".join(lines))
 
@@ -326,33 +358,6 @@ def _page_label(entry: Entry) -> str:
 
 def _fmt(params: dict[str, Any]) -> str:
     return json.dumps(params, sort_keys=True, default=str) if params else "no parameters"
-
-
-def _distance(a: dict[str, Any], b: dict[str, Any]) -> tuple[int, float]:
-    keys = set(a) | set(b)
-    differing = sum(1 for k in keys if a.get(k) != b.get(k))
-    ratio = difflib.SequenceMatcher(None, _fmt(a), _fmt(b)).ratio()
-    return differing, -ratio
-
-
-def _differences(asked: dict[str, Any], recorded: dict[str, Any]) -> list[str]:
-    out = []
-    for key in sorted(set(asked) | set(recorded)):
-        if asked.get(key) != recorded.get(key):
-            mine = json.dumps(asked[key], default=str) if key in asked else "(absent)"
-            theirs = json.dumps(recorded[key], default=str) if key in recorded else "(absent)"
-            out.append(f"{key}: asked {mine}, recorded {theirs}")
-    return out
-
-
-def _limit_key(service: str, operation: str) -> str | None:
-    from pagetape.errors import PagetapeError
-    from pagetape.specs import resolve
-
-    try:
-        return resolve(service, operation).spec.limit_key
-    except PagetapeError:
-        return None
 
 
 def _record_command(index: Index) -> str:

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode
 
-from pagetape import codec, detect, proof, structured, vocabulary
+from pagetape import codec, detect, match, proof, structured, vocabulary
 from pagetape.cassette import Interaction, Request, Response
+from pagetape.pseudonym import TOKEN_RE
 from pagetape.rewrite import Rewriter
 from pagetape.specs import HintKind
 
@@ -194,6 +195,12 @@ class Sanitizer:
             query=[(k, self._query_value(k, v, in_shape, info) if url else v) for k, v in x.query],
             headers=self._headers(x.request_headers, REQUEST_HEADERS, None, info),
             body=self._body(x.request_body, x.request_headers, in_shape, info, request=True),
+        )
+        ctype = codec.content_type(x.request_headers)
+        request.sanitized = match.marks(
+            match.view(x.method, x.path, x.query, x.request_body, ctype),
+            match.view(request.method, request.path, request.query, request.body, ctype),
+            lambda v: isinstance(v, str) and TOKEN_RE.match(v) is not None,
         )
         ok = 200 <= x.status < 300
         response = Response(

@@ -70,6 +70,10 @@ def build(
         known_fakes=trusted,
     )
     new, clean_params = sanitizer.sanitize(exchanges, params, service, operation)
+    if resanitized is not None:
+        # Values sanitized by the first pass are fakes now: their marks carry over.
+        for clean, old in zip(new, resanitized.interactions, strict=False):
+            clean.request.sanitized = sorted({*clean.request.sanitized, *old.request.sanitized})
     interactions = [*(previous.interactions if previous else []), *new]
     for interaction, exchange in zip(new, exchanges, strict=True):
         if exchange.service != service:
