@@ -93,7 +93,7 @@ def load(results: Path, run: str | None = None) -> list[dict[str, Any]]:
     return rows
 
 
-def prune(results: Path, keep: int = 4) -> None:
+def prune(results: Path, keep: int = 20) -> None:
     """Drop the files of all but the KEEP newest runs."""
     files = sorted(results.glob("outcomes-*.jsonl"), key=lambda p: p.stat().st_mtime)
     runs = list(dict.fromkeys(f.name.split("-")[1] for f in reversed(files)))
