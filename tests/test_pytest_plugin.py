@@ -157,16 +157,24 @@ def test_missing_cassette_in_none_mode_says_how_to_record(shipped: pytest.Pytest
         """
         import pytest
 
-        @pytest.mark.pagetape("personalize/not_recorded_yet")
+        @pytest.mark.pagetape("personalize/list_batch_segment_job")
         def test_x(pagetape):
             pass
         """
     )
     result = shipped.runpytest()
     result.assert_outcomes(errors=1)
-    missing = shipped.path / "cassettes" / "personalize" / "not_recorded_yet.json"
-    result.stdout.fnmatch_lines([f"*cassette {missing} does not exist; record it with*"])
-    result.stdout.fnmatch_lines(["*`pagetape record ... -o*", "*--pagetape-record=once*"])
+    missing = shipped.path / "cassettes" / "personalize" / "list_batch_segment_job.json"
+    result.stdout.fnmatch_lines(
+        [
+            f"*cassette {missing} does not exist (did you mean "
+            "personalize/list_batch_segment_jobs*); record it with `pagetape record ... -o*"
+            "--pagetape-record=once*"
+        ]
+    )
+    # Said once: no "During handling of the above exception" chain.
+    assert "During handling" not in result.stdout.str()
+    assert result.stdout.str().count("does not exist") == 1
     assert not missing.exists()
 
 

@@ -628,12 +628,6 @@ def test_verify_flags_short_public_cidr(tmp_path: Path) -> None:
 # -- idempotency and determinism -------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="re-sanitizing a pagetape cassette drops Request.sanitized marks (the path label "
-    "it faked is now a trusted fake, so nothing is marked), and replay matching loses the "
-    "roles of those values",
-)
 def test_idempotent_resanitize_keeps_request_marks(tmp_path: Path) -> None:
     x = exchange(
         "lambda", "GetFunctionConfiguration", {"FunctionName": "orders-fn"},

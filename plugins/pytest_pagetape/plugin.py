@@ -29,19 +29,27 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         choices=RECORD_MODES,
         default=None,
         help="none (default): replay only; once: record missing cassettes; new_episodes: record "
-        "requests the cassette lacks; all: re-record everything. Recording talks to the account "
-        "your environment's credentials and endpoint point at.",
+        "requests the cassette lacks; all (or rewrite): re-record everything. Recording talks to "
+        "the account your environment's credentials and endpoint point at.",
+    )
+    group.addoption(
+        "--pagetape-block-network",
+        action="store_true",
+        default=False,
+        help="fail any test that opens an internet socket outside a recording tape",
     )
     parser.addini(
-        "pagetape_cassette_dir", "cassette folder, relative to rootdir", default="cassettes"
+        "pagetape_cassette_dir",
+        "cassette folder, relative to rootdir (unset: 'cassettes' beside each test module)",
+        default=None,
     )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "pagetape(*cassettes): replay these cassettes (names relative to the cassette dir, "
-        ".json optional) while the test runs",
+        "pagetape(*cassettes, repage=False, strict_region=False): replay these cassettes (names "
+        "relative to the cassette dir, .json optional; none: {module}/{test}) while the test runs",
     )
 
 
@@ -62,13 +70,40 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     if report.when == "call":
         item.stash[_call_passed] = report.passed
+        # A replay miss raised deep inside botocore: the explanation, not 50 lines of stack.
+        error = call.excinfo.value if call.excinfo is not None else None
+        if report.failed and error is not None and _is_pagetape_error(error):
+            report.longrepr = f"{type(error).__name__}: {error}"
     return report
+
+
+def _is_pagetape_error(error: BaseException) -> bool:
+    from pagetape.errors import PagetapeError
+
+    return isinstance(error, PagetapeError)
+
+
+@pytest.fixture(autouse=True)
+def _pagetape_block_network(request: pytest.FixtureRequest) -> Iterator[None]:
+    """--pagetape-block-network: a socket opened outside a recording tape fails the test."""
+    if not request.config.getoption("--pagetape-block-network"):
+        yield
+        return
+    from pagetape.hook import recording_active
+    from pagetape.network import blocked
+
+    with blocked(recording_active):
+        yield
 
 
 @pytest.fixture
 def pagetape_cassette_dir(request: pytest.FixtureRequest) -> Path:
-    """Where cassette names are resolved; override to keep cassettes elsewhere."""
-    return Path(request.config.rootpath) / str(request.config.getini("pagetape_cassette_dir"))
+    """Where cassette names are resolved: the ini key relative to rootdir when set, else
+    `cassettes` beside the test module (as pytest-recording does); override to choose."""
+    configured = request.config.getini("pagetape_cassette_dir")
+    if configured:
+        return Path(request.config.rootpath) / str(configured)
+    return Path(request.node.path).parent / "cassettes"
 
 
 @pytest.fixture
@@ -87,13 +122,17 @@ def pagetape(
 
     marker = request.node.get_closest_marker("pagetape")
     if marker is None:
-        pytest.fail("the pagetape fixture needs @pytest.mark.pagetape('service/operation')")
-    names = [str(a) for a in marker.args]
+        pytest.fail("the pagetape fixture needs @pytest.mark.pagetape(...)", pytrace=False)
+    names = [str(a) for a in marker.args] or [_default_name(request.node)]
+    options = {k: bool(marker.kwargs[k]) for k in ("repage", "strict_region") if k in marker.kwargs}
+    failure = None
     try:
-        context = open_tape(names, pagetape_cassette_dir, pagetape_record_mode)
+        context = open_tape(names, pagetape_cassette_dir, pagetape_record_mode, **options)
         tape = context.__enter__()
     except PagetapeError as exc:
-        pytest.fail(str(exc), pytrace=False)
+        failure = str(exc)
+    if failure is not None:  # outside the except: one message, no "during handling of..."
+        pytest.fail(failure, pytrace=False)
     request.node.stash[_active_tape] = tape
     yield tape
     if not request.node.stash.get(_call_passed, False):
@@ -109,6 +148,14 @@ def pagetape(
         pytest.fail(
             f"the code under test swallowed a replay miss:\n{tape.misses[0]}", pytrace=False
         )
+
+
+def _default_name(node: pytest.Item) -> str:
+    """{module}/{test}, as pytest-recording names cassettes; parameters made file-safe."""
+    import re
+
+    module = Path(str(node.path)).stem
+    return f"{module}/{re.sub(r'[^A-Za-z0-9_.-]+', '_', node.name).strip('_')}"
 
 
 class _TestFailed(Exception):

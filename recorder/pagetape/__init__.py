@@ -3,4 +3,5 @@
 __version__ = "0.1.0"
 
 # pytest record modes; here so the plugin can name them without importing the engine.
-RECORD_MODES = ("none", "once", "new_episodes", "all")
+# `rewrite` is `all` under the name pytest-recording users know: re-record every cassette.
+RECORD_MODES = ("none", "once", "new_episodes", "all", "rewrite")

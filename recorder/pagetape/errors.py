@@ -48,6 +48,10 @@ class ReplayMissError(PagetapeError, AssertionError):
     test failure; the tape also remembers it in case the code under test swallows it."""
 
 
+class NetworkBlockedError(PagetapeError, AssertionError):
+    """A test opened a socket outside a tape under --pagetape-block-network."""
+
+
 class NotExhaustedError(PagetapeError, AssertionError):
     """`assert_exhausted()`: recorded pages were never requested."""
 

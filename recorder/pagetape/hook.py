@@ -47,6 +47,12 @@ def before_call(model: Any = None, params: Any = None, context: Any = None, **_:
 _SEEN = "pagetape_handled"
 
 
+def recording_active() -> bool:
+    """Is a tape that lets calls go live (recording) active? Used by network blocking."""
+    tape = _context_tape.get() or (_process_tapes[-1] if _process_tapes else None)
+    return bool(getattr(tape, "records", False))
+
+
 def activate(tape: ActiveTape, process_wide: bool) -> Any:
     """Make TAPE answer calls in this context (and, process-wide, in threads it starts)."""
     install()

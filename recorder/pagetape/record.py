@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,12 +123,16 @@ def _client(plan: Plan) -> tuple[Any, str]:
             "aws_secret_access_key": req.credentials[1],
         }
     try:
-        session = boto3.Session(profile_name=req.profile, region_name=req.region, **creds)
+        # botocore reads AWS_DEFAULT_REGION only; AWS_REGION is what most tools document.
+        region_name = req.region or os.environ.get("AWS_REGION") or None
+        session = boto3.Session(profile_name=req.profile, region_name=region_name, **creds)
     except botocore.exceptions.ProfileNotFound:
         raise UsageError(f"the AWS profile {req.profile!r} is not configured") from None
     region = session.region_name
     if not region:
-        raise UsageError("no AWS region is configured; pass --region or set AWS_REGION")
+        raise UsageError(
+            "no AWS region is configured; pass --region or set AWS_REGION or AWS_DEFAULT_REGION"
+        )
     if session.get_credentials() is None:
         raise UsageError(
             "no AWS credentials were found; configure a profile (--profile) or set "

@@ -139,6 +139,7 @@ class Call:
     params: dict[str, Any]
     cassette: Path
     interaction: int
+    region: str | None = None  # the region of the client that asked
 
 
 class _Raw:
@@ -164,6 +165,9 @@ class Tape:
     _repeats: dict[tuple[Path, str], int] = field(default_factory=dict)
     # Recorded (fake) request values bound to the real values this test asked with.
     bindings: dict[str, str] = field(default_factory=dict)
+    repage: bool = False  # cut the recorded items to the page size the code asks for
+    strict_region: bool = False  # a client in another region than the cassette's is a miss
+    _chains: dict[tuple[Path, str], Any] = field(default_factory=dict)
     _token: Any = None
 
     @classmethod
@@ -259,15 +263,58 @@ class Tape:
         return found[min(n, len(found) - 1)]
 
     def handle(self, model: Any, params: Any, context: Any) -> Any:
+        region = (context or {}).get("client_region")
+        if self.strict_region and region and self.indexes and region != self.metadata.region:
+            raise self._missed(
+                ReplayMissError(
+                    f"{model.name} was asked in region {region}, but {self.path} was recorded "
+                    f"in {self.metadata.region} (strict_region)"
+                )
+            )
+        if self.repage:
+            repaged = self._repaged(model, params, region)
+            if repaged is not None:
+                return repaged
         found = self.lookup(model, params)
         if found is None:
-            miss = self._miss(model, params)
-            with self._lock:
-                self.misses.append(miss)
-            raise miss
+            raise self._missed(self._miss(model, params))
         index, entry = found
-        self.note(Call(entry.operation, entry.params, index.path, entry.index))
+        self.note(Call(entry.operation, entry.params, index.path, entry.index, region))
         return self.respond(model, entry)
+
+    def _missed(self, miss: ReplayMissError) -> ReplayMissError:
+        with self._lock:
+            self.misses.append(miss)
+        return miss
+
+    def _repaged(self, model: Any, params: Any, region: str | None) -> Any:
+        """The page of the recorded items at the asked size (`repage=True`), or None for an
+        operation the cassette does not page."""
+        from botocore.awsrequest import AWSResponse, HeadersDict
+
+        from pagetape import chain, repage
+
+        service = model.service_model.service_name
+        for index in self.indexes:
+            entries = [e for e in index.by_op.get((service, model.name), []) if e.status < 300]
+            found = chain.operation(service, model.name)
+            if not entries or found is None:
+                continue
+            key = (index.path, model.name)
+            with self._lock:
+                flat = self._chains.get(key)
+                if flat is None:
+                    pages = [self.respond(model, e)[1] for e in entries]
+                    flat = self._chains[key] = repage.flatten(found[1], pages)
+            asked = repage.asked_members(model, params)
+            parsed = repage.page(flat, asked)
+            more = found[1].output_token[0] in parsed
+            served = [] if more else entries
+            for entry in served or [entries[0]]:
+                self.note(Call(entry.operation, asked, index.path, entry.index, region))
+            first = entries[0]
+            return AWSResponse(None, 200, HeadersDict(first.headers), _Raw(b"")), parsed
+        return None
 
     def note(self, call: Call) -> None:
         """Remember a request in `calls` (tapes are shared with threads the test starts)."""

@@ -37,6 +37,7 @@ class RecordingTape(Tape):
 
     replay_hits: bool = False
     target: Path | None = None
+    records = True  # lets calls go live: network blocking allows them
 
     @property
     def path(self) -> Path:
@@ -71,26 +72,71 @@ class RecordingTape(Tape):
 
 
 @contextlib.contextmanager
-def open_tape(names: Sequence[str], base: Path, mode: str = "none") -> Iterator[Tape]:
-    """Activate the cassettes NAMES for the duration of a test, in record MODE."""
+def open_tape(
+    names: Sequence[str],
+    base: Path,
+    mode: str = "none",
+    repage: bool = False,
+    strict_region: bool = False,
+) -> Iterator[Tape]:
+    """Activate the cassettes NAMES for the duration of a test, in record MODE. REPAGE cuts the
+    recorded items to the page size the code asks for; STRICT_REGION makes a client in another
+    region than the cassette's a miss."""
     if mode not in MODES:
         raise UsageError(f"unknown record mode {mode!r}; use one of {', '.join(MODES)}")
     if not names:
         raise UsageError("@pytest.mark.pagetape needs at least one cassette name")
     paths = [resolve_cassette(n, base) for n in names]
     missing = [p for p in paths if not p.exists()]
+    mode = "all" if mode == "rewrite" else mode
     record = mode in ("all", "new_episodes") or (mode == "once" and bool(missing))
     if not record:
         if missing:
             raise CassetteError(
-                f"cassette {missing[0]} does not exist; record it with `pagetape record ... -o "
-                f"{missing[0]}`, or run pytest with --pagetape-record=once against a live account"
+                f"cassette {missing[0]} does not exist{_near(missing[0], base)}; record it with "
+                f"`pagetape record ... -o {missing[0]}`, or run pytest with "
+                "--pagetape-record=once against a live account"
             )
-        tape = Tape([load_index(p) for p in paths], process_wide=True, isolated=True)
+        tape = Tape(
+            [load_index(p) for p in paths],
+            process_wide=True,
+            isolated=True,
+            repage=repage,
+            strict_region=strict_region,
+        )
         with isolated_environment(tape.metadata.region), tape:
             yield tape
         return
     yield from _record(paths, missing, mode)
+
+
+def _near(path: Path, base: Path) -> str:
+    """A "did you mean" for a cassette name close to existing ones."""
+    import difflib
+
+    root = base.resolve()
+    if not root.is_dir():
+        return f" (the cassette dir {root} does not exist)"
+    names = [str(p.relative_to(root).with_suffix("")) for p in root.rglob("*.json")]
+    wanted = str(path.relative_to(root).with_suffix("")) if path.is_relative_to(root) else ""
+    close = difflib.get_close_matches(wanted, names, n=3, cutoff=0.6)
+    return f" (did you mean {', '.join(close)}?)" if close else ""
+
+
+@contextlib.contextmanager
+def _aws_region_env() -> Iterator[None]:
+    """Recording: botocore reads AWS_DEFAULT_REGION, people set AWS_REGION; honour both."""
+    import os
+
+    region = os.environ.get("AWS_REGION")
+    if not region or os.environ.get("AWS_DEFAULT_REGION"):
+        yield
+        return
+    os.environ["AWS_DEFAULT_REGION"] = region
+    try:
+        yield
+    finally:
+        os.environ.pop("AWS_DEFAULT_REGION", None)
 
 
 def _record(paths: list[Path], missing: list[Path], mode: str) -> Iterator[Tape]:
@@ -103,7 +149,7 @@ def _record(paths: list[Path], missing: list[Path], mode: str) -> Iterator[Tape]
     tape = RecordingTape(existing, process_wide=True)
     tape.replay_hits = bool(existing)
     tape.target = target
-    with Capture() as capture, tape:
+    with _aws_region_env(), Capture() as capture, tape:
         yield tape
     exchanges = capture.exchanges()
     if not exchanges:
@@ -120,7 +166,13 @@ def write_recording(target: Path, exchanges: list[Any], previous: Index | None) 
     from pagetape import writer
 
     old = previous.cassette if previous else None
-    region = old.metadata.region if old else (boto3.Session().region_name or "us-east-1")
+    import os
+
+    region = (
+        old.metadata.region
+        if old
+        else (boto3.Session().region_name or os.environ.get("AWS_REGION") or "us-east-1")
+    )
     tape, sanitizer = writer.build(exchanges, region, previous=old)
     writer.write(target, tape, sanitizer)
 
