@@ -359,6 +359,7 @@ def request_members(
     lowered = {k.lower(): v for k, v in headers.items()}
     labels = uri_labels(op.http.get("requestUri", "/"), path)
     form = _form(body, content_type(headers))
+    xml = _xml_leaves(body)
     for name, member in members.items():
         wire = member.serialization.get("name", name)
         location = member.serialization.get("location")
@@ -380,9 +381,24 @@ def request_members(
             )
             if query_name in form:
                 out[name] = form[query_name]
+        elif xml is not None:
+            if wire in xml:
+                out[name] = xml[wire]
         elif isinstance(body, dict) and wire in body:
             out[name] = body[wire]
     return out
+
+
+def _xml_leaves(body: Any) -> dict[str, str] | None:
+    """The leaf children of an XML request body's root (rest-xml POSTs such as CloudFront's
+    List* operations carry Marker and MaxItems there)."""
+    if not isinstance(body, str) or not body.lstrip().startswith("<") or "<!DOCTYPE" in body:
+        return None
+    try:
+        root = ElementTree.fromstring(body.encode())
+    except ElementTree.ParseError:
+        return None
+    return {_local(child.tag): child.text or "" for child in root if not len(child)}
 
 
 def _form(body: Any, ctype: str) -> dict[str, str] | None:

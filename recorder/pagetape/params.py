@@ -77,8 +77,11 @@ def check(
     params: dict[str, Any],
     op: botocore.model.OperationModel,
     reserved: Iterable[str] = (),
+    validate: dict[str, Any] | None = None,
 ) -> None:
-    """Refuse unknown names, values botocore would reject, and the chain's own token/limit keys."""
+    """Refuse unknown names, values botocore would reject, and the chain's own token/limit keys.
+    VALIDATE is the whole first request (PARAMS plus the page size pagetape adds), checked as
+    botocore will check it."""
     from botocore.exceptions import ParamValidationError
     from botocore.validate import ParamValidator
 
@@ -95,7 +98,7 @@ def check(
         return
     for name, value in params.items():
         _check_constraints(name, value, members[name])
-    report = ParamValidator().validate(params, op.input_shape)
+    report = ParamValidator().validate(params if validate is None else validate, op.input_shape)
     if report.has_errors():
         message = str(ParamValidationError(report=report.generate_report()))
         raise ParameterError(" ".join(message.split()))

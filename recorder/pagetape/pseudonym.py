@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 HEX_ID_RE = re.compile(r"^(?=.*[0-9])(?=.*[a-f])[0-9a-f]{8,}$")
-TOKEN_RE = re.compile(r"^pagetape-token-(\d{4,})$")
+TOKEN_RE = re.compile(r"^pagetape-token-(\d{4,})(?:-0+)?$")
 FAKE_KEY_MARK = "PAGETAPE"
 SECRET_PREFIX = "pagetape-secret-"
 PRIVATE_V4 = tuple(
@@ -234,14 +234,17 @@ class Pseudonymizer:
             ),
         )
 
-    def token(self, value: str) -> str:
+    def token(self, value: str, min_length: int = 0) -> str:
         """Pagination tokens are replaced whole, numbered in order of first appearance, so the
-        chain stays linked and re-recording the same data gives the same tokens."""
+        chain stays linked and re-recording the same data gives the same tokens. A model that
+        wants longer tokens gets the number padded with -000..."""
         if TOKEN_RE.match(value):
             return value
         known = self._tokens.get(value)
         if known is None:
             known = f"pagetape-token-{len(self._tokens) + self._first_token:04d}"
+            if len(known) < min_length:
+                known += "-" + "0" * (min_length - len(known) - 1)
             self._tokens[value] = known
         return known
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -82,11 +83,21 @@ def plan(request: RecordRequest) -> Plan:
     spec = resolve(request.service, request.operation)
     model = botocore_session().get_service_model(spec.service)
     op = model.operation_model(spec.operation)
+    if "bearer" in (model.metadata.get("signatureVersion"), op.auth_type):
+        raise UsageError(
+            f"{spec.service} {spec.operation} authenticates with a bearer token (SSO), which "
+            "pagetape record does not support yet; only SigV4 credentials are used"
+        )
     params = params_mod.parse_pairs(request.pairs, request.params_json, op)
     reserved = [*spec.spec.input_token, *([spec.spec.limit_key] if spec.spec.limit_key else [])]
-    params_mod.check(params, op, reserved)
     page_size = request.page_size
     s = spec.spec
+    required = op.input_shape.required_members if op.input_shape else []
+    if s.limit_key in required and page_size is None:
+        # The page size is required by this operation (Cognito ListUserPools): the model's
+        # maximum, else the spec's default, else a small page.
+        limit = op.input_shape.members[s.limit_key].metadata if op.input_shape else {}
+        page_size = int(limit.get("max") or s.page_size_default or 10)
     if page_size is not None:
         if s.limit_key is None:
             raise ParameterError(f"{spec.service} {s.operation} has no page-size parameter")
@@ -96,6 +107,10 @@ def plan(request: RecordRequest) -> Plan:
             raise ParameterError(
                 f"--page-size {page_size} is outside the range {s.operation} accepts ({allowed})"
             )
+    checked = dict(params)
+    if s.limit_key and page_size is not None:
+        checked[s.limit_key] = limit_value(op, s.limit_key, page_size)
+    params_mod.check(params, op, reserved, validate=checked)
     if request.max_pages is not None and request.max_pages < 1:
         raise ParameterError("--max-pages must be at least 1")
     rules.check_names(set(request.keep_rules))
@@ -108,6 +123,24 @@ def plan(request: RecordRequest) -> Plan:
         raise CassetteExistsError(f"{output} already exists; pass --force to overwrite it")
     cassette_io.check_writable(output)  # before any live call, not after the whole chain
     return Plan(request, spec, op, params, page_size, output)
+
+
+@cache
+def _shared_loader() -> Any:
+    """One model loader for the process: service models and endpoint rules are parsed once,
+    not once per recording (a manifest or the conformance sweep records hundreds)."""
+    from botocore.loaders import create_loader
+
+    return create_loader()
+
+
+def _fresh_botocore_session() -> Any:
+    """A new session (its own credential and config view) that shares the model loader."""
+    import botocore.session
+
+    session = botocore.session.Session()
+    session.register_component("data_loader", _shared_loader())
+    return session
 
 
 def _client(plan: Plan) -> tuple[Any, str]:
@@ -125,7 +158,12 @@ def _client(plan: Plan) -> tuple[Any, str]:
     try:
         # botocore reads AWS_DEFAULT_REGION only; AWS_REGION is what most tools document.
         region_name = req.region or os.environ.get("AWS_REGION") or None
-        session = boto3.Session(profile_name=req.profile, region_name=region_name, **creds)
+        session = boto3.Session(
+            botocore_session=_fresh_botocore_session(),
+            profile_name=req.profile,
+            region_name=region_name,
+            **creds,
+        )
     except botocore.exceptions.ProfileNotFound:
         raise UsageError(f"the AWS profile {req.profile!r} is not configured") from None
     region = session.region_name

@@ -111,12 +111,13 @@ class Rewriter:
     def is_public(self, value: str) -> bool:
         return value in self._public or vocabulary.is_public_value(value)
 
-    def token(self, value: str) -> str:
-        """Tokens are replaced whole; a token that is itself a name (DynamoDB's table-name
-        tokens) is also learnt, so the name is replaced wherever else it appears."""
+    def token(self, value: str, min_length: int = 0) -> str:
+        """Tokens are replaced whole (padded to the model's minimum length); a token that is
+        itself a name (DynamoDB's table-name tokens) is also learnt, so the name is replaced
+        wherever else it appears."""
         self.rule_of.setdefault(value, "token")
         self._learn(value)
-        return self.counted("token", value, self.pseudo.token(value))
+        return self.counted("token", value, self.pseudo.token(value, min_length))
 
     def secret(self, value: str) -> str:
         """A value under a secret-looking key; a credential of a known form keeps its form."""

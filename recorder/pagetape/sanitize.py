@@ -37,6 +37,10 @@ IDENT_MEMBER_RE = re.compile(
     r"DnsName|Address|Host|host|Endpoint|endpoint)s?$"
 )
 _SCALAR = re.compile(r"-?\d+(?:\.\d+)?|true|false")
+SIGV2_FIELDS = frozenset(
+    {"AWSAccessKeyId", "Signature", "SignatureMethod", "SignatureVersion", "Timestamp",
+     "SecurityToken"}
+)  # fmt: skip
 _SIGNATURE = re.compile(r"(Signature=)([0-9a-fA-F]+)")
 _PAIR_KEYS = ("Key", "key", "Name", "name")
 _PAIR_VALUES = ("Value", "value")
@@ -63,6 +67,7 @@ class _OpInfo:
     op: botocore.model.OperationModel | None
     tokens: frozenset[str] = field(default_factory=frozenset)
     hints: Mapping[str, HintKind] = field(default_factory=dict)
+    token_min: int = 0  # fake tokens must satisfy the input token's minimum length
 
 
 class Sanitizer:
@@ -80,6 +85,7 @@ class Sanitizer:
         self._infos: dict[tuple[str, str], _OpInfo] = {}
         # Token values a paginator reads out of the data, with the member they come from.
         self._data_tokens: dict[str, tuple[str, botocore.model.Shape | None, _OpInfo]] = {}
+        self._token_min = 0  # the longest minimum length of the current operation's tokens
 
     # -- public -------------------------------------------------------------------------------
 
@@ -123,6 +129,8 @@ class Sanitizer:
         return self.values.on(rule)
 
     def _string(self, value: str, kind: HintKind | str) -> str:
+        if kind == "token" and value not in self._data_tokens:
+            return self.values.token(value, self._token_min) if self._on("token") else value
         if kind == "token" and value in self._data_tokens:
             # The token a paginator takes from the data (S3's Contents[-1].Key): faked exactly
             # as that data is, so the chain stays linked.
@@ -152,7 +160,13 @@ class Sanitizer:
             else None
         )
         tokens_in, tokens_out = token_names(service, operation)
-        info = _OpInfo(op, tokens_in | tokens_out, registry().hints(service))
+        minimum = 0
+        if op is not None and op.input_shape is not None:
+            for name in tokens_in:
+                member = op.input_shape.members.get(name)
+                if member is not None:
+                    minimum = max(minimum, int(member.metadata.get("min", 0)))
+        info = _OpInfo(op, tokens_in | tokens_out, registry().hints(service), minimum)
         self.values.common = self.values.common | vocabulary.model_words(service)
         self._infos[(service, operation)] = info
         return info
@@ -186,6 +200,7 @@ class Sanitizer:
 
     def _exchange(self, x: RawExchange) -> Interaction:
         info = self._info(x.service, x.operation)
+        self._token_min = info.token_min
         in_shape = info.op.input_shape if info.op else None
         out_shape = info.op.output_shape if info.op else None
         url = self._on("url")
@@ -247,25 +262,26 @@ class Sanitizer:
         return value if key in REQUEST_HEADERS | RESPONSE_HEADERS else self._text(value)
 
     def _path(self, path: str, info: _OpInfo) -> str:
-        labels: dict[int, str] = {}
-        if info.op is not None:
-            template = info.op.http.get("requestUri", "/").split("?")[0].split("/")
-            for i, part in enumerate(template):
-                if part.startswith("{") and part.endswith("}"):
-                    labels[i] = part.strip("{}+")
+        """URI labels (a greedy `{Key+}` spanning several segments included) are sanitized
+        whole, by their member; literal segments of the template stay as they are."""
+        template = info.op.http.get("requestUri", "/").partition("?")[0] if info.op else ""
+        labels = codec.uri_labels(template, path) if template else {}
         in_shape = info.op.input_shape if info.op else None
+        if labels:
+
+            def label(m: re.Match[str]) -> str:
+                name, greedy = m.group(1), bool(m.group(2))
+                value = labels[name]
+                member = _member_for(in_shape, name, "uri")
+                new = self._string(value, self._classify(name, member, info) if member else "name")
+                return quote(new, safe="/~" if greedy else "~@!$&'()*+,;=:")
+
+            rebuilt = re.sub(r"\{([A-Za-z0-9_]+)(\+)?\}", label, template.rstrip("/"))
+            return rebuilt + ("/" if path.endswith("/") and not rebuilt.endswith("/") else "")
         out: list[str] = []
-        for i, seg in enumerate(path.split("/")):
-            if not seg:
-                out.append(seg)
-                continue
+        for seg in path.split("/"):
             value = unquote(seg)
-            if i in labels:
-                member = _member_for(in_shape, labels[i], "uri")
-                kind = self._classify(labels[i], member, info) if member else "name"
-                new = self._string(value, kind)
-            else:
-                new = self._text(value)
+            new = self._text(value) if seg else seg
             out.append(quote(new, safe="~@!$&'()*+,;=:") if new != value else seg)
         return "/".join(out)
 
@@ -307,7 +323,10 @@ class Sanitizer:
             return self._walk(data, shape, None, info)
         if request and "x-www-form-urlencoded" in ctype:
             pairs = parse_qsl(data, keep_blank_values=True)
-            return urlencode([(k, self._form_value(k, v, shape, info)) for k, v in pairs])
+            # SigV2 (SimpleDB) signs in the body: credentials, dropped like signing headers.
+            kept = [(k, v) for k, v in pairs if k not in SIGV2_FIELDS or not self._on("headers")]
+            self.stats["headers"] += len(pairs) - len(kept)
+            return urlencode([(k, self._form_value(k, v, shape, info)) for k, v in kept])
         if data.lstrip().startswith("<"):
             protocol = codec.wire_protocol(info.op.service_model, ctype) if info.op else ""
             try:
@@ -395,7 +414,7 @@ class Sanitizer:
             kind = self._classify(name, shape, info)
             if public and kind == "name" and name in vocabulary.PUBLIC_NAME_MEMBERS:
                 return self.values.public(value)
-            if shape is None and name is not None and detect.is_secret_key(name):
+            if kind != "token" and shape is None and name and detect.is_secret_key(name):
                 kind = "secret"
             return self._string(value, kind)
         return value
@@ -435,7 +454,7 @@ class Sanitizer:
                 else:
                     out[self._text(k)] = self._walk(v, shape.value, name, info, public)
             return out
-        members = shape.members if shape is not None and shape.type_name == "structure" else {}
+        members = _by_wire(shape)
         public = public or vocabulary.public_context(value.items())
         pair_kind = self._pair_kind(value, info)
         result: dict[str, Any] = {}
@@ -449,13 +468,26 @@ class Sanitizer:
                 # is vocabulary: only what a detector finds in it is replaced.
                 result[k] = self._text(v)
             elif k in members:
-                result[k] = self._walk(v, members[k], k, info, public)
+                member_name, member = members[k]
+                result[k] = self._walk(v, member, member_name, info, public)
             else:
                 # Keys the model does not name (error bodies, newer fields, documents) may be
                 # data themselves: plain words stay, anything else goes through free text.
                 key = k if structured.plain_key(k) else self._text(k)
                 result[key] = self._walk(v, None, k, info, public)
         return result
+
+
+def _by_wire(shape: botocore.model.Shape | None) -> dict[str, tuple[str, botocore.model.Shape]]:
+    """A structure's members by the name they have on the wire (rest-json's `nextToken` for
+    member NextToken), and by member name."""
+    if shape is None or shape.type_name != "structure":
+        return {}
+    out: dict[str, tuple[str, botocore.model.Shape]] = {}
+    for name, member in shape.members.items():
+        out.setdefault(member.serialization.get("name", name), (name, member))
+        out.setdefault(name, (name, member))
+    return out
 
 
 def _keyed(value: Mapping[str, Any]) -> bool:
