@@ -272,12 +272,14 @@ def atomic_write(path: str | os.PathLike[str], data: bytes, *, overwrite: bool =
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        with signals.deferred():  # a signal here would leave the outcome unclear
+        with signals.deferred():  # a signal here is raised once the commit is complete
             if overwrite:
                 os.replace(candidate, p)
             else:
                 _publish_new(candidate, p)
             tmp = None
+            signals.note_commit(str(p))
+            _fsync_folder(p.parent)
     except FileExistsError:
         raise CassetteRaceError(
             f"{p} was created by someone else while this cassette was being made; nothing was "
@@ -289,8 +291,12 @@ def atomic_write(path: str | os.PathLike[str], data: bytes, *, overwrite: bool =
         if tmp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename durable; a file system that cannot fsync a folder is not an error."""
     with contextlib.suppress(OSError):
-        dir_fd = os.open(p.parent, os.O_RDONLY)
+        dir_fd = os.open(folder, os.O_RDONLY)
         try:
             os.fsync(dir_fd)
         finally:

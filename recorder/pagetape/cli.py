@@ -453,12 +453,10 @@ def main(argv: list[str] | None = None) -> Any:
     signals.install()
     command = typer.main.get_command(app)
     try:
-        return command.main(args=argv, prog_name="pagetape", standalone_mode=False)
+        code = command.main(args=argv, prog_name="pagetape", standalone_mode=False)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except typer.Abort as exc:  # click turns Ctrl-C into Abort
-        if isinstance(exc.__cause__, KeyboardInterrupt):
-            _interrupted(exc.__cause__)
+    except typer.Abort:
         _echo_err("pagetape: aborted")
         sys.exit(1)
     except typer.TyperException as exc:  # click-style usage errors: bad option, missing argument
@@ -475,21 +473,25 @@ def main(argv: list[str] | None = None) -> Any:
             raise
         _echo_err("pagetape: " + "; ".join(line.strip() for line in str(exc).splitlines()))
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt as exc:
-        _interrupted(exc)
+    except KeyboardInterrupt:
+        _interrupted()
+    if code == 130 and signals.received() is not None:  # typer returns Ctrl-C as 130
+        _interrupted()
+    return code
 
 
-def _interrupted(exc: KeyboardInterrupt) -> None:
+def _interrupted() -> None:
     """One line and 128 + the signal number (130 for Ctrl-C); further signals are ignored
     while it is said."""
     import signal
 
     for handled in signals.HANDLED:
         signal.signal(handled, signal.SIG_IGN)
-    signum = int(exc.signum if isinstance(exc, signals.Interrupted) else signal.SIGINT)
+    signum = int(signals.received() or signal.SIGINT)
     how = "interrupted" if signum == signal.SIGINT else f"stopped by {signal.Signals(signum).name}"
-    if isinstance(exc, signals.Interrupted) and exc.committed:
-        _echo_err(f"pagetape: {how} after the cassette was written")
+    written = signals.committed()
+    if written:
+        _echo_err(f"pagetape: {how} after writing {', '.join(written)}")
     else:
         _echo_err(f"pagetape: {how}; nothing was written")
     sys.exit(128 + signum)

@@ -20,21 +20,39 @@ HANDLED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 class Interrupted(KeyboardInterrupt):
     """A termination signal arrived; a KeyboardInterrupt so code that handles Ctrl-C handles it."""
 
-    def __init__(self, signum: int, committed: bool = False) -> None:
+    def __init__(self, signum: int) -> None:
         super().__init__(signal.Signals(signum).name)
         self.signum = signum
-        self.committed = committed  # held during a commit that then completed
 
 
 _state = threading.local()
 _pending: list[int] = []
+_committed: list[str] = []
+_received: list[int] = []
+
+
+def note_commit(path: str) -> None:
+    """Record that PATH was published (call it inside `deferred()`, right after the commit)."""
+    _committed.append(path)
+
+
+def committed() -> tuple[str, ...]:
+    """Every file this process published: what an interruption did not undo."""
+    return tuple(_committed)
 
 
 def _depth() -> int:
     return int(getattr(_state, "depth", 0))
 
 
+def received() -> int | None:
+    """The first signal turned into `Interrupted` in this process (frameworks such as typer
+    swallow the exception into an exit code; this still tells which signal it was)."""
+    return _received[0] if _received else None
+
+
 def _raise(signum: int, frame: FrameType | None) -> None:
+    _received.append(signum)
     if _depth() > 0:
         _pending.append(signum)
         return
@@ -49,16 +67,13 @@ def install() -> None:
 
 @contextmanager
 def deferred() -> Iterator[None]:
-    """Hold termination signals for the block (when `install()`ed), then raise the first one,
-    marked `committed` when the block completed."""
+    """Hold termination signals for the block (when `install()`ed), then raise the first one."""
     _state.depth = _depth() + 1
-    completed = False
     try:
         yield
-        completed = True
     finally:
         _state.depth = _depth() - 1
         if _depth() == 0 and _pending:
             signum = _pending[0]
             _pending.clear()
-            raise Interrupted(signum, committed=completed)
+            raise Interrupted(signum)
