@@ -23,8 +23,9 @@ def tag_operation(model: Any = None, params: Any = None, **_: Any) -> None:
     and botocore's own URL path for it (before the endpoint moves an S3 bucket into the host):
     replay sees that path, whatever the addressing style or endpoint of the recording."""
     if model is not None:
-        url_path = params.get("url_path") if isinstance(params, dict) else None
-        path = ((url_path or "/").partition("?")[0] or "/") if url_path is not None else ""
+        from pagetape.keys import logical_path
+
+        path = logical_path(params).partition("?")[0] if isinstance(params, dict) else ""
         service = model.service_model.service_name
         _current_operation.set(f"{service}/{model.name} {path}")
 

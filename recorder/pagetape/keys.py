@@ -98,3 +98,16 @@ def visible_params(query: Any, body: Any, content_type: str = "") -> dict[str, A
     elif kind in ("json", "text"):
         params["<body>"] = value
     return params
+
+
+def logical_path(params: Any) -> str:
+    """The path of botocore's serialized request as the operation's URI template sees it: S3
+    moves the bucket into the host name before `before-call`, but keeps it in `auth_path`
+    (`/bucket/key`), which is where replay must look for it. The template's literal query
+    (`?list-type=2`) stays."""
+    url_path = str(params.get("url_path") or "/")
+    path, mark, literal = url_path.partition("?")
+    auth = params.get("auth_path")
+    if auth:
+        path = str(auth)
+    return (path or "/") + (mark + literal if mark else "")

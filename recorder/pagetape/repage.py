@@ -3,8 +3,9 @@
 A test recorded with 10 items a page can prove its code handles 1-item pages: the items of the
 recorded chain are cut into pages of the asked size, linked by fake tokens of pagetape's own
 (`pagetape-repage-<offset>`). It works on botocore's parsed responses, so every protocol is the
-same; operations whose next token is read out of the data (S3's `Contents[-1].Key`) or that
-return several result lists are refused with a reason.
+same. The first result list is cut (other lists, such as S3's CommonPrefixes, come with the
+first page); operations whose next token is read out of the data (S3 v1's `Contents[-1].Key`)
+are refused with a reason.
 """
 
 from __future__ import annotations
@@ -32,10 +33,8 @@ class Chain:
 
 def flatten(spec: OperationSpec, pages: Sequence[dict[str, Any]]) -> Chain:
     """The items of PAGES (parsed responses of one chain, in order) under the result key."""
-    if len(spec.result_key) != 1 or not spec.result_key[0].isidentifier():
-        raise ReplayMissError(
-            f"repage cannot cut {spec.operation}: it returns several result lists"
-        )
+    if not spec.result_key or not spec.result_key[0].isidentifier():
+        raise ReplayMissError(f"repage cannot cut {spec.operation}: its items are not a list")
     if len(spec.output_token) != 1 or not spec.output_token[0].isidentifier():
         raise ReplayMissError(
             f"repage cannot cut {spec.operation}: its next token is read out of the data"
@@ -60,6 +59,9 @@ def page(chain: Chain, asked: dict[str, Any]) -> dict[str, Any]:
     size = int(size_raw) if size_raw else (spec.page_size_default or len(chain.items) or 1)
     out = copy.deepcopy(chain.template)
     out[spec.result_key[0]] = copy.deepcopy(chain.items[offset : offset + size])
+    if offset:  # other lists (S3's CommonPrefixes) come with the first page only
+        for other in spec.result_key[1:]:
+            out.pop(other, None)
     more = offset + size < len(chain.items)
     out.pop(spec.output_token[0], None)
     if more:
@@ -76,11 +78,11 @@ def asked_members(model: Any, params: Any) -> dict[str, Any]:
     body = params.get("body")
     if isinstance(body, (bytes, bytearray)):
         body = codec.decode(bytes(body), ctype)
-    from pagetape.keys import query_pairs
+    from pagetape.keys import logical_path, query_pairs
 
     return codec.request_members(
         model,
-        str(params.get("url_path", "/")),
+        logical_path(params),
         query_pairs(params.get("query_string")),
         headers,
         body,

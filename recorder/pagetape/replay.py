@@ -20,7 +20,7 @@ from typing import Any
 from pagetape import cassette as cassette_io
 from pagetape import codec, hook, match
 from pagetape.errors import CassetteError, NotExhaustedError, ReplayMissError
-from pagetape.keys import request_key, visible_params
+from pagetape.keys import logical_path, request_key, visible_params
 
 REPLAY_CREDENTIALS = ("PAGETAPEREPLAYKEY000", "pagetape-replay-not-a-secret")
 
@@ -233,7 +233,7 @@ class Tape:
         ctype = next((str(v) for k, v in headers.items() if k.lower() == "content-type"), "")
         service = model.service_model.service_name
         drop = dropped_members(service, model.name)
-        method, path = params.get("method", "POST"), params.get("url_path", "/")
+        method, path = params.get("method", "POST"), logical_path(params)
         query, body = params.get("query_string"), params.get("body")
         key = request_key(service, model.name, method, path, query, body, ctype, drop)
         for index in self.indexes:
@@ -301,11 +301,10 @@ class Tape:
             if not entries or found is None:
                 continue
             key = (index.path, model.name)
-            with self._lock:
-                flat = self._chains.get(key)
-                if flat is None:
-                    pages = [self.respond(model, e)[1] for e in entries]
-                    flat = self._chains[key] = repage.flatten(found[1], pages)
+            flat = self._chains.get(key)
+            if flat is None:
+                pages = [self.respond(model, e)[1] for e in entries]  # takes the lock itself
+                flat = self._chains.setdefault(key, repage.flatten(found[1], pages))
             asked = repage.asked_members(model, params)
             parsed = repage.page(flat, asked)
             more = found[1].output_token[0] in parsed
@@ -333,6 +332,12 @@ class Tape:
         parsed = entry.parsed.get(key)
         if parsed is None:
             parsed = entry.parsed[key] = _parse(model, entry)
+        with self._lock:
+            bound = [(fake, real) for fake, real in self.bindings.items() if len(fake) >= 4]
+        if bound:
+            # The test asked with its real values: it gets them back where the recording had
+            # their fakes (keys under the real prefix, ARNs with the real bucket).
+            return http, _copy_unfaked(parsed, bound)
         return http, _copy(parsed)
 
     # -- misses --------------------------------------------------------------------------------
@@ -352,7 +357,7 @@ class Tape:
             ctype = next((str(v) for k, v in headers.items() if k.lower() == "content-type"), "")
             live = match.view(
                 params.get("method", "POST"),
-                params.get("url_path", "/"),
+                logical_path(params),
                 params.get("query_string"),
                 params.get("body"),
                 ctype,
@@ -395,6 +400,19 @@ def _copy(value: Any) -> Any:
         return {k: _copy(v) for k, v in value.items()}
     if type(value) is list:
         return [_copy(v) for v in value]
+    return value
+
+
+def _copy_unfaked(value: Any, bound: list[tuple[str, str]]) -> Any:
+    """A fresh copy with every bound fake replaced by the real value the test used."""
+    if type(value) is dict:
+        return {k: _copy_unfaked(v, bound) for k, v in value.items()}
+    if type(value) is list:
+        return [_copy_unfaked(v, bound) for v in value]
+    if type(value) is str:
+        for fake, real in bound:
+            if fake in value:
+                value = value.replace(fake, real)
     return value
 
 
