@@ -101,13 +101,6 @@ def secret_description(text: str, name: str = "prod/db") -> RawExchange:
 # -- crash -----------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=StopIteration,
-    reason="vocabulary._all_public_labels looks up the AWS domain suffix without the rstrip('.') "
-    "and lower() that is_aws_domain applied: a fully qualified Route 53 alias target "
-    "(trailing dot) raises StopIteration out of Sanitizer.sanitize",
-)
 def test_crash_route53_alias_target_with_trailing_dot(tmp_path: Path) -> None:
     body = (
         '<ListResourceRecordSetsResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/">'
@@ -126,12 +119,6 @@ def test_crash_route53_alias_target_with_trailing_dot(tmp_path: Path) -> None:
     assert "us-east-1.elb.amazonaws.com." in out.body()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=StopIteration,
-    reason="same lookup in vocabulary._all_public_labels (and structured.host) is case-sensitive "
-    "while is_aws_domain lowercases: an upper-case AWS host name in free text crashes",
-)
 def test_crash_uppercase_aws_host_name_in_free_text(tmp_path: Path) -> None:
     out = written(tmp_path, secret_description("served from MyBucket.S3.Amazonaws.com"))
     assert out.refusal is None
@@ -487,11 +474,6 @@ def test_format_documentation_address_in_name_field(tmp_path: Path) -> None:
 
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 @given(address=st.ip_addresses(v=4))
-@pytest.mark.xfail(
-    strict=True,
-    reason="property form of the above: some IPv4 values (0.0.0.0, 127.x, 192.0.2.x, "
-    "224.x ...) in EC2's ipAddress stop being addresses",
-)
 def test_format_any_ipv4_in_address_member_stays_an_address(
     tmp_path_factory: pytest.TempPathFactory, address: ipaddress.IPv4Address
 ) -> None:
@@ -611,11 +593,6 @@ def test_verify_flags_private_block_cidrs(tmp_path: Path) -> None:
     assert out.findings == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a public CIDR shorter than /15 (128.0.0.0/1, the split default route of client VPN) "
-    "is faked to a network outside 198.18.0.0/15 (or to itself), which verify then rejects",
-)
 def test_verify_flags_short_public_cidr(tmp_path: Path) -> None:
     x = ec2(
         "DescribeClientVpnRoutes",

@@ -161,7 +161,10 @@ def valid(kind: str, value: str) -> bool:
     """Second look at a pattern match: the value really is of its kind and is not public."""
     if kind in ("ip_address", "ipv6"):
         address = _address(value)
-        return address is not None and not any(address in net for net in HARMLESS_NETS)
+        return address is not None and not harmless_address(value)
+    if kind == "secret_key":
+        # A path of 40 characters is no key (/accounts/123/flows/searchFlows).
+        return not value.startswith("/") and value.count("/") <= 3
     if kind == "hostname":
         host = value.rstrip(".").lower()
         if host.endswith(RESERVED_DOMAINS) and any(
@@ -177,6 +180,19 @@ def valid(kind: str, value: str) -> bool:
     if kind == "arn":
         return not vocabulary.is_public_arn(value)
     return True
+
+
+def harmless_address(value: str) -> bool:
+    """Addresses and blocks that identify nobody: loopback, unspecified, documentation and
+    benchmark ranges, multicast, IMDS, and any block wider than a /16 (10.0.0.0/8, 0.0.0.0/0:
+    routing rules, not hosts)."""
+    address = _address(value)
+    if address is None:
+        return False
+    _, slash, length = value.partition("/")
+    if slash and length.isdigit() and int(length) < 16:
+        return True
+    return any(address in net for net in HARMLESS_NETS)
 
 
 def _address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:

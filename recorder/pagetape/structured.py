@@ -33,8 +33,8 @@ def host(rw: Rewriter, value: str) -> str:
     trail = "." if value.endswith(".") else ""
     name = value.rstrip(".")
     labels = name.split(".")
-    if vocabulary.is_aws_domain(name):
-        suffix = next(d for d in vocabulary.AWS_DOMAINS if name == d or name.endswith("." + d))
+    suffix = vocabulary.aws_suffix(name)
+    if suffix is not None:
         keep_from = len(labels) - len(suffix.split("."))
         out = [
             label if i >= keep_from or vocabulary.is_public_host_label(label) else _label(rw, label)

@@ -202,8 +202,8 @@ class _Checker:
         if "hostname" in self.kept or name in self.fakes or detect.fullmatch(name) != "hostname":
             return
         labels = name.split(".")
-        if vocabulary.is_aws_domain(name):
-            suffix = next(d for d in vocabulary.AWS_DOMAINS if name == d or name.endswith("." + d))
+        suffix = vocabulary.aws_suffix(name)
+        if suffix is not None:
             labels = labels[: len(labels) - len(suffix.split("."))]
         else:
             labels = labels[:-1]

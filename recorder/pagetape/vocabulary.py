@@ -117,9 +117,18 @@ def is_public_value(value: str) -> bool:
     )
 
 
+def aws_suffix(host: str) -> str | None:
+    """The AWS domain HOST is under (any case, trailing dot allowed), or None."""
+    host = host.lower().rstrip(".")
+    return next((d for d in AWS_DOMAINS if host == d or host.endswith("." + d)), None)
+
+
 def _all_public_labels(host: str) -> bool:
     """sqs.us-east-1.amazonaws.com: every label is a service, region or AWS word."""
-    suffix = next(d for d in AWS_DOMAINS if host == d or host.endswith("." + d))
+    suffix = aws_suffix(host)
+    if suffix is None:
+        return False
+    host = host.lower().rstrip(".")
     labels = host[: -len(suffix)].rstrip(".").split(".") if host != suffix else []
     return all(is_public_host_label(label) for label in labels if label)
 
