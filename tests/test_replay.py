@@ -502,3 +502,44 @@ def test_replayed_responses_are_independent_copies() -> None:
         second = client.list_batch_segment_jobs(maxResults=10)
     assert len(second["batchSegmentJobs"]) == 10
     assert second["batchSegmentJobs"][0]["status"] != "MUTATED"
+
+
+def _looping_copy(tmp_path: Path) -> Path:
+    """The shipped chain with its last page pointing back at the second page's token."""
+    data = json.loads(SEGMENTS.read_text())
+    data["interactions"][-1]["response"]["body"]["nextToken"] = "pagetape-token-0001"
+    path = tmp_path / "loop.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_a_chain_that_revisits_a_token_stops_with_a_clear_failure(tmp_path: Path) -> None:
+    path = _looping_copy(tmp_path)
+    with Tape.load([path]) as tape:
+        paginator = tape.client().get_paginator("list_batch_segment_jobs")
+        with pytest.raises(ReplayMissError) as raised:
+            list(paginator.paginate())
+    message = str(raised.value)
+    assert str(path) in message and "revisits token pagetape-token-0001" in message
+    assert "interaction 2" in message
+
+
+def test_a_hand_written_loop_over_a_looping_chain_stops_too(tmp_path: Path) -> None:
+    with Tape.load([_looping_copy(tmp_path)]) as tape:
+        client, kwargs, pages = tape.client(), {}, 0
+        with pytest.raises(ReplayMissError, match="never end"):
+            while pages < 100:  # bounded here only so a regression fails instead of hanging
+                page = client.list_batch_segment_jobs(**kwargs)
+                pages += 1
+                if "nextToken" not in page:
+                    break
+                kwargs["nextToken"] = page["nextToken"]
+    assert pages == 4
+
+
+def test_walking_the_same_chain_twice_is_no_loop() -> None:
+    with Tape.load([SEGMENTS]) as tape:
+        paginator = tape.client().get_paginator("list_batch_segment_jobs")
+        first = list(paginator.paginate())
+        second = list(paginator.paginate())
+    assert len(first) == len(second) == 4

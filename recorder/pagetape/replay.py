@@ -168,6 +168,7 @@ class Tape:
     repage: bool = False  # cut the recorded items to the page size the code asks for
     strict_region: bool = False  # a client in another region than the cassette's is a miss
     _chains: dict[tuple[Path, str], Any] = field(default_factory=dict)
+    _walks: dict[tuple[Path, str], set[tuple[str | None, ...]]] = field(default_factory=dict)
     _token: Any = None
 
     @classmethod
@@ -279,8 +280,39 @@ class Tape:
         if found is None:
             raise self._missed(self._miss(model, params))
         index, entry = found
+        self._check_loop(index, entry)
         self.note(Call(entry.operation, entry.params, index.path, entry.index, region))
         return self.respond(model, entry)
+
+    def _check_loop(self, index: Index, entry: Entry) -> None:
+        """A walk (from a request without a token) that asks for the same token twice would
+        never end (a cassette whose last page points back): stop it with a clear failure."""
+        from pagetape.chain import canonical, operation
+
+        found = operation(index.cassette.metadata.service, entry.operation)
+        if found is None:
+            return
+        names = found[1].input_token
+        token = tuple(canonical(entry.params.get(n)) for n in names)
+        key = (index.path, entry.operation)
+        with self._lock:
+            if not any(token):
+                self._walks[key] = set()
+                return
+            seen = self._walks.setdefault(key, set())
+            if token in seen:
+                raise self._missed_locked(
+                    ReplayMissError(
+                        f"{index.path}: the {entry.operation} chain revisits token "
+                        f"{', '.join(t for t in token if t)} at interaction {entry.index + 1}; "
+                        "it would never end (the cassette's token chain loops)"
+                    )
+                )
+            seen.add(token)
+
+    def _missed_locked(self, miss: ReplayMissError) -> ReplayMissError:
+        self.misses.append(miss)
+        return miss
 
     def _missed(self, miss: ReplayMissError) -> ReplayMissError:
         with self._lock:
