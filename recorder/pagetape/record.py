@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +13,7 @@ from pagetape import chain, rules, writer
 from pagetape import params as params_mod
 from pagetape.capture import Capture, tag_operation
 from pagetape.errors import CassetteExistsError, ParameterError, RecordingError, UsageError
-from pagetape.specs import ResolvedSpec, advance, botocore_session, resolve
+from pagetape.specs import ResolvedSpec, advance, botocore_session, resolve, shared_loader
 
 if TYPE_CHECKING:
     import botocore.model
@@ -125,21 +124,12 @@ def plan(request: RecordRequest) -> Plan:
     return Plan(request, spec, op, params, page_size, output)
 
 
-@cache
-def _shared_loader() -> Any:
-    """One model loader for the process: service models and endpoint rules are parsed once,
-    not once per recording (a manifest or the conformance sweep records hundreds)."""
-    from botocore.loaders import create_loader
-
-    return create_loader()
-
-
 def _fresh_botocore_session() -> Any:
     """A new session (its own credential and config view) that shares the model loader."""
     import botocore.session
 
     session = botocore.session.Session()
-    session.register_component("data_loader", _shared_loader())
+    session.register_component("data_loader", shared_loader())
     return session
 
 

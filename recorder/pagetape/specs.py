@@ -143,11 +143,24 @@ def validate_plugin(plugin: ServicePlugin) -> None:
 
 
 @cache
+def shared_loader() -> Any:
+    """One model loader for the process: service models and endpoint rules are parsed once,
+    not once per session (a manifest, a pytest run or the conformance sweep makes hundreds).
+    Made without reading any config file (`data_path` would come from ~/.aws/config)."""
+    from botocore.loaders import create_loader
+
+    return create_loader()
+
+
+@cache
 def botocore_session() -> botocore.session.Session:
-    """One botocore session for model lookups; loading models is the slow part, so share it."""
+    """One botocore session for model lookups. Its loader is the shared one, registered up
+    front, so looking up a model never reads ~/.aws/config (replay must not)."""
     import botocore.session
 
-    return botocore.session.get_session()
+    session = botocore.session.Session()
+    session.register_component("data_loader", shared_loader())
+    return session
 
 
 @cache
