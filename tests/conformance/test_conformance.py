@@ -103,5 +103,23 @@ def test_every_paginator_of(
     outcomes = runner.check_service(conformance_server, service, tmp_path)
     for outcome in outcomes:
         log_outcome(outcome)
-    failed = [o for o in outcomes if o.status == "fail"]
+    failed = [o for o in outcomes if o.status == "fail" and not _known(o)]
     assert not failed, _explain(failed)
+
+
+# Failures with a reason, listed in README ("Which operations"); anything else fails the sweep.
+KNOWN_FAILURES = {
+    ("cloudfront-keyvaluestore", "ListKeys"): "harness: its endpoint rules want a CloudFront "
+    "KeyValueStore ARN of the global form, which synth does not make yet",
+    ("transfer", "ListAccesses"): "a synthesized 12-digit ExternalId: the secret rule and verify "
+    "disagree",
+    ("uxc", "ListServices"): "a synthesized 12-zero token: verify reads it as an account id",
+}
+
+
+def _known(outcome: Outcome) -> bool:
+    """A listed failure, or an operation `record` refuses in one sentence with its reason
+    (bearer-token authentication): refused cleanly is what the issue asks for."""
+    if (outcome.service, outcome.operation) in KNOWN_FAILURES:
+        return True
+    return outcome.stage == "plan" and "bearer token" in outcome.message
