@@ -18,6 +18,7 @@ import msgspec
 
 from pagetape import signals
 from pagetape.errors import CassetteError, CassetteRaceError
+from pagetape.terminal import printable
 
 FORMAT_VERSION = 1
 
@@ -172,11 +173,12 @@ def decode(data: bytes, source: str = "<bytes>") -> Cassette:
             f"{source} is malformed: the key {exc.args[0]!r} appears twice in one object"
         ) from None
     except ValueError as exc:
-        raise CassetteError(f"{source} is malformed: {exc}") from None
+        raise CassetteError(f"{source} is malformed: {printable(str(exc))}") from None
     try:
         return msgspec.json.decode(data, type=Cassette)
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-        raise CassetteError(f"{source} is malformed: {exc}") from None
+        # The reason may quote a key of the file (an unknown field): one line, no escapes.
+        raise CassetteError(f"{source} is malformed: {printable(str(exc))}") from None
 
 
 def read(path: str | os.PathLike[str], within: str | os.PathLike[str] | None = None) -> bytes:
