@@ -636,3 +636,46 @@ def test_cli_replay_of_a_recorded_error(sandbox: Sandbox, tmp_path: Path) -> Non
     proc = _cli("replay", str(result.path), block=True)
     assert proc.returncode == 0, proc.stderr
     assert "the chain ends in the recorded error ResourceNotFoundException: Batch" in proc.stderr
+
+
+def test_a_symlink_leading_out_of_the_cassette_dir_is_refused_without_json(
+    shipped: pytest.Pytester, tmp_path: Path
+) -> None:
+    outside = tmp_path / "elsewhere.json"
+    outside.write_text(
+        (shipped.path / "cassettes/personalize/list_batch_segment_jobs.json").read_text()
+    )
+    (shipped.path / "cassettes" / "evil.json").symlink_to(outside)
+    shipped.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.pagetape("evil")
+        def test_x():
+            pass
+        """
+    )
+    result = shipped.runpytest()
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*'evil' resolves outside the cassette dir*"])
+
+
+def test_once_from_racing_workers_keeps_the_first_recording(tmp_path: Path) -> None:
+    """Two xdist workers recording the same new cassette in `once` mode: exactly one write
+    wins, the other is told so (and the session layer keeps the winner's file)."""
+    from pagetape.errors import CassetteRaceError
+    from pagetape.sanitize import RawExchange
+    from pagetape.session import write_recording
+
+    body = json.dumps({"batchSegmentJobs": []}).encode()
+    exchange = RawExchange(
+        "personalize", "ListBatchSegmentJobs", "POST", "/", [],
+        {"Content-Type": "application/x-amz-json-1.1"}, b"{}", 200,
+        {"Content-Type": "application/x-amz-json-1.1"}, body,
+    )  # fmt: skip
+    target = tmp_path / "jobs.json"
+    write_recording(target, [exchange], None, overwrite=False)
+    first = target.read_bytes()
+    with pytest.raises(CassetteRaceError):
+        write_recording(target, [exchange], None, overwrite=False)
+    assert target.read_bytes() == first

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pagetape import RECORD_MODES as MODES
-from pagetape.errors import CassetteError, UsageError
+from pagetape.errors import CassetteError, CassetteRaceError, UsageError
 from pagetape.replay import LIVE, Call, Index, Tape, asked_params, isolated_environment, load_index
 
 
@@ -23,9 +23,8 @@ def resolve_cassette(name: str, base: Path) -> Path:
     if not name:
         raise UsageError("an empty cassette name was given")
     root = base.resolve()
-    path = (root / name).resolve()
-    if path.suffix != ".json":
-        path = path.with_name(path.name + ".json")
+    file_name = name if name.endswith(".json") else name + ".json"
+    path = (root / file_name).resolve()  # after the suffix: a symlink `x.json` is followed too
     if not path.is_relative_to(root):
         raise UsageError(f"cassette {name!r} resolves outside the cassette dir {root}")
     return path
@@ -155,10 +154,16 @@ def _record(paths: list[Path], missing: list[Path], mode: str) -> Iterator[Tape]
     if not exchanges:
         return
     previous = next((i for i in existing if i.path == target), None)
-    write_recording(target, exchanges, previous)
+    try:
+        write_recording(target, exchanges, previous, overwrite=mode != "once")
+    except CassetteRaceError:
+        # `once` under pytest-xdist: another worker recorded this cassette first; theirs stays.
+        return
 
 
-def write_recording(target: Path, exchanges: list[Any], previous: Index | None) -> None:
+def write_recording(
+    target: Path, exchanges: list[Any], previous: Index | None, overwrite: bool = True
+) -> None:
     """Sanitize captured exchanges (after PREVIOUS's interactions) and write TARGET atomically;
     the cassette stays about the operation it was first recorded for."""
     import boto3
@@ -174,7 +179,7 @@ def write_recording(target: Path, exchanges: list[Any], previous: Index | None) 
         else (boto3.Session().region_name or os.environ.get("AWS_REGION") or "us-east-1")
     )
     tape, sanitizer = writer.build(exchanges, region, previous=old)
-    writer.write(target, tape, sanitizer)
+    writer.write(target, tape, sanitizer, overwrite=overwrite)
 
 
 __all__ = ["MODES", "CassetteError", "RecordingTape", "open_tape", "resolve_cassette"]
