@@ -7,11 +7,13 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from pagetape import cassette as cassette_io
 from pagetape.sandbox import Sandbox
+from replay_helpers import ROOT
 
 BAD_INPUT = [
     (["record", "personalise", "list-batch-segment-jobs"], "did you mean personalize"),
@@ -256,3 +258,26 @@ def test_empty_secret_file_is_refused(cli, sandbox: Sandbox, tmp_path: Path) -> 
     )  # fmt: skip
     assert result.code == 2 and "empty or too short" in result.stderr
     assert not (tmp_path / "c.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("edit", "reason"),
+    [
+        (lambda d: d["metadata"].update(operation="NoSuchOperation"), "is not an operation of"),
+        (
+            lambda d: d["interactions"][0]["response"].update(body=[1, 2]),
+            "interaction 1: the recorded response does not fit ListBatchSegmentJobs",
+        ),
+    ],
+    ids=["unknown-operation", "wrongly-typed-body"],
+)
+def test_replay_of_a_damaged_cassette_is_one_sentence(
+    cli: Any, tmp_path: Path, edit: Any, reason: str
+) -> None:
+    data = json.loads((ROOT / "cassettes/personalize/list_batch_segment_jobs.json").read_text())
+    edit(data)
+    (tmp_path / "damaged.json").write_text(json.dumps(data))
+    result = cli("replay", "damaged.json")
+    assert result.code == 2
+    assert reason in result.stderr and "damaged.json" in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1

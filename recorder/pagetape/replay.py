@@ -43,6 +43,7 @@ class Entry:
     # above all) is most of a replay's cost, so it runs once and each call gets a fresh copy.
     parsed: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict, repr=False)
     view: match.RequestView | None = field(default=None, repr=False)
+    cassette: Path | None = None  # the file it came from, for error messages
     sanitized: frozenset[str] = frozenset()  # request values the sanitizer replaced
 
 
@@ -116,6 +117,7 @@ def load_index(path: str | os.PathLike[str]) -> Index:
             headers=dict(resp.headers),
             body=codec.to_bytes(resp.body, codec.content_type(resp.headers)),
             view=match.view(req.method, req.path, req.query, req.body, ctype, drop),
+            cassette=p,
             sanitized=frozenset(req.sanitized),
         )
         by_key.setdefault(key, []).append(entry)
@@ -421,9 +423,15 @@ def asked_params(params: Any) -> dict[str, Any]:
 
 
 def _parse(model: Any, entry: Entry) -> dict[str, Any]:
-    return codec.parse_response(
-        model, entry.status, entry.headers, entry.body, streaming=model.has_streaming_output
-    )
+    try:
+        return codec.parse_response(
+            model, entry.status, entry.headers, entry.body, streaming=model.has_streaming_output
+        )
+    except Exception as exc:  # a hand-edited or hostile body: botocore's parser gives up
+        raise CassetteError(
+            f"{entry.cassette}: interaction {entry.index + 1}: the recorded response does not "
+            f"fit {model.name}'s output ({type(exc).__name__}: {exc})"
+        ) from None
 
 
 def _copy(value: Any) -> Any:
@@ -556,7 +564,13 @@ def replay_chain(path: str | os.PathLike[str]) -> ChainReplay:
     with isolated_environment(meta.region), tape:
         try:
             client = tape.client()
-            params = typed(client.meta.service_model.operation_model(meta.operation), meta.params)
+            model = client.meta.service_model
+            if meta.operation not in model.operation_names:
+                raise CassetteError(
+                    f"{path}: metadata.operation {meta.operation!r} is not an operation of "
+                    f"{meta.service}"
+                )
+            params = typed(model.operation_model(meta.operation), meta.params)
             if meta.page_size is not None and spec.limit_key:
                 params[spec.limit_key] = meta.page_size
             method = getattr(client, snake_case(meta.operation))
