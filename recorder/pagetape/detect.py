@@ -174,9 +174,6 @@ def valid(kind: str, value: str) -> bool:
         return not vocabulary.is_public_value(host) and not vocabulary.is_model_id(host)
     if kind == "account_id":
         return value not in vocabulary.AWS_ACCOUNTS
-    if kind == "email":
-        domain = value.replace("%40", "@").rpartition("@")[2].lower()
-        return not vocabulary.is_aws_domain(domain)
     if kind == "arn":
         return not vocabulary.is_public_arn(value)
     return True
