@@ -321,24 +321,6 @@ def token_names(service: str, operation: str) -> tuple[frozenset[str], frozenset
     )
 
 
-def token_in(body: Any, query: list[tuple[str, str]], names: frozenset[str]) -> str | None:
-    """The pagination token a JSON body or query carries, or one an XML body holds."""
-    if isinstance(body, dict):
-        for key in names:
-            value = body.get(key)
-            if isinstance(value, str) and value:
-                return value
-    elif isinstance(body, str):
-        for key in names:
-            m = re.search(rf"<{key}>([^<]+)</{key}>", body)
-            if m:
-                return m.group(1)
-    for key, value in query:
-        if key in names and value:
-            return value
-    return None
-
-
 def advance(params: dict[str, Any], spec: OperationSpec, tokens: Sequence[Any]) -> None:
     """Put the next page's tokens into PARAMS (and drop the ones the last page left empty)."""
     for name, token in zip(spec.input_token, tokens, strict=False):
