@@ -100,6 +100,34 @@ def page_of(spec: OperationSpec, asked: tuple[Any, ...], data: dict[str, Any]) -
     return Page(asked, given, more, len(found) if isinstance(found, list) else None)
 
 
+def member_at(
+    shape: botocore.model.Shape | None, path: str
+) -> tuple[str | None, botocore.model.Shape | None]:
+    """The member a simple JMESPath (`StreamDescription.Shards[-1].ShardId`) ends at, with its
+    shape (None where the model does not say)."""
+    name: str | None = None
+    for part in path.split("."):
+        field_name = part.split("[")[0]
+        if shape is None or shape.type_name != "structure" or field_name not in shape.members:
+            return (field_name or None), None
+        name, shape = field_name, shape.members[field_name]
+        if "[" in part and shape.type_name == "list":
+            shape = shape.member
+    return name, shape
+
+
+def asked(service: str, interaction: Interaction) -> tuple[str | None, ...]:
+    """The input tokens a stored request asked for, comparable; () for an unknown operation.
+    Read by member, whatever the wire name (S3's `continuation-token`)."""
+    found = operation(interaction.service or service, interaction.operation)
+    if found is None:
+        return ()
+    op, spec = found
+    req = interaction.request
+    members = codec.request_members(op, req.path, req.query, dict(req.headers), req.body)
+    return key(tuple(members.get(t) for t in spec.input_token))
+
+
 def key(tokens: tuple[Any, ...]) -> tuple[str | None, ...]:
     """Tokens of one page in comparable form."""
     return tuple(canonical(t) for t in tokens)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from pagetape import cassette as cassette_io
-from pagetape import codec, hook, match
+from pagetape import chain, codec, hook, match
 from pagetape.errors import CassetteError, NotExhaustedError, ReplayMissError
 from pagetape.keys import logical_path, request_key, visible_params
 
@@ -44,6 +44,7 @@ class Entry:
     parsed: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict, repr=False)
     view: match.RequestView | None = field(default=None, repr=False)
     cassette: Path | None = None  # the file it came from, for error messages
+    asked: tuple[str | None, ...] = ()  # its input tokens (chain.asked), for loop detection
     sanitized: frozenset[str] = frozenset()  # request values the sanitizer replaced
 
 
@@ -118,6 +119,7 @@ def load_index(path: str | os.PathLike[str]) -> Index:
             body=codec.to_bytes(resp.body, codec.content_type(resp.headers)),
             view=match.view(req.method, req.path, req.query, req.body, ctype, drop),
             cassette=p,
+            asked=chain.asked(service, interaction),
             sanitized=frozenset(req.sanitized),
         )
         by_key.setdefault(key, []).append(entry)
@@ -289,28 +291,23 @@ class Tape:
     def _check_loop(self, index: Index, entry: Entry) -> None:
         """A walk (from a request without a token) that asks for the same token twice would
         never end (a cassette whose last page points back): stop it with a clear failure."""
-        from pagetape.chain import canonical, operation
-
-        found = operation(index.cassette.metadata.service, entry.operation)
-        if found is None:
+        if not entry.asked:
             return
-        names = found[1].input_token
-        token = tuple(canonical(entry.params.get(n)) for n in names)
         key = (index.path, entry.operation)
         with self._lock:
-            if not any(token):
+            if not any(entry.asked):
                 self._walks[key] = set()
                 return
             seen = self._walks.setdefault(key, set())
-            if token in seen:
+            if entry.asked in seen:
                 raise self._missed_locked(
                     ReplayMissError(
                         f"{index.path}: the {entry.operation} chain revisits token "
-                        f"{', '.join(t for t in token if t)} at interaction {entry.index + 1}; "
-                        "it would never end (the cassette's token chain loops)"
+                        f"{', '.join(t for t in entry.asked if t)} at interaction "
+                        f"{entry.index + 1}; it would never end (the cassette's token chain loops)"
                     )
                 )
-            seen.add(token)
+            seen.add(entry.asked)
 
     def _missed_locked(self, miss: ReplayMissError) -> ReplayMissError:
         self.misses.append(miss)
@@ -326,7 +323,7 @@ class Tape:
         operation the cassette does not page."""
         from botocore.awsrequest import AWSResponse, HeadersDict
 
-        from pagetape import chain, repage
+        from pagetape import repage
 
         service = model.service_model.service_name
         for index in self.indexes:

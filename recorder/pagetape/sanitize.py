@@ -174,7 +174,7 @@ class Sanitizer:
     def _learn_data_tokens(self, x: RawExchange) -> None:
         """Find output tokens that point into the data (`NextMarker || Contents[-1].Key`): the
         next request must carry that value faked as the data is, not as a token."""
-        from pagetape.chain import operation, search
+        from pagetape.chain import member_at, operation, search
 
         found = operation(x.service, x.operation) if 200 <= x.status < 300 else None
         if found is None:
@@ -193,7 +193,7 @@ class Sanitizer:
                 value = search(path, parsed)
                 if not value:
                     continue
-                name, shape = _path_member(op.output_shape, path)
+                name, shape = member_at(op.output_shape, path)
                 if isinstance(value, str) and name is not None and name not in info.tokens:
                     self._data_tokens[value] = (name, shape, info)
                 break
@@ -510,21 +510,6 @@ def _member_for(
         ):
             return member
     return None
-
-
-def _path_member(
-    shape: botocore.model.Shape | None, path: str
-) -> tuple[str | None, botocore.model.Shape | None]:
-    """The member a simple JMESPath (`StreamDescription.Shards[-1].ShardId`) ends at."""
-    name: str | None = None
-    for part in path.split("."):
-        field_name = part.split("[")[0]
-        if shape is None or shape.type_name != "structure" or field_name not in shape.members:
-            return (field_name or None), None
-        name, shape = field_name, shape.members[field_name]
-        if "[" in part and shape.type_name == "list":
-            shape = shape.member
-    return name, shape
 
 
 def _form_member(

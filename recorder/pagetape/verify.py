@@ -331,12 +331,11 @@ class _Checker:
 def _opaque_tokens(op: Any, spec: Any) -> list[bool]:
     """Which tokens the sanitizer replaces by pagetape-token-NNNN: string members named by a plain
     path; not enums (Route 53's record type), numbers, maps or values taken from the data."""
+    from pagetape.chain import member_at
+
     out = []
     for expression in spec.output_token:
-        shape = op.output_shape
-        for part in expression.split("."):
-            members = shape.members if shape is not None and shape.type_name == "structure" else {}
-            shape = members.get(part)
+        _, shape = member_at(op.output_shape, expression)
         out.append(
             expression.replace(".", "").isidentifier()
             and shape is not None
