@@ -9,7 +9,6 @@ from typing import Any
 from urllib.parse import quote
 
 from pagetape.record import RecordRequest, RecordResult, plan, record
-from pagetape.sandbox import Sandbox
 
 SANDBOX_KEY = ("AKIASANDBOXTESTS0000", "sandbox-test-secret-key")
 
@@ -31,22 +30,24 @@ RESULT_KEYS = {
 
 
 def record_from(
-    sandbox: Sandbox,
+    sandbox: Any,
     service: str,
     operation: str,
     output: Path,
     page_size: int | None = None,
     params: dict[str, Any] | None = None,
     credentials: tuple[str, str] = SANDBOX_KEY,
+    region: str = "us-east-1",
     **kwargs: Any,
 ) -> RecordResult:
-    """Record through the library with real boto3 over real HTTP to the sandbox."""
+    """Record through the library with real boto3 over real HTTP to SANDBOX (the embedded
+    sandbox, or any server with an `endpoint_url`, such as a moto account)."""
     request = RecordRequest(
         service=service,
         operation=operation,
         params_json=json.dumps(params) if params else None,
         page_size=page_size,
-        region="us-east-1",
+        region=region,
         endpoint_url=sandbox.endpoint_url,
         output=str(output),
         credentials=credentials,

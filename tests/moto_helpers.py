@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
-import json
 import os
 import re
 import secrets
@@ -24,9 +23,9 @@ import boto3
 import botocore.model
 import jmespath
 
-from helpers import SANDBOX_KEY
+from helpers import SANDBOX_KEY, record_from
 from pagetape.params import typed
-from pagetape.record import RecordRequest, RecordResult, plan, record, snake_case
+from pagetape.record import RecordResult, snake_case
 from pagetape.replay import Tape, isolated_environment
 
 REGION = "eu-west-1"
@@ -41,6 +40,10 @@ class Account:
     url: str
     account_id: str
     key: tuple[str, str]
+
+    @property
+    def endpoint_url(self) -> str:
+        return self.url
 
     def client(self, service: str) -> Any:
         return boto3.client(
@@ -135,17 +138,9 @@ def record_live(
     page_size: int | None,
     params: dict[str, Any],
 ) -> RecordResult:
-    request = RecordRequest(
-        service=service,
-        operation=operation,
-        params_json=json.dumps(params) if params else None,
-        page_size=page_size,
-        region=REGION,
-        endpoint_url=account.url,
-        output=str(out),
-        credentials=account.key,
+    return record_from(
+        account, service, operation, out, page_size, params, account.key, region=REGION
     )
-    return record(plan(request))
 
 
 def replay_both(
