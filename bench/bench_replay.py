@@ -29,8 +29,9 @@ from typing import Any
 import boto3
 from botocore.stub import Stubber
 
+from pagetape.isolation import isolated_environment
 from pagetape.record import RecordRequest, plan, record
-from pagetape.replay import Tape, isolated_environment
+from pagetape.replay import Tape
 from pagetape.sandbox import Sandbox
 
 KEY = ("AKIABENCHMARK0000000", "bench-secret")

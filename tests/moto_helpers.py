@@ -24,9 +24,10 @@ import botocore.model
 import jmespath
 
 from helpers import SANDBOX_KEY, record_from
+from pagetape.isolation import isolated_environment
 from pagetape.params import typed
 from pagetape.record import RecordResult, snake_case
-from pagetape.replay import Tape, isolated_environment
+from pagetape.replay import Tape
 
 REGION = "eu-west-1"
 

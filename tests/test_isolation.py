@@ -12,7 +12,8 @@ import boto3
 import pytest
 from botocore.exceptions import EndpointConnectionError
 
-from pagetape.replay import REPLAY_CREDENTIALS, Tape, isolated_environment
+from pagetape.isolation import REPLAY_CREDENTIALS, isolated_environment
+from pagetape.replay import Tape
 from replay_helpers import CASSETTES, assert_same_as_sandbox, blocked_network
 from test_replay import USER_CODE
 
@@ -84,9 +85,14 @@ def test_default_session_is_fresh_inside_and_restored_after() -> None:
     boto3.DEFAULT_SESSION = outside
     try:
         with isolated_environment("us-west-2"):
-            assert boto3.DEFAULT_SESSION is None
+            inside = boto3.DEFAULT_SESSION
+            assert inside is not None and inside is not outside
             assert boto3.client("personalize").meta.region_name == "us-west-2"
-            assert boto3.DEFAULT_SESSION is not outside
+            assert boto3.DEFAULT_SESSION is inside
+        with isolated_environment("us-west-2"):
+            # Each tape gets its own credential and config view, never the previous one's.
+            assert boto3.DEFAULT_SESSION not in (inside, outside)
+            assert boto3.DEFAULT_SESSION._session is not inside._session  # type: ignore[union-attr]
         assert boto3.DEFAULT_SESSION is outside
     finally:
         boto3.DEFAULT_SESSION = None

@@ -15,8 +15,9 @@ import pytest
 from helpers import SANDBOX_KEY, hand_made
 from pagetape import cassette as cassette_io
 from pagetape.capture import Capture, tag_operation
+from pagetape.isolation import isolated_environment
 from pagetape.record import RecordRequest, plan, record
-from pagetape.replay import Tape, isolated_environment
+from pagetape.replay import Tape
 from pagetape.sandbox import Sandbox
 from pagetape.sanitize import RawExchange, Sanitizer
 from pagetape.verify import verify_file

@@ -16,7 +16,8 @@ from botocore.exceptions import ClientError
 from helpers import SANDBOX_KEY, record_from
 from pagetape import cassette as cassette_io
 from pagetape.errors import NotExhaustedError, ReplayMissError
-from pagetape.replay import Tape, isolated_environment, load_index
+from pagetape.isolation import isolated_environment
+from pagetape.replay import Tape, load_index
 from pagetape.sandbox import Sandbox
 from replay_helpers import (
     CASSETTES,

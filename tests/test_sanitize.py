@@ -35,8 +35,9 @@ from pagetape import cassette as cassette_io
 from pagetape import rules
 from pagetape.errors import LeakError
 from pagetape.importer import read_pagetape
+from pagetape.isolation import isolated_environment
 from pagetape.record import snake_case
-from pagetape.replay import Tape, isolated_environment, replay_chain
+from pagetape.replay import Tape, replay_chain
 from pagetape.sandbox import Sandbox
 from pagetape.sanitize import RawExchange, Sanitizer
 from pagetape.specs import resolve

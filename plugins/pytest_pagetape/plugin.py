@@ -59,7 +59,7 @@ def pytest_runtest_call(item: pytest.Item) -> Any:
     # replay); one of them may then clear AWS_* (a hermetic conftest): refill what is missing.
     tape = item.stash.get(_active_tape, None)
     if tape is not None and tape.isolated:
-        from pagetape.replay import complete_environment
+        from pagetape.isolation import complete_environment
 
         complete_environment(tape.metadata.region)
     return (yield)

@@ -7,7 +7,6 @@ recorded body, so datetimes, header-bound members and ClientError codes come out
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import threading
@@ -20,9 +19,8 @@ from typing import Any
 from pagetape import cassette as cassette_io
 from pagetape import chain, codec, hook, match
 from pagetape.errors import CassetteError, NotExhaustedError, ReplayMissError
+from pagetape.isolation import REPLAY_CREDENTIALS, isolated_environment
 from pagetape.keys import logical_path, request_key, visible_params
-
-REPLAY_CREDENTIALS = ("PAGETAPEREPLAYKEY000", "pagetape-replay-not-a-secret")
 
 # Sessions created from now on carry the handler, even those made before the first tape.
 hook.install_lazily()
@@ -471,63 +469,6 @@ def _record_command(index: Index) -> str:
         parts.append(f"--page-size {meta.page_size}")
     parts.append(f"-o {index.path} --force")
     return " ".join(parts) + " (with the real parameters)" if meta.params else " ".join(parts)
-
-
-_ISOLATION_UNSET = (
-    "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN",
-    "AWS_ENDPOINT_URL", "AWS_REGION",
-)  # fmt: skip
-
-
-def _replay_defaults(region: str) -> dict[str, str]:
-    return {
-        "AWS_ACCESS_KEY_ID": REPLAY_CREDENTIALS[0],
-        "AWS_SECRET_ACCESS_KEY": REPLAY_CREDENTIALS[1],
-        "AWS_CONFIG_FILE": os.devnull,
-        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_DEFAULT_REGION": region,
-    }
-
-
-@contextlib.contextmanager
-def isolated_environment(region: str) -> Iterator[None]:
-    """No real credentials, no ~/.aws files, no IMDS, the cassette's region; all restored after.
-
-    boto3's default session is reset too, so `boto3.client(...)` inside sees this environment."""
-    saved = dict(os.environ)
-    import boto3
-
-    saved_session = boto3.DEFAULT_SESSION
-    for key in list(os.environ):
-        if key in _ISOLATION_UNSET or key.startswith("AWS_ENDPOINT_URL_"):
-            del os.environ[key]
-    os.environ.update(_replay_defaults(region))
-    boto3.DEFAULT_SESSION = None
-    try:
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        boto3.DEFAULT_SESSION = saved_session
-
-
-def complete_environment(region: str) -> None:
-    """Inside isolated_environment: put back the replay defaults a later fixture removed (a
-    conftest that clears AWS_* after the tape started), never overriding one it set."""
-    missing = {k: v for k, v in _replay_defaults(region).items() if k not in os.environ}
-    if "AWS_REGION" in os.environ:
-        missing.pop("AWS_DEFAULT_REGION", None)
-    if "AWS_ACCESS_KEY_ID" in os.environ or "AWS_PROFILE" in os.environ:
-        missing.pop("AWS_ACCESS_KEY_ID", None)
-        missing.pop("AWS_SECRET_ACCESS_KEY", None)
-    if missing:
-        import boto3
-
-        os.environ.update(missing)
-        boto3.DEFAULT_SESSION = None  # it may have read the emptied environment
 
 
 @dataclass

@@ -15,7 +15,8 @@ from typing import Any
 
 from pagetape import RECORD_MODES as MODES
 from pagetape.errors import CassetteError, CassetteRaceError, UsageError
-from pagetape.replay import LIVE, Call, Index, Tape, asked_params, isolated_environment, load_index
+from pagetape.isolation import isolated_environment
+from pagetape.replay import LIVE, Call, Index, Tape, asked_params, load_index
 
 
 def resolve_cassette(name: str, base: Path) -> Path:

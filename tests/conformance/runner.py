@@ -63,9 +63,10 @@ def _fail(base: Outcome, stage: str, exc: BaseException | None, message: str = "
 
 def check(server: ConformanceServer, service: str, operation: str, sid: int, out: Path) -> Outcome:
     """Run one paginator through record, verify and replay; never raises."""
+    from pagetape.isolation import isolated_environment
     from pagetape.params import typed
     from pagetape.record import RecordRequest, plan, record
-    from pagetape.replay import Tape, isolated_environment
+    from pagetape.replay import Tape
     from pagetape.verify import verify_file
 
     protocol = synth.session().get_service_model(service).resolved_protocol
@@ -153,7 +154,7 @@ def replay_client(service: str) -> Any:
     small worker's memory), with pagetape's replay credentials and the recording's region."""
     import boto3
 
-    from pagetape.replay import REPLAY_CREDENTIALS
+    from pagetape.isolation import REPLAY_CREDENTIALS
 
     if service not in _CLIENTS:
         _CLIENTS.clear()
