@@ -7,7 +7,6 @@ act on values by where they sit in the botocore model. The default set is all of
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 
@@ -108,13 +107,3 @@ def check_names(names: frozenset[str] | set[str]) -> None:
         raise UsageError(
             f"unknown sanitization rule {', '.join(unknown)}; rules are {', '.join(BY_NAME)}"
         )
-
-
-def detector(disabled: frozenset[str]) -> re.Pattern[str] | None:
-    """One regex of every enabled detector rule, each a named group."""
-    parts = [
-        f"(?P<{rule.name}>{rule.pattern})"
-        for rule in RULES
-        if rule.pattern and rule.name not in disabled
-    ]
-    return re.compile("|".join(parts)) if parts else None
