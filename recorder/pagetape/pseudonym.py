@@ -213,8 +213,12 @@ class Pseudonymizer:
         )
 
     def secret(self, value: str) -> str:
-        """A value under a secret-looking key: replaced by an obvious, consistent placeholder."""
-        return self._unique(value, lambda s: SECRET_PREFIX + _pick(s, "0123456789abcdef", 12))
+        """A value under a secret-looking key: replaced by an obvious, consistent placeholder.
+        Its hex starts with a letter: twelve digits would read as an account id."""
+        return self._unique(
+            value,
+            lambda s: SECRET_PREFIX + _pick(s, "abcdef", 1) + _pick(s, "0123456789abcdef", 11),
+        )
 
     def marked(self, value: str) -> str:
         """A credential of a known shape: its prefix (ghp_, xoxb-, sk_live_) and length kept,
