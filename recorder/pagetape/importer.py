@@ -1,9 +1,7 @@
 """Read cassettes pagetape did not write: vcrpy / pytest-recording YAML or JSON with boto3
 traffic, and pagetape cassettes (to sanitize again), as raw exchanges for the sanitizer.
 
-Which service and operation an exchange belongs to comes from the request itself: the
-X-Amz-Target header (JSON protocols), the SigV4 credential scope or host (the service), and the
-method and path matched against the operations' URI templates (REST protocols).
+Which service, operation and region an exchange belongs to is `pagetape.identify`'s job.
 """
 
 from __future__ import annotations
@@ -19,71 +17,9 @@ from urllib.parse import parse_qsl, urlsplit
 from pagetape import cassette as cassette_io
 from pagetape.errors import CassetteError
 from pagetape.sanitize import RawExchange
-from pagetape.specs import botocore_session
 
 NOT_AWS = "not-aws"
-_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
-
-
-@cache
-def _by_signing_name() -> dict[str, list[str]]:
-    """signingName/endpointPrefix -> boto3 service names (loads every model once)."""
-    session = botocore_session()
-    out: dict[str, list[str]] = {}
-    for service in session.get_available_services():
-        meta = session.get_service_model(service).metadata
-        for key in {meta.get("signingName"), meta.get("endpointPrefix"), service}:
-            if key:
-                out.setdefault(key, []).append(service)
-    return out
-
-
-def _candidates(signing: str) -> list[str]:
-    available = set(botocore_session().get_available_services())
-    quick = [s for s in (signing, signing.replace("-", "")) if s in available]
-    return quick or _by_signing_name().get(signing, [])
-
-
-def _match_rest(service: str, method: str, path: str) -> str | None:
-    model = botocore_session().get_service_model(service)
-    best: tuple[int, str] | None = None
-    for name in model.operation_names:
-        http = model.operation_model(name).http
-        if http.get("method", "POST").upper() != method.upper():
-            continue
-        template = http.get("requestUri", "/").split("?")[0]
-        pattern = "^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template.rstrip("/"))) + "/?$"
-        pattern = pattern.replace("[^/]+\\+", ".+")
-        if re.match(pattern, path):
-            literal = len(re.sub(r"\{[^}]+\}", "", template))
-            if best is None or literal > best[0]:
-                best = (literal, name)
-    return best[1] if best else None
-
-
-def identify(method: str, uri: str, headers: dict[str, str]) -> tuple[str, str, str | None]:
-    """(service, operation, region) of a recorded request, or NOT_AWS when it is not AWS."""
-    lower = {k.lower(): v for k, v in headers.items()}
-    scope = _SCOPE.search(lower.get("authorization", ""))
-    host = urlsplit(uri).hostname or ""
-    region = scope.group(1) if scope else None
-    signing: str | None = scope.group(2) if scope else None
-    if signing is None and host.endswith(".amazonaws.com"):
-        signing = host.split(".")[0]
-    if signing is None:
-        return NOT_AWS, NOT_AWS, None
-    target = lower.get("x-amz-target")
-    for service in _candidates(signing):
-        model = botocore_session().get_service_model(service)
-        if target:
-            prefix, _, name = target.rpartition(".")
-            if model.metadata.get("targetPrefix") == prefix and name in model.operation_names:
-                return service, name, region
-            continue
-        matched = _match_rest(service, method, urlsplit(uri).path or "/")
-        if matched:
-            return service, matched, region
-    return NOT_AWS, NOT_AWS, region
+_PLACEHOLDER = re.compile(r"\*+redacted\*+|redacted|x{3,}|\*{3,}|<[a-z_ -]+>", re.IGNORECASE)
 
 
 def _text(value: Any) -> bytes:
@@ -97,48 +33,44 @@ def _text(value: Any) -> bytes:
 
 
 def _headers(raw: Any) -> dict[str, str]:
+    """Header lists (or plain strings) as one string each; placeholder values a project's vcr
+    config wrote (`**REDACTED**`, the header's own name) are dropped: they would mislead the
+    codec (a redacted Content-Type) and identify nothing."""
     out: dict[str, str] = {}
-    for key, value in (raw or {}).items():
+    for key, value in (raw or {}).items() if isinstance(raw, dict) else ():
         values = value if isinstance(value, list) else [value]
-        out[str(key)] = ", ".join(
-            v.decode("latin-1") if isinstance(v, bytes) else str(v) for v in values
-        )
+        joined = ", ".join(v.decode("latin-1") if isinstance(v, bytes) else str(v) for v in values)
+        if _PLACEHOLDER.fullmatch(joined.strip()) or joined.strip().lower() == str(key).lower():
+            continue
+        out[str(key)] = joined
     return out
 
 
 def read_vcr(path: Path, raw: bytes | None = None) -> tuple[list[RawExchange], str | None]:
-    """Exchanges of a vcrpy cassette (YAML or JSON), and the region its requests were signed for.
+    """Exchanges of a vcrpy cassette as real projects write them, and the region they name.
 
+    Read: YAML or JSON, gzipped or not, `interactions` or pytest-recording's parallel
+    `requests`/`responses`, binary bodies, bodies a custom serializer moved to `parsed_body`,
+    gzip-encoded responses, placeholder headers. Each exchange is identified from everything it
+    carries (`pagetape.identify`); one that is AWS but not settled is refused by number.
     RAW is the file's content when already read (with `cassette.read`: bounded, regular files
     only); it passes the loader's size, UTF-8 and depth checks before a parser sees it."""
-    import yaml
+    from pagetape.identify import Exchange, Identity, identify
 
-    raw = cassette_io.read(path) if raw is None else raw
-    cassette_io.check_text(raw, str(path))
-    text = raw.decode("utf-8")
-    try:
-        data = json.loads(text) if text.lstrip().startswith("{") else yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError) as exc:
-        raise CassetteError(
-            f"{path} is neither JSON nor YAML: {str(exc).splitlines()[0]}"
-        ) from None
-    except RecursionError:  # YAML block nesting, which the bracket scan cannot see
-        raise CassetteError(f"{path} nests too deeply; not read") from None
-    if not isinstance(data, dict) or not isinstance(data.get("interactions"), list):
-        raise CassetteError(f"{path} is not a vcrpy cassette: it has no 'interactions' list")
+    pairs = _vcr_pairs(path, cassette_io.read(path) if raw is None else raw)
     exchanges: list[RawExchange] = []
-    region = None
-    for n, interaction in enumerate(data["interactions"], 1):
+    regions: list[str] = []
+    unsettled: list[str] = []
+    for n, (req, resp) in enumerate(pairs, 1):
         try:
-            req, resp = interaction["request"], interaction["response"]
             method, uri = str(req["method"]), str(req["uri"])
-            status = int(
-                resp["status"]["code"] if isinstance(resp["status"], dict) else resp["status"]
-            )
+            status_field = resp["status"]
+            status = int(status_field["code"] if isinstance(status_field, dict) else status_field)
         except (KeyError, TypeError, ValueError):
             raise CassetteError(f"{path}: interaction {n} lacks a request or response") from None
         req_headers, resp_headers = _headers(req.get("headers")), _headers(resp.get("headers"))
-        body = _text(resp.get("body"))
+        request_body = _body(req)
+        body = _body(resp)
         if any(k.lower() == "content-encoding" and "gzip" in v for k, v in resp_headers.items()):
             try:
                 body = gzip.decompress(body)
@@ -149,24 +81,121 @@ def read_vcr(path: Path, raw: bytes | None = None) -> tuple[list[RawExchange], s
             resp_headers = {
                 k: v for k, v in resp_headers.items() if k.lower() != "content-encoding"
             }
-        service, operation, signed_region = identify(method, uri, req_headers)
-        region = region or signed_region
-        parts = urlsplit(uri)
+        found = identify(Exchange(method, uri, req_headers, request_body, status, body))
+        if found is None:
+            service = operation = NOT_AWS
+            logical = urlsplit(uri).path or "/"
+        elif isinstance(found, Identity):
+            service, operation, logical = found.service, found.operation, found.path
+            if found.region:
+                regions.append(found.region)
+        else:
+            unsettled.append(f"interaction {n} ({method} {_short(uri)}): {found.reason}")
+            continue
         exchanges.append(
             RawExchange(
                 service=service,
                 operation=operation,
                 method=method,
-                path=parts.path or "/",
-                query=parse_qsl(parts.query, keep_blank_values=True),
+                path=logical,
+                query=parse_qsl(urlsplit(uri).query, keep_blank_values=True),
                 request_headers=req_headers,
-                request_body=_text(req.get("body")),
+                request_body=request_body,
                 status=status,
                 response_headers=resp_headers,
                 response_body=body,
             )
         )
-    return exchanges, region
+    if unsettled:
+        more = f" (and {len(unsettled) - 1} more)" if len(unsettled) > 1 else ""
+        raise CassetteError(f"{path}: cannot tell which AWS operation {unsettled[0]}{more}")
+    return exchanges, (regions[0] if regions else None)
+
+
+def _vcr_pairs(path: Path, raw: bytes) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """(request, response) mappings of a vcrpy file, whichever of its layouts it uses."""
+    import yaml
+
+    if raw[:2] == b"\x1f\x8b":  # a gzipped cassette (.yaml.gz)
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError):
+            raise CassetteError(f"{path} is gzip-compressed but damaged") from None
+    cassette_io.check_text(raw, str(path))
+    text = raw.decode("utf-8")
+    try:
+        data = json.loads(text) if text.lstrip().startswith("{") else yaml.load(text, _loader())
+    except (ValueError, yaml.YAMLError) as exc:
+        raise CassetteError(
+            f"{path} is neither JSON nor YAML: {str(exc).splitlines()[0]}"
+        ) from None
+    except RecursionError:  # YAML block nesting, which the bracket scan cannot see
+        raise CassetteError(f"{path} nests too deeply; not read") from None
+    if isinstance(data, dict) and isinstance(data.get("interactions"), list):
+        items = data["interactions"]
+        pairs = [
+            (i.get("request"), i.get("response")) if isinstance(i, dict) else (None, None)
+            for i in items
+        ]
+    elif isinstance(data, dict) and isinstance(data.get("requests"), list):
+        responses = data.get("responses")
+        if not isinstance(responses, list) or len(responses) != len(data["requests"]):
+            raise CassetteError(f"{path}: its requests and responses lists differ in length")
+        pairs = list(zip(data["requests"], responses, strict=True))
+    else:
+        raise CassetteError(f"{path} is not a vcrpy cassette: it has no 'interactions' list")
+    for n, (req, resp) in enumerate(pairs, 1):
+        if not isinstance(req, dict) or not isinstance(resp, dict):
+            raise CassetteError(f"{path}: interaction {n} lacks a request or response")
+    return pairs  # type: ignore[return-value]
+
+
+@cache
+def _loader() -> type:
+    """A safe YAML loader that also reads the Python tags vcrpy's default (unsafe) loader
+    writes: tuples, unicode strings and request bodies saved as BytesIO objects. No other
+    Python object is built, whatever the file says."""
+    import yaml
+
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class VcrLoader(base):  # type: ignore[misc,valid-type]
+        pass
+
+    def sequence(loader: Any, node: Any) -> list[Any]:
+        return list(loader.construct_sequence(node, deep=True))
+
+    def text(loader: Any, node: Any) -> str:
+        return str(loader.construct_scalar(node))
+
+    def python_object(loader: Any, suffix: str, node: Any) -> Any:
+        if suffix == "_io.BytesIO" and isinstance(node, yaml.MappingNode):
+            state = loader.construct_mapping(node, deep=True).get("state")
+            if isinstance(state, (list, tuple)) and state and isinstance(state[0], bytes):
+                return state[0]
+        raise yaml.constructor.ConstructorError(
+            None, None, f"a Python object ({suffix}) pagetape does not build", node.start_mark
+        )
+
+    VcrLoader.add_constructor("tag:yaml.org,2002:python/tuple", sequence)
+    VcrLoader.add_constructor("tag:yaml.org,2002:python/unicode", text)
+    VcrLoader.add_constructor("tag:yaml.org,2002:python/str", text)
+    VcrLoader.add_multi_constructor("tag:yaml.org,2002:python/object/new:", python_object)
+    return VcrLoader
+
+
+def _body(part: dict[str, Any]) -> bytes:
+    """A request's or response's body bytes; a `parsed_body` (pydantic-ai's serializer keeps
+    JSON bodies as data) is JSON again."""
+    body = part.get("body")
+    if (body is None or body == {} or body == {"string": ""}) and "parsed_body" in part:
+        return json.dumps(part["parsed_body"]).encode()
+    return _text(body)
+
+
+def _short(uri: str) -> str:
+    parts = urlsplit(uri)
+    return f"{parts.scheme}://{parts.netloc}{parts.path[:60]}"
 
 
 def read_pagetape(tape: cassette_io.Cassette) -> list[RawExchange]:

@@ -10,6 +10,7 @@ Rules switched off on purpose (`metadata.kept_rules`) are not checked.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -281,9 +282,9 @@ class _Checker:
     def _links(
         self, calls: list[tuple[int, tuple[str | None, ...], tuple[str | None, ...]]]
     ) -> Iterator[Finding]:
-        """Each token asked for was given earlier, each token given is asked for later, and
-        following the chain from a first page never comes back to a token (a loop: a paginator
-        replaying it would never stop). A chain recorded twice is no loop."""
+        """Each token asked for was given earlier, each token given is asked for by a later page
+        of the same walk, and following the chain from a first page never comes back to a token
+        (a loop: a paginator replaying it would never stop). A chain recorded twice is no loop."""
         given_so_far: set[tuple[str | None, ...]] = set()
         following: dict[tuple[str | None, ...], tuple[int, tuple[str | None, ...]]] = {}
         for i, (n, asked, given) in enumerate(calls):
@@ -295,7 +296,9 @@ class _Checker:
             following.setdefault(asked, (n, given))
             if any(given):
                 given_so_far.add(given)
-                later = [a for _, a, _ in calls[i + 1 :]]
+                # Up to the next first page: a walk may stop early and list again (a test
+                # that reads one page, then the whole listing).
+                later = list(itertools.takewhile(any, (a for _, a, _ in calls[i + 1 :])))
                 if later and given not in later:
                     yield self._f(
                         f"interaction {n}", "response.token",
