@@ -155,3 +155,22 @@ def test_every_operation_is_named_or_left_open_never_mistaken(protocol: str) -> 
     # cannot from the required members alone (an empty body fits every operation without
     # required members; a real exchange's response narrows it). botocore 1.44: json 30%.
     assert named / (named + open_) > (0.25 if protocol == "json" else 0.95)
+
+
+def test_s3_calls_made_by_clients_leave_the_models_lookups_read_untouched() -> None:
+    """botocore's S3 handler strips `/{Bucket}` from the request URI of the model it loaded, in
+    place; identification reads the published template whatever clients did before."""
+    from pagetape.isolation import fresh_session
+
+    bucket = Exchange("HEAD", "https://s3.amazonaws.com/some-bucket", {})
+    assert isinstance(identify(bucket), Identity)
+    client = fresh_session().client(
+        "s3", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b"
+    )
+    model = client.meta.service_model.operation_model("HeadBucket")
+    client.meta.events.emit(  # what every S3 call does to its model before it is sent
+        "before-parameter-build.s3.HeadBucket", params={"Bucket": "b"}, model=model, context={}
+    )
+    assert model.http["requestUri"] == ""  # botocore edited the client's model in place
+    found = identify(bucket)
+    assert isinstance(found, Identity) and found.operation == "HeadBucket"

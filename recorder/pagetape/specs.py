@@ -144,9 +144,10 @@ def validate_plugin(plugin: ServicePlugin) -> None:
 
 @cache
 def shared_loader() -> Any:
-    """One model loader for the process: service models and endpoint rules are parsed once,
-    not once per session (a manifest, a pytest run or the conformance sweep makes hundreds).
-    Made without reading any config file (`data_path` would come from ~/.aws/config)."""
+    """One model loader for the sessions that make clients (recording, replaying tests): service
+    models and endpoint rules are parsed once per process, not once per session (a manifest, a
+    pytest run or the conformance sweep makes hundreds). Made without reading any config file
+    (`data_path` would come from ~/.aws/config)."""
     from botocore.loaders import create_loader
 
     return create_loader()
@@ -154,12 +155,15 @@ def shared_loader() -> Any:
 
 @cache
 def botocore_session() -> botocore.session.Session:
-    """One botocore session for model lookups. Its loader is the shared one, registered up
-    front, so looking up a model never reads ~/.aws/config (replay must not)."""
+    """One botocore session for model lookups, on a loader of its own: clients' handlers edit
+    the models they load in place (S3 drops `/{Bucket}` from every request URI), and lookups
+    must see the models as published. Registered up front, so looking up a model never reads
+    ~/.aws/config (replay must not)."""
     import botocore.session
+    from botocore.loaders import create_loader
 
     session = botocore.session.Session()
-    session.register_component("data_loader", shared_loader())
+    session.register_component("data_loader", create_loader())
     return session
 
 
