@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from pagetape import detect
@@ -30,6 +30,7 @@ def _both(text: str) -> tuple[list[detect.Hit], list[detect.Hit]]:
 
 
 @settings(max_examples=400, deadline=None)
+@example(["xoxb-123-456-abcdef", "db.internal.corp"])  # a token first, secret_key left out
 @given(st.lists(st.sampled_from(FRAGMENTS) | st.text(max_size=6), max_size=12))
 def test_gated_scan_finds_what_every_detector_finds(parts: list[str]) -> None:
     gated, full = _both("".join(parts))

@@ -93,16 +93,12 @@ class Hit:
 def _compiled(disabled: frozenset[str], secrets_up_to: int) -> re.Pattern[str] | None:
     """One alternation of the enabled detectors, in rule order; of the well-known token formats
     only those that fit in a run of SECRETS_UP_TO characters."""
-    parts = [
-        f"(?P<{rule.name}>{rule.pattern})"
-        for rule in rules.RULES
-        if rule.pattern and rule.name not in disabled
-    ]
-    secrets = [p for p, width in _secret_widths() if width <= secrets_up_to]
-    if secrets and "well_known_secret" not in disabled:
-        # Inserted before the generic 40-character secret key rule.
-        at = next((i for i, p in enumerate(parts) if p.startswith("(?P<secret_key>")), len(parts))
-        parts.insert(at, f"(?P<well_known_secret>{'|'.join(secrets)})")
+    secrets = "|".join(p for p, width in _secret_widths() if width <= secrets_up_to)
+    parts = []
+    for rule in rules.RULES:  # in rule order, whichever are left out
+        pattern = secrets if rule.name == "well_known_secret" else rule.pattern
+        if pattern and rule.name not in disabled:
+            parts.append(f"(?P<{rule.name}>{pattern})")
     return re.compile("|".join(parts)) if parts else None
 
 
