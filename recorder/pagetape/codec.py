@@ -3,10 +3,11 @@
 A body is stored in the cassette in a form a reviewer can read and the sanitizer can walk:
 JSON protocols as JSON values, XML protocols (query, ec2, rest-xml) as XML text, CBOR
 (smithy-rpc-v2-cbor) as its decoded tree with byte strings and epoch timestamps wrapped in
-`{"$cbor": ...}` markers. `to_bytes` re-creates what botocore's parser reads, and
-`parse_response` runs botocore's own parser on it, so `show`, `verify`, `replay` and the
-recorder all see a response exactly as a live call would. Which codec applies is decided by
-what was seen on the wire (the content type), not by the first protocol a model lists.
+`{"$cbor": ...}` markers, AWS event streams as their frames (`pagetape.eventstream`).
+`to_bytes` re-creates what botocore's parser reads, and `parse_response` runs botocore's own
+parser on it, so `show`, `verify`, `replay` and the recorder all see a response exactly as a
+live call would. Which codec applies is decided by what was seen on the wire (the content
+type, or an event-stream prelude whose CRC holds), not by the first protocol a model lists.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape, quoteattr
+
+from pagetape import eventstream
 
 if TYPE_CHECKING:
     import botocore.model
@@ -52,6 +55,8 @@ def decode(raw: bytes, ctype: str) -> Any:
     """Raw body bytes -> the stored form (None for an empty body)."""
     if not raw:
         return None
+    if eventstream.is_eventstream(ctype) or eventstream.looks_like(raw):
+        return eventstream.decode(raw)
     if is_cbor(ctype):
         import cbor2
 
@@ -72,6 +77,8 @@ def to_bytes(body: Any, ctype: str) -> bytes:
     """The stored form -> the bytes botocore's parser reads."""
     if body is None:
         return b""
+    if eventstream.is_body(body):
+        return eventstream.encode(body)
     if is_cbor(ctype) or (isinstance(body, dict) and CBOR_MARK in body):
         if isinstance(body, dict) and body.get(CBOR_MARK) == "raw":
             return base64.b64decode(body["base64"])
@@ -316,7 +323,9 @@ def parse_response(
     if parser is None:
         parser = _parsers[protocol] = create_parser(protocol)
     payload: Any = body
-    if streaming and status < 300:
+    if op.has_event_stream_output and status < 300:
+        payload = eventstream.RawStream(body)  # botocore reads events from the raw stream
+    elif streaming and status < 300:
         from botocore.response import StreamingBody
 
         payload = StreamingBody(io.BytesIO(body), len(body))
@@ -357,7 +366,7 @@ def request_members(
     for key, value in query:
         query_map.setdefault(key, []).append(value)
     lowered = {k.lower(): v for k, v in headers.items()}
-    labels = uri_labels(op.http.get("requestUri", "/"), path)
+    labels = uri_labels(request_uri(op), path)
     form = _form(body, content_type(headers))
     xml = _xml_leaves(body)
     for name, member in members.items():
@@ -407,6 +416,18 @@ def _form(body: Any, ctype: str) -> dict[str, str] | None:
     from urllib.parse import parse_qsl
 
     return dict(parse_qsl(body, keep_blank_values=True))
+
+
+def request_uri(op: botocore.model.OperationModel) -> str:
+    """The operation's URI template as the model wrote it. The first call of an S3 operation in
+    the process strips `/{Bucket}` from the shared model's `requestUri` (botocore's
+    remove_bucket_from_url_paths_from_model, which keeps the original in `authPath`): put it
+    back, so the bucket is still read off the path."""
+    http = op.http
+    uri = str(http.get("requestUri", "/"))
+    if "authPath" in http and not uri.startswith("/{Bucket}"):
+        return "/{Bucket}" + uri
+    return uri
 
 
 def uri_labels(template: str, path: str) -> dict[str, str]:

@@ -101,6 +101,10 @@ def load_index(path: str | os.PathLike[str]) -> Index:
     by_op: dict[tuple[str, str], list[Entry]] = {}
     for i, interaction in enumerate(tape.interactions):
         req, resp = interaction.request, interaction.response
+        try:
+            body = codec.to_bytes(resp.body, codec.content_type(resp.headers))
+        except ValueError as exc:  # a hand-edited CBOR or event-stream body
+            raise CassetteError(f"{p}: interaction {i + 1}: response body: {exc}") from None
         ctype = req.headers.get("content-type", "")
         owner = interaction.service or service
         drop = dropped_members(owner, interaction.operation)
@@ -114,7 +118,7 @@ def load_index(path: str | os.PathLike[str]) -> Index:
             params=visible_params(req.query, req.body, ctype),
             status=resp.status,
             headers=dict(resp.headers),
-            body=codec.to_bytes(resp.body, codec.content_type(resp.headers)),
+            body=body,
             view=match.view(req.method, req.path, req.query, req.body, ctype, drop),
             cassette=p,
             asked=chain.asked(service, interaction),

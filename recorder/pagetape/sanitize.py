@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode
 
-from pagetape import codec, detect, match, proof, structured, vocabulary
+from pagetape import codec, detect, eventstream, match, proof, structured, vocabulary
 from pagetape.cassette import Interaction, Request, Response
 from pagetape.pseudonym import TOKEN_RE
 from pagetape.rewrite import Rewriter
@@ -264,7 +264,7 @@ class Sanitizer:
     def _path(self, path: str, info: _OpInfo) -> str:
         """URI labels (a greedy `{Key+}` spanning several segments included) are sanitized
         whole, by their member; literal segments of the template stay as they are."""
-        template = info.op.http.get("requestUri", "/").partition("?")[0] if info.op else ""
+        template = codec.request_uri(info.op).partition("?")[0] if info.op else ""
         labels = codec.uri_labels(template, path) if template else {}
         in_shape = info.op.input_shape if info.op else None
         if labels:
@@ -292,7 +292,7 @@ class Sanitizer:
         if member is None:
             # Not a member: a literal of the URI template (list-type=2, x-id) stays; anything
             # else (an endpoint URL's own query, presigned parameters) is a name or a secret.
-            literal = info.op.http.get("requestUri", "").partition("?")[2] if info.op else ""
+            literal = codec.request_uri(info.op).partition("?")[2] if info.op else ""
             if key in dict(parse_qsl(literal, keep_blank_values=True)) or key == "x-id":
                 return value
             return self._string(value, "secret" if detect.is_secret_key(key) else "name")
@@ -316,10 +316,20 @@ class Sanitizer:
         request: bool = False,
     ) -> Any:
         ctype = codec.content_type(headers)
+        if not request and shape is not None and info.op and info.op.has_event_stream_output:
+            ctype = eventstream.CONTENT_TYPE  # by the model: S3 Select may label it otherwise
         data = codec.decode(raw, ctype)
+        if eventstream.is_body(data):
+
+            def walk(value: Any, member: botocore.model.Shape | None, name: str | None) -> Any:
+                return self._walk(value, member, name, info)
+
+            return eventstream.sanitize(data, info.op, walk, self.values)
         if data is None or codec.is_marker(data):
             return data
         if not isinstance(data, str):
+            if _blob_payload(shape):  # InvokeModel's body: the model's own JSON, no shape
+                return self.values.document(data)
             return self._walk(data, shape, None, info)
         if request and "x-www-form-urlencoded" in ctype:
             pairs = parse_qsl(data, keep_blank_values=True)
@@ -488,6 +498,14 @@ def _by_wire(shape: botocore.model.Shape | None) -> dict[str, tuple[str, botocor
         out.setdefault(member.serialization.get("name", name), (name, member))
         out.setdefault(name, (name, member))
     return out
+
+
+def _blob_payload(shape: botocore.model.Shape | None) -> bool:
+    """A body that is one blob member (`payload` of a structure): data the model does not
+    describe, such as a Bedrock model's request or answer."""
+    payload = shape.serialization.get("payload") if shape is not None else None
+    member = shape.members.get(payload) if shape is not None and payload else None
+    return member is not None and member.type_name == "blob"
 
 
 def _keyed(value: Mapping[str, Any]) -> bool:
