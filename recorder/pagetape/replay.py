@@ -12,7 +12,7 @@ import os
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -28,22 +28,40 @@ hook.install_lazily()
 
 @dataclass
 class Entry:
-    """One recorded interaction, ready to serve: response bytes encoded once at load."""
+    """One recorded interaction, ready to serve: response bytes encoded once at load; what only
+    some calls need (the match view, input tokens, shown parameters) on first use, so loading
+    a long chain costs little more than parsing it."""
 
     index: int
     operation: str
     path: str
-    params: dict[str, Any]
     status: int
     headers: dict[str, str]
     body: bytes
+    interaction: cassette_io.Interaction = field(repr=False)
+    service: str = ""  # the cassette's service (an interaction names its own when it differs)
+    drop: frozenset[str] = frozenset()
     # botocore's parse of `body`, per (service, api version, operation): parsing (timestamps
     # above all) is most of a replay's cost, so it runs once and each call gets a fresh copy.
     parsed: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict, repr=False)
-    view: match.RequestView | None = field(default=None, repr=False)
     cassette: Path | None = None  # the file it came from, for error messages
-    asked: tuple[str | None, ...] = ()  # its input tokens (chain.asked), for loop detection
     sanitized: frozenset[str] = frozenset()  # request values the sanitizer replaced
+
+    @cached_property
+    def params(self) -> dict[str, Any]:
+        req = self.interaction.request
+        return visible_params(req.query, req.body, req.headers.get("content-type", ""))
+
+    @cached_property
+    def view(self) -> match.RequestView | None:
+        req = self.interaction.request
+        ctype = req.headers.get("content-type", "")
+        return match.view(req.method, req.path, req.query, req.body, ctype, self.drop)
+
+    @cached_property
+    def asked(self) -> tuple[str | None, ...]:
+        """Its input tokens (chain.asked), for loop detection."""
+        return chain.asked(self.service, self.interaction)
 
 
 @dataclass
@@ -115,13 +133,13 @@ def load_index(path: str | os.PathLike[str]) -> Index:
             index=i,
             operation=interaction.operation,
             path=req.path,
-            params=visible_params(req.query, req.body, ctype),
             status=resp.status,
             headers=dict(resp.headers),
             body=body,
-            view=match.view(req.method, req.path, req.query, req.body, ctype, drop),
+            interaction=interaction,
+            service=service,
+            drop=drop,
             cassette=p,
-            asked=chain.asked(service, interaction),
             sanitized=frozenset(req.sanitized),
         )
         by_key.setdefault(key, []).append(entry)
