@@ -241,6 +241,8 @@ def harmless_address(value: str) -> bool:
 
 
 def _address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    if not value[:1].isdigit() and ":" not in value:  # no address (asked of every string)
+        return None
     try:
         return ipaddress.ip_address(value.partition("/")[0])
     except ValueError:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, lru_cache
 
 # Domains AWS owns; a host under one of them is AWS's, only its resource labels are data.
 AWS_DOMAINS = (
@@ -102,9 +102,11 @@ def is_model_id(value: str) -> bool:
     return bool(_MODEL_ID.fullmatch(value))
 
 
+@lru_cache(maxsize=1 << 16)
 def is_public_value(value: str) -> bool:
     """A value the whole world shares: regions, zones, instance types, model ids, device names,
-    AWS domains, AWS-owned accounts and AWS metric namespaces."""
+    AWS domains, AWS-owned accounts and AWS metric namespaces. Cached: the sanitizer asks about
+    every string, and a chain repeats most of them."""
     return (
         is_region_or_zone(value)
         or value in AWS_ACCOUNTS
