@@ -76,6 +76,9 @@ class Metadata(msgspec.Struct, forbid_unknown_fields=True):
     fakes_seal: str | None = (
         None  # keyed seal over `fakes`: re-sanitizing trusts them only if it holds
     )
+    # Where a cassette pagetape did not record comes from, and what that source could not say
+    # (`pagetape import placebo`: request parameters). Absent from recorded cassettes.
+    source: str | msgspec.UnsetType = msgspec.UNSET
 
 
 class Cassette(msgspec.Struct, forbid_unknown_fields=True):

@@ -312,6 +312,38 @@ def verify(
     _say(f"{len(files)} cassettes clean", err=True)
 
 
+import_app = typer.Typer(
+    help="Bring fixtures written by other tools: placebo response folders.",
+    no_args_is_help=True,
+)
+app.add_typer(import_app, name="import")
+
+
+@import_app.command("placebo")
+def import_placebo(
+    folder: Annotated[
+        Path, typer.Argument(help="A placebo folder (service.Operation_N.json files).")
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="Where to write (default: cassettes/<folder name>/)."),
+    ] = None,
+    region: Annotated[
+        str | None,
+        typer.Option(help="The region (default: the one the ARNs name, else us-east-1)."),
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite existing cassettes.")] = False,
+    keep_rule: Annotated[
+        list[str] | None, typer.Option(metavar="RULE", help="Switch a rule off, by name.")
+    ] = None,
+) -> None:
+    """Turn a placebo folder into sanitized cassettes, one per operation, chains linked."""
+    from pagetape.placebo import import_placebo as run_import
+
+    for path in run_import(folder, output, region, force, keep_rule or []):
+        _say(printable(f"wrote {path}"))
+
+
 @app.command()
 def sanitize(
     source: Annotated[

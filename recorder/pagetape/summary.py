@@ -64,6 +64,7 @@ def as_dict(tape: Cassette, path: str) -> dict[str, Any]:
         "tool_version": meta.tool_version,
         "botocore_version": meta.botocore_version,
         "sanitizer": meta.sanitizer,
+        **({"source": meta.source} if isinstance(meta.source, str) else {}),
         "interactions": page_rows(tape),
     }
 
@@ -81,6 +82,8 @@ def as_text(tape: Cassette, path: str) -> str:
     ]
     if meta.error:
         lines.append(f"  ends in an error: {meta.error}")
+    if isinstance(meta.source, str):
+        lines.append(f"  imported from {meta.source}")
     for row in page_rows(tape):
         items = f"{row['items']} items" if row["items"] is not None else row["error"] or "-"
         nxt = row["token_out"] or "end"

@@ -89,6 +89,8 @@ def build(
     metadata.kept_rules = kept
     metadata.fakes = sanitizer.fakes()  # the base's fakes it trusted are among them
     metadata.fakes_seal = fakes_seal(secret, metadata.fakes)
+    if base is not None:
+        metadata.source = base.metadata.source  # an imported cassette stays marked as one
     return cassette_io.Cassette(cassette_io.FORMAT_VERSION, metadata, interactions), sanitizer
 
 
@@ -186,10 +188,11 @@ def sanitize_file(
 
     Without TARGET a pagetape cassette is sanitized in place and a vcrpy one is written beside
     itself as `<name>.pagetape.json`: the original is never overwritten with another format."""
+    from pagetape.audit import is_pagetape
     from pagetape.importer import read_pagetape, read_vcr
 
     data = cassette_io.read(source)
-    if b'"pagetape"' in data[:200]:
+    if is_pagetape(data):
         old = cassette_io.decode(data, str(source))
         tape, sanitizer = build(read_pagetape(old), old.metadata.region, None, keep_rules, old)
         target = target or source

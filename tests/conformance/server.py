@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from conformance import wire
 from conformance.synth import Scenario
+from pagetape import wire
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -84,7 +84,7 @@ class ConformanceServer(ThreadingHTTPServer):
         with self._lock:
             scenario, encoded = self._scenario, self._wire
         if scenario is None:
-            return wire.error("json", "no scenario is being served")
+            return wire.error("json", 400, "ConformanceHarnessError", "no scenario is being served")
         text = "\n".join([path, *(f"{k}: {v}" for k, v in headers.items())])
         text += "\n" + body.decode("latin-1")
         if body and "cbor" in headers.get("Content-Type", headers.get("content-type", "")):

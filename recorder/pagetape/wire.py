@@ -1,13 +1,18 @@
-"""Serialize a parsed-form output (what boto3 returns) into the HTTP response botocore parses, for
-each protocol botocore speaks: json, rest-json, query, ec2, rest-xml and smithy-rpc-v2-cbor.
+"""Serialize a parsed-form output (what boto3 returns) into the HTTP response AWS would send and
+botocore parses back to the same values, for each protocol botocore speaks: json, rest-json,
+query, ec2, rest-xml and smithy-rpc-v2-cbor. Error outputs (`{"Error": {"Code", "Message"}}`)
+become the protocol's error body.
 
 Written from the protocols' descriptions (member names from `locationName`, list and map
-wrappers, `flattened`, `resultWrapper`, header/status bindings, timestamp formats)."""
+wrappers, `flattened`, `resultWrapper`, header and status-code bindings, timestamp formats).
+Used by `pagetape import placebo` (placebo stores parsed responses, not wire bytes) and by the
+conformance harness, which serves synthesized pages with it."""
 
 from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from email.utils import format_datetime
 from typing import Any
@@ -16,20 +21,47 @@ from xml.sax.saxutils import escape, quoteattr
 import botocore.model
 
 REQUEST_ID = "5f3c2a10-0000-4000-8000-00000000c0de"
+"""The request id every serialized response carries (query and ec2 bodies name one)."""
 
 Response = tuple[int, dict[str, str], bytes]
+"""(HTTP status, headers, body bytes)."""
+
+PROTOCOLS = frozenset({"json", "rest-json", "query", "ec2", "rest-xml", "smithy-rpc-v2-cbor"})
 
 
-def serialize(protocol: str, op: botocore.model.OperationModel, parsed: dict[str, Any]) -> Response:
+def serialize(
+    protocol: str,
+    op: botocore.model.OperationModel,
+    parsed: Mapping[str, Any],
+    status: int = 200,
+) -> Response:
+    """The response of OP in PROTOCOL whose parsing gives PARSED. A STATUS of 300 or more makes
+    an error response from PARSED's `Error` (Code, Message, Type); a REST output's status-code
+    member, when PARSED has it, is the status."""
+    if protocol not in PROTOCOLS:
+        raise ValueError(f"no serializer for protocol {protocol!r}")
+    if status >= 300:
+        info = parsed.get("Error")
+        info = info if isinstance(info, Mapping) else {}
+        return error(
+            protocol,
+            status,
+            str(info.get("Code") or status),
+            str(info.get("Message") or ""),
+            service=op.service_model,
+            kind=str(info.get("Type") or "Sender"),
+        )
     shape = op.output_shape
+    if shape is None:  # an operation with no output: an empty success
+        return _empty(protocol, op, status)
     if protocol == "json":
         version = op.service_model.metadata.get("jsonVersion", "1.0")
         body = json.dumps(_json(shape, parsed, "unixTimestamp")).encode()
-        return 200, {"Content-Type": f"application/x-amz-json-{version}"}, body
+        return status, {"Content-Type": f"application/x-amz-json-{version}"}, body
     if protocol == "rest-json":
-        return _rest(shape, parsed, "application/json", _rest_json_body)
+        return _rest(shape, parsed, status, "application/json", _rest_json_body)
     if protocol == "rest-xml":
-        return _rest(shape, parsed, "application/xml", _rest_xml_body)
+        return _rest(shape, parsed, status, "application/xml", _rest_xml_body)
     if protocol == "query":
         inner = _xml_members(shape, parsed)
         wrapper = shape.serialization.get("resultWrapper")
@@ -38,55 +70,101 @@ def serialize(protocol: str, op: botocore.model.OperationModel, parsed: dict[str
         meta = f"<ResponseMetadata><RequestId>{REQUEST_ID}</RequestId></ResponseMetadata>"
         root = f"{op.name}Response"
         body = f"<{root}>{inner}{meta}</{root}>".encode()
-        return 200, {"Content-Type": "text/xml"}, body
+        return status, {"Content-Type": "text/xml"}, body
     if protocol == "ec2":
         root = f"{op.name}Response"
         inner = _xml_members(shape, parsed)
         body = f"<{root}><requestId>{REQUEST_ID}</requestId>{inner}</{root}>".encode()
-        return 200, {"Content-Type": "text/xml;charset=UTF-8"}, body
+        return status, {"Content-Type": "text/xml;charset=UTF-8"}, body
+    import cbor2
+
+    body = cbor2.dumps(_cbor(shape, parsed), datetime_as_timestamp=True)
+    return status, _CBOR_HEADERS.copy(), body
+
+
+_CBOR_HEADERS = {"Content-Type": "application/cbor", "smithy-protocol": "rpc-v2-cbor"}
+
+
+def _empty(protocol: str, op: botocore.model.OperationModel, status: int) -> Response:
+    if protocol == "json":
+        version = op.service_model.metadata.get("jsonVersion", "1.0")
+        return status, {"Content-Type": f"application/x-amz-json-{version}"}, b"{}"
+    if protocol in ("query", "ec2"):
+        root = f"{op.name}Response"
+        meta = f"<ResponseMetadata><RequestId>{REQUEST_ID}</RequestId></ResponseMetadata>"
+        return status, {"Content-Type": "text/xml"}, f"<{root}>{meta}</{root}>".encode()
     if protocol == "smithy-rpc-v2-cbor":
         import cbor2
 
-        body = cbor2.dumps(_cbor(shape, parsed), datetime_as_timestamp=True)
-        return 200, {"Content-Type": "application/cbor", "smithy-protocol": "rpc-v2-cbor"}, body
-    raise ValueError(f"no serializer for protocol {protocol!r}")
+        return status, _CBOR_HEADERS.copy(), cbor2.dumps({})
+    return status, {}, b""
 
 
-def error(protocol: str, message: str) -> Response:
-    """A 400 client error botocore will not retry: the harness could not route a request."""
-    code = "ConformanceHarnessError"
+def error(
+    protocol: str,
+    status: int,
+    code: str,
+    message: str,
+    *,
+    service: botocore.model.ServiceModel | None = None,
+    kind: str = "Sender",
+) -> Response:
+    """The error response botocore parses to `{"Error": {"Code": CODE, "Message": MESSAGE}}`
+    (S3 gets its own bare `<Error>` form; a query-compatible JSON service also gets the
+    `x-amzn-query-error` header that carries the query error code)."""
+    if protocol not in PROTOCOLS:
+        raise ValueError(f"no serializer for protocol {protocol!r}")
     if protocol in ("json", "rest-json"):
-        body = json.dumps({"__type": code, "message": message}).encode()
-        return 400, {"Content-Type": "application/json", "x-amzn-ErrorType": code}, body
+        headers = {"Content-Type": "application/json", "x-amzn-ErrorType": code}
+        if protocol == "json" and service is not None:
+            version = service.metadata.get("jsonVersion", "1.0")
+            headers["Content-Type"] = f"application/x-amz-json-{version}"
+            if service.metadata.get("awsQueryCompatible") is not None:
+                headers["x-amzn-query-error"] = f"{code};{kind}"
+        return status, headers, json.dumps({"__type": code, "message": message}).encode()
     if protocol == "smithy-rpc-v2-cbor":
         import cbor2
 
-        headers = {"Content-Type": "application/cbor", "smithy-protocol": "rpc-v2-cbor"}
-        return 400, headers, cbor2.dumps({"__type": code, "message": message})
-    text = f"<Code>{code}</Code><Message>{escape(message)}</Message>"
+        return status, _CBOR_HEADERS.copy(), cbor2.dumps({"__type": code, "message": message})
+    text = f"<Code>{escape(code)}</Code><Message>{escape(message)}</Message>"
     if protocol == "ec2":
-        body = (
-            f"<Response><Errors><Error>{text}</Error></Errors><RequestID>x</RequestID></Response>"
+        xml = (
+            f"<Response><Errors><Error>{text}</Error></Errors>"
+            f"<RequestID>{REQUEST_ID}</RequestID></Response>"
         )
-    elif protocol == "rest-xml":
-        body = f"<ErrorResponse><Error>{text}</Error><RequestId>x</RequestId></ErrorResponse>"
+    elif protocol == "rest-xml" and service is not None and service.service_name == "s3":
+        xml = f"<Error>{text}<RequestId>{REQUEST_ID}</RequestId></Error>"
     else:
-        body = f"<ErrorResponse><Error>{text}</Error><RequestId>x</RequestId></ErrorResponse>"
-    return 400, {"Content-Type": "text/xml"}, body.encode()
+        xml = (
+            f"<ErrorResponse><Error><Type>{escape(kind)}</Type>{text}</Error>"
+            f"<RequestId>{REQUEST_ID}</RequestId></ErrorResponse>"
+        )
+    return status, {"Content-Type": "text/xml"}, xml.encode()
 
 
 # -- scalars -----------------------------------------------------------------------------------
+
+
+def _utc(value: datetime) -> datetime:
+    """Aware UTC; a naive datetime is taken as UTC (what AWS and botocore mean by it)."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
 
 
 def _timestamp(shape: botocore.model.Shape, value: datetime, default: str) -> Any:
     fmt = shape.serialization.get("timestampFormat") or shape.metadata.get(
         "timestampFormat", default
     )
-    value = value.astimezone(timezone.utc)
+    value = _utc(value)
     if fmt == "unixTimestamp":
+        if value.microsecond:
+            return round(value.timestamp(), 6)
         return int(value.timestamp())
     if fmt == "rfc822":
         return format_datetime(value, usegmt=True)
+    if value.microsecond:
+        return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -103,8 +181,9 @@ def _json(shape: botocore.model.Shape, value: Any, ts_default: str) -> Any:
     if kind == "structure":
         if shape.is_document_type:
             return value
+        members = shape.members
         out = {}
-        for name, member in shape.members.items():
+        for name, member in members.items():
             if name in value and not member.serialization.get("location"):
                 key = member.serialization.get("name", name)
                 out[key] = _json(member, value[name], ts_default)
@@ -134,7 +213,9 @@ def _cbor(shape: botocore.model.Shape, value: Any) -> Any:
         return value if isinstance(value, bytes) else str(value).encode()
     if kind in ("float", "double"):
         return float(value)
-    return value  # datetimes become tag 1 (epoch seconds) through cbor2
+    if kind == "timestamp":
+        return _utc(value)  # tag 1 (epoch seconds) through cbor2
+    return value
 
 
 # -- REST: headers, status, payload ------------------------------------------------------------
@@ -155,11 +236,19 @@ def _header_value(shape: botocore.model.Shape, value: Any) -> str:
     return str(value)
 
 
+_BodyFn = Callable[[botocore.model.Shape, Any, bool], bytes]
+
+
 def _rest(
-    shape: botocore.model.Shape, parsed: dict[str, Any], ctype: str, body_fn: Any
+    shape: botocore.model.Shape,
+    parsed: Mapping[str, Any],
+    status: int,
+    ctype: str,
+    body_fn: _BodyFn,
 ) -> Response:
     headers: dict[str, str] = {"Content-Type": ctype}
-    for name, member in shape.members.items():
+    members = shape.members
+    for name, member in members.items():
         location = member.serialization.get("location")
         if name not in parsed:
             continue
@@ -169,18 +258,20 @@ def _rest(
             prefix = member.serialization.get("name", "")
             for key, val in parsed[name].items():
                 headers[f"{prefix}{key}"] = str(val)
+        elif location == "statusCode":
+            status = int(parsed[name])
     payload = shape.serialization.get("payload")
     if payload:
-        member = shape.members[payload]
+        member = members[payload]
         value = parsed.get(payload)
         if value is None:
-            return 200, headers, b""
+            return status, headers, b""
         if member.type_name == "blob":
-            return 200, headers, value if isinstance(value, bytes) else str(value).encode()
+            return status, headers, value if isinstance(value, bytes) else str(value).encode()
         if member.type_name == "string":
-            return 200, headers, str(value).encode()
-        return 200, headers, body_fn(member, value, root=True)
-    return 200, headers, body_fn(shape, parsed, root=False)
+            return status, headers, str(value).encode()
+        return status, headers, body_fn(member, value, True)
+    return status, headers, body_fn(shape, parsed, False)
 
 
 def _rest_json_body(shape: botocore.model.Shape, value: Any, root: bool) -> bytes:
@@ -207,7 +298,7 @@ def _xml_name(member: botocore.model.Shape, name: str) -> str:
 
 
 def _xml_attributes(shape: botocore.model.Shape, value: Any) -> str:
-    if shape.type_name != "structure" or not isinstance(value, dict):
+    if shape.type_name != "structure" or not isinstance(value, Mapping):
         return ""
     out = ""
     for name, member in shape.members.items():
@@ -220,7 +311,7 @@ def _xml_attributes(shape: botocore.model.Shape, value: Any) -> str:
     return out
 
 
-def _xml_members(shape: botocore.model.Shape, value: dict[str, Any]) -> str:
+def _xml_members(shape: botocore.model.Shape, value: Mapping[str, Any]) -> str:
     parts = []
     for name, member in shape.members.items():
         ser = member.serialization
@@ -235,15 +326,17 @@ def _xml(shape: botocore.model.Shape, tag: str, value: Any) -> str:
     if kind == "structure":
         return f"<{tag}{_xml_attributes(shape, value)}>{_xml_members(shape, value)}</{tag}>"
     if kind == "list":
-        member_tag = shape.member.serialization.get("name", "member")
+        item = shape.member
+        member_tag = item.serialization.get("name", "member")
         if shape.serialization.get("flattened"):
-            return "".join(_xml(shape.member, tag, v) for v in value)
-        return f"<{tag}>{''.join(_xml(shape.member, member_tag, v) for v in value)}</{tag}>"
+            return "".join(_xml(item, tag, v) for v in value)
+        return f"<{tag}>{''.join(_xml(item, member_tag, v) for v in value)}</{tag}>"
     if kind == "map":
-        key_tag = shape.key.serialization.get("name", "key")
-        value_tag = shape.value.serialization.get("name", "value")
+        key_shape, value_shape = shape.key, shape.value
+        key_tag = key_shape.serialization.get("name", "key")
+        value_tag = value_shape.serialization.get("name", "value")
         entries = [
-            _xml(shape.key, key_tag, k) + _xml(shape.value, value_tag, v) for k, v in value.items()
+            _xml(key_shape, key_tag, k) + _xml(value_shape, value_tag, v) for k, v in value.items()
         ]
         if shape.serialization.get("flattened"):
             return "".join(f"<{tag}>{e}</{tag}>" for e in entries)
