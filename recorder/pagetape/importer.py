@@ -126,6 +126,8 @@ def _vcr_pairs(path: Path, raw: bytes) -> list[tuple[dict[str, Any], dict[str, A
     try:
         data = json.loads(text) if text.lstrip().startswith("{") else yaml.load(text, _loader())
     except (ValueError, yaml.YAMLError) as exc:
+        if "block level" in str(exc):  # libyaml's own nesting limit
+            raise CassetteError(f"{path} nests too deeply; not read") from None
         raise CassetteError(
             f"{path} is neither JSON nor YAML: {str(exc).splitlines()[0]}"
         ) from None

@@ -20,6 +20,7 @@ from typing import Any
 
 from pagetape import cassette as cassette_io
 from pagetape import detect
+from pagetape.audit import FOREIGN, foreign_view, is_pagetape
 from pagetape.errors import CassetteError, UsageError
 from pagetape.pseudonym import TOKEN_RE
 from pagetape.specs import token_names
@@ -37,6 +38,10 @@ CHECKED = frozenset(
 )  # fmt: skip
 
 
+# pagetape's own (.json) and the files vcrpy and placebo write.
+CASSETTE_SUFFIXES = (".json", ".yaml", ".yml", ".yaml.gz", ".yml.gz")
+
+
 @dataclass(frozen=True)
 class Finding:
     """One problem: where (file, interaction, JSON path) and what."""
@@ -51,19 +56,23 @@ class Finding:
 
 
 def cassette_files(paths: Iterable[str | Path]) -> list[Path]:
-    """Expand folders to the .json files below them; a missing path is a usage error."""
+    """Expand folders to the cassette files below them; a missing path is a usage error."""
     return [path for path, _ in _targets(paths)]
 
 
 def _targets(paths: Iterable[str | Path]) -> list[tuple[Path, Path | None]]:
     """Each file to check and the folder it was found in (it must not lead outside it). Every
-    `*.json` entry is listed, FIFOs and symlinks included: the loader refuses them one by one,
+    cassette-named entry is listed, FIFOs and symlinks included: the loader refuses them one by one,
     so each is a finding rather than a hang or a silent skip."""
     out: list[tuple[Path, Path | None]] = []
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            found = (f for f in sorted(p.rglob("*.json")) if f.is_symlink() or not f.is_dir())
+            found = (
+                f
+                for f in sorted(p.rglob("*"))
+                if f.name.endswith(CASSETTE_SUFFIXES) and (f.is_symlink() or not f.is_dir())
+            )
             out.extend((f, p) for f in found)  # a folder named x.json is walked, not read
         elif p.exists() or p.is_symlink():
             out.append((p, None))
@@ -76,7 +85,8 @@ def verify_file(path: Path, within: Path | None = None) -> list[Finding]:
     """Every finding in one cassette file; a file that cannot be loaded is one finding."""
     name = str(path)
     try:
-        tape = cassette_io.load(path, within)
+        raw = cassette_io.read(path, within)
+        tape = cassette_io.decode(raw, name) if is_pagetape(raw) else foreign_view(path, raw)
     except CassetteError as exc:
         reason = str(exc).removeprefix(f"{name} ").removeprefix(f"{name}: ")
         return [Finding(name, "file", "$", reason)]
@@ -89,6 +99,7 @@ class _Checker:
         self.tape = tape
         self.fakes = frozenset(tape.metadata.fakes)
         self.kept = set(tape.metadata.kept_rules)
+        self.foreign = tape.metadata.service == FOREIGN
         names_in, names_out = token_names(tape.metadata.service, tape.metadata.operation)
         self.token_keys = names_in | names_out  # checked by the chain check, not as secrets
 
@@ -114,6 +125,8 @@ class _Checker:
             yield from self._chain()
 
     def _f(self, where: str, path: str, message: str) -> Finding:
+        if self.foreign:  # nothing in it was sanitized: every value found is the real one
+            message = message.replace(" the sanitizer did not produce", " (not sanitized)")
         return Finding(self.name, where, path, message)
 
     def _walk(self, value: Any, path: str, where: str, key: str | None = None) -> Iterator[Finding]:
