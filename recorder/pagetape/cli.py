@@ -295,11 +295,14 @@ def _json_default(value: Any) -> str:
 @app.command()
 def verify(
     paths: Annotated[
-        list[Path] | None, typer.Argument(help="Cassette files or folders (default: cassettes/).")
+        list[Path] | None,
+        typer.Argument(
+            help="Cassette files or folders (default: cassettes/); vcrpy and placebo files too."
+        ),
     ] = None,
 ) -> None:
     """Lint cassettes for leaks (credentials, account ids, buckets, emails, IPs, keys) and
-    broken token chains; exit 1 on findings."""
+    broken token chains; vcrpy and placebo files are audited as they are. Exit 1 on findings."""
     from pagetape.verify import verify as run_verify
 
     files, findings = run_verify(paths or [Path("cassettes")])
