@@ -36,7 +36,7 @@ from pagetape import cassette as cassette_io
 from pagetape import codec
 from pagetape.errors import CassetteError
 from pagetape.eventstream import Header, Message, decode, encode, read_messages, write_message
-from pagetape.importer import NOT_AWS, read_vcr
+from pagetape.importer import read_vcr
 from pagetape.isolation import isolated_environment
 from pagetape.replay import Tape
 from pagetape.sanitize import RawExchange, Sanitizer
@@ -295,15 +295,6 @@ def _call(client: Any, operation: str) -> list[dict[str, Any]]:
     return list(response["body"])
 
 
-def _identified(exchanges: list[RawExchange], operation: str) -> list[RawExchange]:
-    """bedrock-runtime signs as `bedrock`; until the importer names it from the path (issue 12,
-    item 1, in progress) the exchange is named here. A no-op once the importer does."""
-    if exchanges[0].service != NOT_AWS:
-        assert (exchanges[0].service, exchanges[0].operation) == ("bedrock-runtime", operation)
-        return exchanges
-    return [replace(x, service="bedrock-runtime", operation=operation) for x in exchanges]
-
-
 @pytest.mark.parametrize("operation", ["ConverseStream", "InvokeModelWithResponseStream"])
 def test_a_recorded_stream_is_sanitized_verified_and_replayed(
     cli: Any, bedrock: str, tmp_path: Path, operation: str
@@ -321,7 +312,8 @@ def test_a_recorded_stream_is_sanitized_verified_and_replayed(
     assert exchanges[0].response_body == wire  # the importer hands the codec the exact bytes
 
     out = tmp_path / "stream.json"
-    tape, sanitizer = build(_identified(exchanges, operation), region or "us-east-1")
+    assert (exchanges[0].service, exchanges[0].operation) == ("bedrock-runtime", operation)
+    tape, sanitizer = build(exchanges, region or "us-east-1")
     write(out, tape, sanitizer)
     text = out.read_text()
     assert leaks(text, PLANTED) == []

@@ -220,3 +220,18 @@ def test_a_foreign_file_sanitized_by_pagetape_verifies_clean(sanitized: dict[str
     name = "openinference/test_apply_guardrails.yaml"
     assert verify_file(VCR / name) != []
     assert verify_file(sanitized[name]) == []
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_pagetape_replay_calls_every_imported_cassette_again(
+    name: str, sanitized: dict[str, Path]
+) -> None:
+    """The cassette's parameters (URI labels and payloads included) call its first operation
+    again through boto3, offline; a recorded error comes back as that error."""
+    from pagetape.replay import replay_chain
+
+    doc = json.loads(sanitized[name].read_text())
+    walk = replay_chain(sanitized[name])
+    failed = doc["interactions"][0]["response"]["status"] >= 300
+    assert (walk.error is not None) == failed, walk.error
+    assert failed or walk.pages >= 1

@@ -395,6 +395,14 @@ def request_members(
                 out[name] = xml[wire]
         elif isinstance(body, dict) and wire in body:
             out[name] = body[wire]
+    payload = shape.serialization.get("payload")
+    if payload in members and body is not None and payload not in out:
+        # The body is one member (InvokeEndpoint's Body, InvokeModel's body): all of it.
+        kind = members[payload].type_name
+        if kind in ("blob", "string"):
+            out[payload] = body if isinstance(body, str) else json.dumps(body)
+        elif kind == "structure" and isinstance(body, dict):
+            out[payload] = body
     return out
 
 

@@ -37,6 +37,8 @@ def query_pairs(query: Any) -> list[tuple[str, str]]:
 
 def body_params(body: Any, content_type: str = "") -> tuple[str, Any]:
     """(kind, value): a JSON value, form pairs, or text; the comparable form of a body."""
+    if callable(getattr(body, "read", None)):  # an upload (PutObject's Body): its bytes
+        body = _peek(body)
     if body is None or body == b"" or body == "":
         return "empty", None
     if isinstance(body, Mapping) and "form" in content_type:
@@ -57,6 +59,17 @@ def body_params(body: Any, content_type: str = "") -> tuple[str, Any]:
     if isinstance(body, Mapping) and not isinstance(body, dict):
         body = dict(body)
     return "json", body
+
+
+def _peek(stream: Any) -> bytes | str:
+    """A file-like body's content, left where it was for whoever reads it next."""
+    try:
+        start = stream.tell()
+        data: bytes | str = stream.read()
+        stream.seek(start)
+    except (OSError, ValueError, AttributeError):  # not seekable: its content stays unknown
+        return "<stream>"
+    return data
 
 
 def request_key(
@@ -101,12 +114,15 @@ _KEYS: dict[tuple[Any, ...], str] = {}
 
 
 def _frozen(value: Any) -> Any:
+    """VALUE as a dict key of equal content; TypeError for anything but plain data (a stream's
+    key would be its identity, not its content)."""
     if isinstance(value, dict):
         return ("{}", tuple(sorted((str(k), _frozen(v)) for k, v in value.items())))
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):
         return ("[]", tuple(_frozen(v) for v in value))
-    hash(value)
-    return value
+    if value is None or isinstance(value, (str, bytes, int, float)):
+        return value
+    raise TypeError(type(value).__name__)
 
 
 def _request_key(

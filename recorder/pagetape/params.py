@@ -3,6 +3,7 @@ service model before any network call."""
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Iterable
@@ -131,9 +132,33 @@ def typed(op: botocore.model.OperationModel, values: dict[str, Any]) -> dict[str
     """Parameters as a cassette stores them (query strings are text) with numbers and booleans
     typed again by the model, so they can be passed to a boto3 client."""
     members = op.input_shape.members if op.input_shape else {}
+    payload = op.input_shape.serialization.get("payload") if op.input_shape else None
     out = dict(values)
     for name, value in values.items():
         shape = members.get(name)
-        if isinstance(value, str) and shape is not None and shape.type_name != "timestamp":
+        if shape is None or name == payload:
+            continue  # a payload is the body as sent: bytes as text
+        if isinstance(value, str) and shape.type_name != "timestamp":
             out[name] = _convert(name, value, shape)
+        elif isinstance(value, (dict, list)):
+            out[name] = _blobs(value, shape)
     return out
+
+
+def _blobs(value: Any, shape: botocore.model.Shape) -> Any:
+    """Blobs inside structures, lists and maps as bytes again: a JSON body carries them as
+    base64 text (Converse's document bytes), which botocore would encode a second time."""
+    kind = shape.type_name
+    if kind == "blob" and isinstance(value, str):
+        try:
+            return base64.b64decode(value, validate=True)
+        except ValueError:
+            return value
+    if kind == "structure" and isinstance(value, dict):
+        members = shape.members
+        return {k: _blobs(v, members[k]) if k in members else v for k, v in value.items()}
+    if kind == "list" and isinstance(value, list):
+        return [_blobs(v, shape.member) for v in value]
+    if kind == "map" and isinstance(value, dict):
+        return {k: _blobs(v, shape.value) for k, v in value.items()}
+    return value

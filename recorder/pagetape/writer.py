@@ -136,8 +136,20 @@ def describe(
             for token in spec.input_token:
                 params.pop(token, None)
     elif mine:
+        # Any other operation (an imported Converse, InvokeEndpoint, HeadBucket): its members
+        # by name, URI labels and payload included, so `pagetape replay` can call it again.
         first = mine[0].request
-        params = visible_params(first.query, first.body, first.headers.get("content-type", ""))
+        try:
+            op = botocore_session().get_service_model(service).operation_model(operation)
+        except Exception:  # not a botocore operation: the request's visible parameters
+            op = None
+        if op is not None:
+            params = codec.request_members(
+                op, first.path, first.query, dict(first.headers), first.body
+            )
+        else:
+            ctype = first.headers.get("content-type", "")
+            params = visible_params(first.query, first.body, ctype)
         for token in ("nextToken", "NextToken"):
             params.pop(token, None)
     page_size = params.pop(limit_key, None) if limit_key else None
