@@ -74,6 +74,8 @@ EXPECTED = {
         *["s3.DeleteObject"] * 3],
     "s3-file-management/test_upload_file.yaml": ["s3.PutObject"],
 }  # fmt: skip
+pytest_plugins = ["pytester"]
+
 ACCOUNT_IN_ARN = re.compile(r"arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):")
 EMAIL = re.compile(r"[A-Za-z0-9._+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 MODEL_IN_PATH = re.compile(r"/model/([a-z]+(?:\.[a-z0-9-]+)+(?:%3A\d+(?:%3A[a-z0-9]+)?)?)/")
@@ -235,3 +237,47 @@ def test_pagetape_replay_calls_every_imported_cassette_again(
     failed = doc["interactions"][0]["response"]["status"] >= 300
     assert (walk.error is not None) == failed, walk.error
     assert failed or walk.pages >= 1
+
+
+INNER = """
+import json
+
+import boto3
+import pytest
+
+@pytest.mark.pagetape("converse")
+def test_converse():
+    body = json.loads(open(BODY).read())
+    answer = boto3.client("bedrock-runtime").converse(
+        modelId="anthropic.claude-3-sonnet-20240229-v1:0", **body
+    )
+    assert answer["output"]["message"]["role"] == "assistant"
+
+@pytest.mark.pagetape("endpoint")
+def test_invoke_endpoint():
+    answer = boto3.client("sagemaker-runtime").invoke_endpoint(
+        EndpointName="my-llama2-endpoint", ContentType="application/json", Body=open(BODY2).read()
+    )
+    assert answer["Body"].read()
+"""
+
+
+def test_imported_calls_replay_in_pytest_through_the_marker(
+    pytester: pytest.Pytester, sanitized: dict[str, Path]
+) -> None:
+    """The user's own test, unchanged: real public model id, real endpoint name, no network."""
+    folder = pytester.path / "cassettes"
+    folder.mkdir()
+    (folder / "converse.json").write_bytes(
+        sanitized["dd-trace-py/bedrock_converse.yaml"].read_bytes()
+    )
+    legacy = "openllmetry/test_sagemaker_completion_string_content_legacy.yaml"
+    (folder / "endpoint.json").write_bytes(sanitized[legacy].read_bytes())
+    body = pytester.path / "body.json"
+    body.write_text(json.dumps(_request_json("dd-trace-py/bedrock_converse.yaml")))
+    body2 = pytester.path / "body2.json"
+    body2.write_text(json.dumps(_request_json(legacy)))
+    pytester.makeini("[pytest]\naddopts = -p no:randomly -p no:cacheprovider\n")
+    pytester.makepyfile(INNER.replace("BODY2", repr(str(body2))).replace("BODY", repr(str(body))))
+    result = pytester.runpytest_subprocess("--pagetape-block-network")
+    result.assert_outcomes(passed=2)
