@@ -2,7 +2,9 @@
 
 The sweep serializes a request for every operation of every botocore service, the way botocore
 sends it, strips the operation target, and asks `identify`: it must name the operation, or say it
-cannot tell between several that include it; it must never name another one."""
+cannot tell between several that include it; it must never name another one. (The same operation
+of services sharing one endpoint, rds, docdb and neptune at rds.*, is one call on the wire: the
+host's service is named.)"""
 
 from __future__ import annotations
 
@@ -133,6 +135,14 @@ def _services(protocol: str) -> list[str]:
     ]
 
 
+def _same_wire(found: Identity, service: str, name: str) -> bool:
+    """The same operation of another service at the same endpoint: nothing on the wire tells
+    them apart."""
+    model = botocore_session().get_service_model
+    prefix = model(service).metadata.get("endpointPrefix")
+    return found.operation == name and model(found.service).metadata.get("endpointPrefix") == prefix
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("protocol", ["json", "rest-json", "rest-xml", "query", "ec2"])
 def test_every_operation_is_named_or_left_open_never_mistaken(protocol: str) -> None:
@@ -148,6 +158,8 @@ def test_every_operation_is_named_or_left_open_never_mistaken(protocol: str) -> 
                 named += 1
             elif isinstance(found, Unidentified):
                 open_ += 1
+            elif isinstance(found, Identity) and _same_wire(found, service, name):
+                named += 1  # rds, docdb and neptune at rds.*: the host's service is named
             else:
                 wrong.append(f"{service}.{name} -> {found}")
     assert wrong == []
@@ -174,3 +186,14 @@ def test_s3_calls_made_by_clients_leave_the_models_lookups_read_untouched() -> N
     assert model.http["requestUri"] == ""  # botocore edited the client's model in place
     found = identify(bucket)
     assert isinstance(found, Identity) and found.operation == "HeadBucket"
+
+
+def test_a_service_without_a_signing_name_signs_with_its_endpoint_prefix() -> None:
+    """CloudWatch signs as `monitoring`; behind a local endpoint only the scope says so."""
+    auth = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240101/us-east-1/monitoring/aws4_request"
+    body = b"Action=ListMetrics&Version=2010-08-01"
+    found = identify(Exchange("POST", "http://127.0.0.1:5000/", {"Authorization": auth}, body))
+    assert isinstance(found, Identity) and (found.service, found.operation) == (
+        "cloudwatch",
+        "ListMetrics",
+    )

@@ -5,15 +5,19 @@ carries: the host, the SigV4 scope (header or presigned query), the operation ta
 
 Cassettes from the wild usually lack the target and authorization headers (their vcr config
 strips them), so no single clue is enough; when the clues leave more than one operation, the
-exchange is not identified and the caller says which one, rather than guessing.
+exchange is not identified and the caller says which one, rather than guessing. One operation
+that several services share at one endpoint (rds, docdb and neptune at rds.*) is one call on
+the wire: it is named after the service the host names.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -135,26 +139,59 @@ def _host_parts(host: str) -> tuple[list[str] | None, str | None, str | None]:
 
 
 @cache
-def _by_host() -> dict[str, list[str]]:
+def by_endpoint_prefix() -> dict[str, list[str]]:
     """Endpoint prefix (`runtime.sagemaker`) and service name -> boto3 service names."""
     return _table("endpointPrefix")
 
 
 @cache
 def _by_signing() -> dict[str, list[str]]:
-    """SigV4 signing name (`sagemaker` signs four services) -> boto3 service names."""
-    return _table("signingName")
+    """SigV4 signing name (`sagemaker` signs ten services; without one, a service signs with
+    its endpoint prefix: `monitoring`) -> boto3 service names."""
+    return _table("signingName", "endpointPrefix")
 
 
-def _table(field: str) -> dict[str, list[str]]:
-    session = botocore_session()
+def _table(*fields: str) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
-    for service in session.get_available_services():
-        meta = session.get_service_model(service).metadata
-        for key in dict.fromkeys([service, meta.get(field)]):
+    for service, meta in _heads().items():
+        value = next((meta[f] for f in fields if f in meta), None)
+        for key in dict.fromkeys([service, value]):
             if key:
                 out.setdefault(key, []).append(service)
     return out
+
+
+@cache
+def _heads() -> dict[str, dict[str, str]]:
+    """Each service's endpoint prefix and signing name, read off the top of its model file
+    (metadata comes first): a fraction of a second, where loading every model takes seconds."""
+    from botocore.loaders import create_loader
+
+    loader = create_loader()
+    session = botocore_session()
+    out: dict[str, dict[str, str]] = {}
+    for service in session.get_available_services():
+        head = _head(loader, service)
+        if "endpointPrefix" not in head:  # not where it is expected: the model says
+            meta = session.get_service_model(service).metadata
+            head = {k: str(meta[k]) for k in ("endpointPrefix", "signingName") if k in meta}
+        out[service] = head
+    return out
+
+
+def _head(loader: Any, service: str) -> dict[str, str]:
+    version = loader.determine_latest_version(service, "service-2")
+    for base in loader.search_paths:
+        for name, opener in (("service-2.json", open), ("service-2.json.gz", gzip.open)):
+            model = Path(base, service, version, name)
+            if model.is_file():
+                with opener(model, "rb") as handle:
+                    top = handle.read(16384)
+                return {m[1].decode(): m[2].decode() for m in _HEAD_FIELD.finditer(top)}
+    return {}
+
+
+_HEAD_FIELD = re.compile(rb'"(endpointPrefix|signingName)"\s*:\s*"([^"]+)"')
 
 
 def _candidates(labels: list[str], signing: str | None) -> list[str]:
@@ -167,7 +204,7 @@ def _candidates(labels: list[str], signing: str | None) -> list[str]:
     ]
     named: list[str] = []
     for span in spans:
-        named = _by_host().get(".".join(span), [])
+        named = by_endpoint_prefix().get(".".join(span), [])
         if named:
             break
     if signing:

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import gzip
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
@@ -53,7 +52,6 @@ DEFAULT_BASE = Path("cassettes")
 FILE_NAME = re.compile(r"(?P<head>.+)\.(?P<operation>[A-Za-z][A-Za-z0-9]*)_(?P<index>[0-9]+)\.json")
 PLACEHOLDER = "placebo-unrecorded"
 _REGION_IN_ARN = re.compile(r"arn:aws[a-z-]*:[a-z0-9-]+:([a-z]{2}(?:-[a-z]+)+-[0-9]+):")
-_ENDPOINT_PREFIX = re.compile(rb'"endpointPrefix"\s*:\s*"([^"]+)"')
 # Required members a response names under another member (S3 echoes the bucket as `Name`).
 _ECHOED_AS = {("s3", "Bucket"): "Name"}
 # Echoed members botocore fills in by itself: passing them would change what it does (S3 only
@@ -271,9 +269,10 @@ def _service_of(
 
 
 def _services_for(name: str) -> list[str]:
+    from pagetape.identify import by_endpoint_prefix
     from pagetape.specs import botocore_session
 
-    found = list(_by_endpoint_prefix().get(name, []))
+    found = list(by_endpoint_prefix().get(name, []))
     if name in botocore_session().get_available_services() and name not in found:
         found.append(name)
     return found
@@ -326,37 +325,6 @@ def _http_headers(data: Mapping[str, Any]) -> dict[str, Any]:
     meta = data.get("ResponseMetadata")
     headers = meta.get("HTTPHeaders") if isinstance(meta, dict) else None
     return headers if isinstance(headers, dict) else {}
-
-
-@cache
-def _by_endpoint_prefix() -> dict[str, list[str]]:
-    """endpointPrefix -> boto3 service names. Read off the top of each model file (its
-    metadata comes first), which takes a fraction of a second; loading every model takes
-    seconds."""
-    from pagetape.specs import botocore_session, shared_loader
-
-    loader = shared_loader()
-    out: dict[str, list[str]] = {}
-    for service in botocore_session().get_available_services():
-        prefix = _endpoint_prefix(loader, service)
-        out.setdefault(prefix, []).append(service)
-    return out
-
-
-def _endpoint_prefix(loader: Any, service: str) -> str:
-    from pagetape.specs import botocore_session
-
-    version = loader.determine_latest_version(service, "service-2")
-    for base in loader.search_paths:
-        for name, opener in (("service-2.json", open), ("service-2.json.gz", gzip.open)):
-            model = Path(base, service, version, name)
-            if model.is_file():
-                with opener(model, "rb") as handle:
-                    found = _ENDPOINT_PREFIX.search(handle.read(16384))
-                if found:
-                    return found.group(1).decode()
-                break
-    return str(botocore_session().get_service_model(service).endpoint_prefix)
 
 
 # -- responses on the wire ---------------------------------------------------------------------
