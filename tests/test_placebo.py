@@ -23,7 +23,8 @@ from moto_helpers import REGION, Account, fresh_account, unique
 from pagetape import cassette as cassette_io
 from pagetape.errors import CassetteError, CassetteExistsError
 from pagetape.isolation import isolated_environment
-from pagetape.placebo import PLACEHOLDER, default_out_dir, import_placebo
+from pagetape.placebo import default_out_dir, import_placebo
+from pagetape.placebo_requests import PLACEHOLDER
 from pagetape.replay import Tape, replay_chain
 from pagetape.verify import verify
 

@@ -34,12 +34,12 @@ from datetime import datetime, timezone
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, urlencode
 
 import msgspec
 
 from pagetape import cassette as cassette_io
 from pagetape.errors import CassetteError, CassetteExistsError
+from pagetape.placebo_requests import Http, Requests, first_params, mark_placeholders
 from pagetape.sanitize import RawExchange
 
 if TYPE_CHECKING:
@@ -50,16 +50,7 @@ if TYPE_CHECKING:
 DEFAULT_REGION = "us-east-1"
 DEFAULT_BASE = Path("cassettes")
 FILE_NAME = re.compile(r"(?P<head>.+)\.(?P<operation>[A-Za-z][A-Za-z0-9]*)_(?P<index>[0-9]+)\.json")
-PLACEHOLDER = "placebo-unrecorded"
 _REGION_IN_ARN = re.compile(r"arn:aws[a-z-]*:[a-z0-9-]+:([a-z]{2}(?:-[a-z]+)+-[0-9]+):")
-# Required members a response names under another member (S3 echoes the bucket as `Name`).
-_ECHOED_AS = {("s3", "Bucket"): "Name"}
-# Echoed members botocore fills in by itself: passing them would change what it does (S3 only
-# URL-decodes listed keys when it chose `encoding-type=url` itself).
-_NOT_ECHOED = frozenset({("s3", "EncodingType")})
-# Services whose listings echo the optional parameters a caller passed, and only those (S3's
-# Prefix, Delimiter, StartAfter); other services echo defaults too.
-_ECHOES_OPTIONAL = frozenset({"s3"})
 _MAX_NOTED = 5  # dropped members named in metadata.source; the rest are counted
 
 
@@ -124,7 +115,7 @@ def import_placebo(
     base = Path(out_dir) if out_dir is not None else default_out_dir(source)
     groups = list(_groups(responses))
     with isolated_environment(region):
-        requests = _Requests(region)
+        requests = Requests(region)
         made = [_exchanges(group, requests) for group in groups]
         # One sanitizer for the whole folder (one test's world): a name learnt from any
         # response is replaced in all of them, and every cassette is proven free of them all.
@@ -136,7 +127,7 @@ def import_placebo(
         interactions = whole.interactions[start : start + len(exchanges)]
         start += len(exchanges)
         tape = _cassette(whole, group, interactions)
-        _mark_placeholders(tape, roles)
+        mark_placeholders(tape, roles)
         built.append((default_output(group.service, group.operation, base / group.prefix), tape))
     for target, _ in built:
         if not force and (target.exists() or target.is_symlink()):
@@ -504,97 +495,6 @@ def _pages(group: _Group) -> Iterator[_Page]:
         )
 
 
-# -- requests ----------------------------------------------------------------------------------
-
-
-_Http = tuple[str, str, list[tuple[str, str]], dict[str, str], bytes]
-"""(method, path, query, headers, body) of a rebuilt request."""
-
-
-class _Captured(Exception):
-    def __init__(self, request: dict[str, Any]) -> None:
-        super().__init__("captured")
-        self.request = request
-
-
-class _Requests:
-    """The HTTP request botocore makes for an operation and parameters, caught at
-    `before-call` (after every handler that shapes it, S3's encoding-type included), never
-    signed or sent. Inside isolated_environment: no credentials, files or network."""
-
-    def __init__(self, region: str) -> None:
-        self.region = region
-        self._clients: dict[str, Any] = {}
-
-    def __call__(self, service: str, operation: str, params: dict[str, Any]) -> _Http:
-        from botocore import xform_name
-        from botocore.exceptions import BotoCoreError
-
-        client = self._client(service)
-        try:
-            getattr(client, xform_name(operation))(**params)
-        except _Captured as caught:
-            return _http(caught.request)
-        except (BotoCoreError, ValueError, TypeError, KeyError) as exc:
-            raise CassetteError(
-                f"cannot rebuild the {service} {operation} request from the placebo data: {exc}"
-            ) from None
-        raise CassetteError(f"botocore made no {service} {operation} request")  # pragma: no cover
-
-    def _client(self, service: str) -> Any:
-        client = self._clients.get(service)
-        if client is None:
-            from botocore.config import Config
-
-            from pagetape.isolation import fresh_session
-
-            client = fresh_session().client(
-                service,
-                region_name=self.region,
-                config=Config(parameter_validation=False, retries={"max_attempts": 1}),
-            )
-
-            def capture(params: Any = None, **_: Any) -> None:
-                raise _Captured(dict(params or {}))
-
-            client.meta.events.register("before-call.*.*", capture)
-            self._clients[service] = client
-        return client
-
-
-def _http(request: Mapping[str, Any]) -> _Http:
-    """(method, path, query, headers, body) as `pagetape record` captures them: the path as the
-    URI template sees it (S3's bucket included), the template's literal query first."""
-    from pagetape.keys import logical_path
-
-    path, _, literal = logical_path(request).partition("?")
-    query = parse_qsl(literal, keep_blank_values=True)
-    raw_query = request.get("query_string") or {}
-    if isinstance(raw_query, Mapping):
-        for key, value in raw_query.items():
-            for item in value if isinstance(value, (list, tuple)) else [value]:
-                query.append((str(key), _scalar(item)))
-    headers = {
-        str(k): str(v)
-        for k, v in (request.get("headers") or {}).items()
-        if str(k).lower() in ("content-type", "x-amz-target")
-    }
-    body = request.get("body")
-    if isinstance(body, Mapping):  # query and ec2: botocore form-encodes the dict when sending
-        data = urlencode([(str(k), _scalar(v)) for k, v in body.items()]).encode()
-    elif isinstance(body, str):
-        data = body.encode()
-    else:
-        data = bytes(body or b"")
-    return str(request.get("method", "POST")), path or "/", query, headers, data
-
-
-def _scalar(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
 # -- chains ------------------------------------------------------------------------------------
 
 
@@ -611,9 +511,7 @@ def _groups(responses: list[PlaceboResponse]) -> Iterator[_Group]:
         yield current
 
 
-def _exchanges(
-    group: _Group, requests: _Requests
-) -> tuple[list[RawExchange], list[frozenset[str]]]:
+def _exchanges(group: _Group, requests: Requests) -> tuple[list[RawExchange], list[frozenset[str]]]:
     """The group's responses as exchanges, with the request locations that hold placeholders:
     each request asks for the tokens of the page before it while the pages chain; a chain cut
     short (a token, but no later file) ends at its last page: the token is dropped from it, and
@@ -649,8 +547,12 @@ def _exchanges(
         if more and spec is not None and previous is not None:
             advance(params, spec, [chain.search(t, previous.parsed) for t in spec.output_token])
         else:
-            params = _first_params(group, op, spec, page.parsed, requests.region, 0)
-            other = _first_params(group, op, spec, page.parsed, requests.region, 1)
+            params = first_params(
+                group.service, group.operation, op, spec, page.parsed, requests.region, 0
+            )
+            other = first_params(
+                group.service, group.operation, op, spec, page.parsed, requests.region, 1
+            )
             placeheld = _differing(
                 requests(group.service, group.operation, params),
                 requests(group.service, group.operation, other),
@@ -676,7 +578,7 @@ def _exchanges(
     return exchanges, roles
 
 
-def _differing(one: _Http, other: _Http) -> frozenset[str]:
+def _differing(one: Http, other: Http) -> frozenset[str]:
     """Request locations (`path.1`, `body.TableName`, `query.since`) whose values differ
     between two requests built with different placeholders: where the placeholders went."""
     from pagetape import codec, match
@@ -717,129 +619,6 @@ def _end_chain(spec: OperationSpec, parsed: dict[str, Any]) -> None:
         node, name = at(spec.more_results)
         if node is not None and name in node:
             node[name] = False
-
-
-def _first_params(
-    group: _Group,
-    op: botocore.model.OperationModel,
-    spec: OperationSpec | None,
-    parsed: Mapping[str, Any],
-    region: str,
-    variant: int,
-) -> dict[str, Any]:
-    """A chain's first request: the required input members the response echoes (GetGroup's
-    GroupName; S3 also echoes the optional ones passed) and a placeholder for every other
-    required one (VARIANT picks one of two sets, to find where they land); never tokens or
-    the page size, which placebo did not record."""
-    shape = op.input_shape
-    if shape is None:
-        return {}
-    skip = set(spec.input_token if spec else ()) | {spec.limit_key if spec else None}
-    required = set(shape.required_members)
-    out: dict[str, Any] = {}
-    for name, member in shape.members.items():
-        if name in skip or member.metadata.get("idempotencyToken"):
-            continue
-        if (group.service, name) in _NOT_ECHOED:
-            continue
-        if name not in required and group.service not in _ECHOES_OPTIONAL:
-            continue  # other services echo defaults the caller never passed
-        echoed = _echo(
-            parsed, _ECHOED_AS.get((group.service, name), name), member, name in required
-        )
-        if echoed is not None:
-            out[name] = echoed
-        elif name in required:
-            where = _Where(op.service_model, region, f"{group.operation}-{name}")
-            placeholder = _placeholder(member, name, where, variant)
-            if placeholder is not None:
-                out[name] = placeholder
-    return out
-
-
-def _echo(parsed: Mapping[str, Any], name: str, member: botocore.model.Shape, deep: bool) -> Any:
-    """NAME's non-empty scalar value at the top of PARSED (or, with DEEP, one structure below
-    it, as GetGroup's Group.GroupName), when its type fits MEMBER."""
-    candidates = [parsed.get(name)]
-    if deep:
-        candidates += [v.get(name) for v in parsed.values() if isinstance(v, dict)]
-    for value in candidates:
-        if value is None or value == "" or isinstance(value, (dict, list)):
-            continue
-        kind = member.type_name
-        if kind == "string" and isinstance(value, str):
-            return value
-        if kind in ("integer", "long") and isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if kind == "boolean" and isinstance(value, bool):
-            return value
-    return None
-
-
-@dataclass(frozen=True)
-class _Where:
-    """What a placeholder is named after: the service, region, operation and member path."""
-
-    service: botocore.model.ServiceModel
-    region: str
-    label: str
-
-    def under(self, name: str) -> _Where:
-        return _Where(self.service, self.region, f"{self.label}-{name}")
-
-
-_ARN_MEMBER = re.compile(r"(Arn|ARN|arn)s?$")
-
-
-def _placeholder(member: botocore.model.Shape, name: str, where: _Where, variant: int) -> Any:
-    """A value for a required member placebo did not record. Where two variants differ, replay
-    matches any value the test passes (the locations are marked sanitized): text named after
-    the operation and member (an ARN for an ARN), distinctive numbers and times, a structure's
-    required members. Enums and booleans get one value (a different one would be bound to the
-    test's and replaced in every response text that contains it), so they must match; None
-    for what cannot be guessed (maps, documents)."""
-    kind = member.type_name
-    text = f"{PLACEHOLDER}-{where.label}".lower() + ("-b" if variant else "")
-    if kind == "string":
-        if member.enum:
-            return str(member.enum[0])
-        pattern = str(member.metadata.get("pattern", ""))
-        if _ARN_MEMBER.search(name) or pattern.lstrip("^").startswith("arn:"):
-            meta = where.service.metadata
-            service = meta.get("signingName") or meta.get("endpointPrefix")
-            return f"arn:aws:{service}:{where.region}:123456789012:{text}"
-        return text
-    if kind == "blob":
-        return text.encode()
-    if kind == "boolean":
-        return False
-    if kind in ("integer", "long"):
-        return 424242 + variant
-    if kind in ("float", "double"):
-        return 4242.5 + variant
-    if kind == "timestamp":
-        return datetime(2001, 2, 3, 4, 5, 6 + variant, tzinfo=timezone.utc)
-    if where.label.count("-") > 6:  # deep enough: recursive shapes end here
-        return None
-    if kind == "list":
-        item = _placeholder(member.member, name, where, variant)
-        return None if item is None else [item]
-    if kind == "structure" and not member.is_document_type:
-        out = {}
-        for child in member.required_members:
-            value = _placeholder(member.members[child], child, where.under(child), variant)
-            if value is not None:
-                out[child] = value
-        return out or None
-    return None
-
-
-def _mark_placeholders(tape: cassette_io.Cassette, roles: list[frozenset[str]]) -> None:
-    """Mark where requests hold placeholders as sanitized: on replay such a value matches
-    whatever the test passes there, bound for the rest of the test."""
-    for interaction, mine in zip(tape.interactions, roles, strict=True):
-        if mine:
-            interaction.request.sanitized = sorted({*interaction.request.sanitized, *mine})
 
 
 def _describe_source(group: _Group) -> str:
