@@ -366,7 +366,7 @@ def request_members(
     for key, value in query:
         query_map.setdefault(key, []).append(value)
     lowered = {k.lower(): v for k, v in headers.items()}
-    labels = uri_labels(request_uri(op), path)
+    labels = uri_labels(op.http.get("requestUri", "/"), path)
     form = _form(body, content_type(headers))
     xml = _xml_leaves(body)
     for name, member in members.items():
@@ -424,18 +424,6 @@ def _form(body: Any, ctype: str) -> dict[str, str] | None:
     from urllib.parse import parse_qsl
 
     return dict(parse_qsl(body, keep_blank_values=True))
-
-
-def request_uri(op: botocore.model.OperationModel) -> str:
-    """The operation's URI template as the model wrote it. The first call of an S3 operation in
-    the process strips `/{Bucket}` from the shared model's `requestUri` (botocore's
-    remove_bucket_from_url_paths_from_model, which keeps the original in `authPath`): put it
-    back, so the bucket is still read off the path."""
-    http = op.http
-    uri = str(http.get("requestUri", "/"))
-    if "authPath" in http and not uri.startswith("/{Bucket}"):
-        return "/{Bucket}" + uri
-    return uri
 
 
 def uri_labels(template: str, path: str) -> dict[str, str]:

@@ -72,7 +72,8 @@ def page(chain: Chain, asked: dict[str, Any]) -> dict[str, Any]:
 
 
 def asked_members(model: Any, params: Any) -> dict[str, Any]:
-    """The top-level input members of a request botocore serialized (token, page size)."""
+    """The top-level input members of a request botocore serialized (token, page size). MODEL
+    is the published one (`specs.botocore_session`): a client's S3 models lose `/{Bucket}`."""
     headers = {str(k): str(v) for k, v in (params.get("headers") or {}).items()}
     ctype = codec.content_type(headers)
     body = params.get("body")

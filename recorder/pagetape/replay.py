@@ -356,7 +356,7 @@ class Tape:
             if flat is None:
                 pages = [self.respond(model, e)[1] for e in entries]  # takes the lock itself
                 flat = self._chains.setdefault(key, repage.flatten(found[1], pages))
-            asked = repage.asked_members(model, params)
+            asked = repage.asked_members(found[0], params)  # the model as published
             parsed = repage.page(flat, asked)
             more = found[1].output_token[0] in parsed
             served = [] if more else entries

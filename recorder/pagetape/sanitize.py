@@ -264,7 +264,7 @@ class Sanitizer:
     def _path(self, path: str, info: _OpInfo) -> str:
         """URI labels (a greedy `{Key+}` spanning several segments included) are sanitized
         whole, by their member; literal segments of the template stay as they are."""
-        template = codec.request_uri(info.op).partition("?")[0] if info.op else ""
+        template = info.op.http.get("requestUri", "/").partition("?")[0] if info.op else ""
         labels = codec.uri_labels(template, path) if template else {}
         in_shape = info.op.input_shape if info.op else None
         if labels:
@@ -292,7 +292,7 @@ class Sanitizer:
         if member is None:
             # Not a member: a literal of the URI template (list-type=2, x-id) stays; anything
             # else (an endpoint URL's own query, presigned parameters) is a name or a secret.
-            literal = codec.request_uri(info.op).partition("?")[2] if info.op else ""
+            literal = info.op.http.get("requestUri", "").partition("?")[2] if info.op else ""
             if key in dict(parse_qsl(literal, keep_blank_values=True)) or key == "x-id":
                 return value
             return self._string(value, "secret" if detect.is_secret_key(key) else "name")
