@@ -99,7 +99,12 @@ class _Checker:
         self.tape = tape
         self.fakes = frozenset(tape.metadata.fakes)
         self.kept = set(tape.metadata.kept_rules)
-        self.foreign = tape.metadata.service == FOREIGN
+        # How a real value is named: nothing in a foreign file was sanitized, so a value found
+        # there is simply one that should not be shared.
+        self.unproduced = (
+            " (not sanitized)" if tape.metadata.service == FOREIGN
+            else " the sanitizer did not produce"
+        )  # fmt: skip
         names_in, names_out = token_names(tape.metadata.service, tape.metadata.operation)
         self.token_keys = names_in | names_out  # checked by the chain check, not as secrets
 
@@ -125,8 +130,6 @@ class _Checker:
             yield from self._chain()
 
     def _f(self, where: str, path: str, message: str) -> Finding:
-        if self.foreign:  # nothing in it was sanitized: every value found is the real one
-            message = message.replace(" the sanitizer did not produce", " (not sanitized)")
         return Finding(self.name, where, path, message)
 
     def _walk(self, value: Any, path: str, where: str, key: str | None = None) -> Iterator[Finding]:
@@ -183,7 +186,7 @@ class _Checker:
             elif kind == "jwt":
                 yield from self._jwt(value)
             elif kind in CHECKED and not detect.is_fake(kind, value, self.fakes):
-                yield f"{kind.replace('_', ' ')} the sanitizer did not produce: {_short(value)}"
+                yield f"{kind.replace('_', ' ')}{self.unproduced}: {_short(value)}"
 
     def _arn(self, arn: str) -> Iterator[str]:
         parts = arn.split(":", 5)
@@ -195,7 +198,7 @@ class _Checker:
             and "account_id" not in self.kept
             and not detect.is_fake("account_id", account)
         ):
-            yield f"account id the sanitizer did not produce: {_short(account)}"
+            yield f"account id{self.unproduced}: {_short(account)}"
         if parts[2] == "s3":
             bucket, _, key = resource.partition("/")
             yield from self._bucket(bucket)
@@ -204,7 +207,7 @@ class _Checker:
 
     def _bucket(self, bucket: str) -> Iterator[str]:
         if _BUCKET.fullmatch(bucket) and "s3_uri" not in self.kept and bucket not in self.fakes:
-            yield f"bucket the sanitizer did not produce: {_short(bucket)}"
+            yield f"bucket{self.unproduced}: {_short(bucket)}"
 
     def _host(self, host: str) -> Iterator[str]:
         """A host name is fake when it is listed whole, or each of its non-public labels is
@@ -226,9 +229,9 @@ class _Checker:
             if m:
                 address = ".".join(m.groups()[1:])
                 if not detect.is_fake("ip_address", address, self.fakes):
-                    yield f"host name embeds an address the sanitizer did not produce: {_short(label)}"
+                    yield f"host name embeds an address{self.unproduced}: {_short(label)}"
             elif label not in self.fakes and not vocabulary.is_public_host_label(label):
-                yield f"host name the sanitizer did not produce: {_short(name)}"
+                yield f"host name{self.unproduced}: {_short(name)}"
                 return
 
     def _url(self, url: str) -> Iterator[str]:
@@ -243,7 +246,7 @@ class _Checker:
             kind = detect.fullmatch(hostname)
             if kind in ("ip_address", "ipv6"):
                 if not detect.is_fake(kind, hostname, self.fakes):
-                    yield f"address the sanitizer did not produce: {_short(hostname)}"
+                    yield f"address{self.unproduced}: {_short(hostname)}"
             else:
                 yield from self._host(hostname)
         yield from self._string(unquote(parts.path))
@@ -259,7 +262,7 @@ class _Checker:
         if "jwt" in self.kept:
             return
         if not detect.is_fake("jwt", token):
-            yield "JSON web token the sanitizer did not produce"
+            yield f"JSON web token{self.unproduced}"
             return
         claims = token.split(".")[1]
         try:
