@@ -15,7 +15,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from helpers import encoded_forms
-from pagetape.importer import _vcr_pairs, read_vcr
+from pagetape.importer import read_vcr, vcr_pairs
 from pagetape.isolation import isolated_environment
 from pagetape.replay import Tape
 from pagetape.verify import verify_file
@@ -95,7 +95,7 @@ def sanitized(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 def _originals(name: str) -> str:
     """The file's text with binary bodies decoded: where the identifiers are."""
-    pairs = _vcr_pairs(VCR / name, (VCR / name).read_bytes())
+    pairs = vcr_pairs(VCR / name, (VCR / name).read_bytes())
     return json.dumps(pairs, default=lambda b: b.decode("latin-1"))
 
 
@@ -159,7 +159,7 @@ def test_json_bodies_keep_their_structure(name: str, sanitized: dict[str, Path])
 
 
 def _request_json(name: str, index: int = 0) -> dict[str, Any]:
-    body = _vcr_pairs(VCR / name, (VCR / name).read_bytes())[index][0]["body"]
+    body = vcr_pairs(VCR / name, (VCR / name).read_bytes())[index][0]["body"]
     return dict(json.loads(body))
 
 
@@ -281,3 +281,25 @@ def test_imported_calls_replay_in_pytest_through_the_marker(
     pytester.makepyfile(INNER.replace("BODY2", repr(str(body2))).replace("BODY", repr(str(body))))
     result = pytester.runpytest_subprocess("--pagetape-block-network")
     result.assert_outcomes(passed=2)
+
+
+def test_verify_reads_a_gzip_encoded_response_as_sanitize_does(tmp_path: Path) -> None:
+    """One reader of vcrpy files for sanitize and the audit: the leak inside a compressed body
+    is found at its field, not passed over as bytes."""
+    import gzip
+
+    import yaml
+
+    body = json.dumps({"Arn": "arn:aws:iam::210987654321:role/deploy"}).encode()
+    cassette = {"version": 1, "interactions": [{
+        "request": {"method": "POST", "uri": "https://sts.amazonaws.com/", "headers": {},
+                    "body": "Action=GetCallerIdentity&Version=2011-06-15"},
+        "response": {"status": {"code": 200, "message": "OK"},
+                     "headers": {"Content-Encoding": ["gzip"],
+                                 "Content-Type": ["application/json"]},
+                     "body": {"string": gzip.compress(body)}},
+    }]}  # fmt: skip
+    path = tmp_path / "gz.yaml"
+    path.write_text(yaml.safe_dump(cassette))
+    found = [(f.path, f.message) for f in verify_file(path)]
+    assert ("response.body.Arn", 'account id (not sanitized): "210987654321"') in found

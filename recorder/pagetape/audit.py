@@ -35,28 +35,25 @@ def foreign_view(path: Path, raw: bytes) -> cassette_io.Cassette:
             response=cassette_io.Response(status=saved.status, body=saved.data),
         )
         return _tape(saved.operation, [interaction])
-    from pagetape.importer import _body, _headers, _vcr_pairs
+    from pagetape.importer import recorded
 
     interactions = []
-    for req, resp in _vcr_pairs(path, raw):
-        uri = urlsplit(str(req.get("uri", "")))
-        req_headers, resp_headers = _headers(req.get("headers")), _headers(resp.get("headers"))
-        status = resp.get("status")
-        code = str(status.get("code") if isinstance(status, dict) else status)
+    for one in recorded(path, raw):
+        uri = urlsplit(one.uri)
         interactions.append(
             cassette_io.Interaction(
                 operation="",
                 request=cassette_io.Request(
-                    method=str(req.get("method", "")),
+                    method=one.method,
                     path=uri.path or "/",
                     query=parse_qsl(uri.query, keep_blank_values=True),
-                    headers=req_headers,
-                    body=_decoded(_body(req), req_headers),
+                    headers=one.request_headers,
+                    body=_decoded(one.request_body, one.request_headers),
                 ),
                 response=cassette_io.Response(
-                    status=int(code) if code.isdigit() else 0,
-                    headers=resp_headers,
-                    body=_decoded(_body(resp), resp_headers),
+                    status=one.status,
+                    headers=one.response_headers,
+                    body=_decoded(one.response_body, one.response_headers),
                 ),
             )
         )

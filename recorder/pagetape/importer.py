@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -57,11 +58,63 @@ def read_vcr(path: Path, raw: bytes | None = None) -> tuple[list[RawExchange], s
     only); it passes the loader's size, UTF-8 and depth checks before a parser sees it."""
     from pagetape.identify import Exchange, Identity, identify
 
-    pairs = _vcr_pairs(path, cassette_io.read(path) if raw is None else raw)
     exchanges: list[RawExchange] = []
     regions: list[str] = []
     unsettled: list[str] = []
-    for n, (req, resp) in enumerate(pairs, 1):
+    for n, one in enumerate(recorded(path, cassette_io.read(path) if raw is None else raw), 1):
+        found = identify(
+            Exchange(one.method, one.uri, one.request_headers, one.request_body, one.status,
+                     one.response_body)
+        )  # fmt: skip
+        if found is None:
+            service = operation = NOT_AWS
+            logical = urlsplit(one.uri).path or "/"
+        elif isinstance(found, Identity):
+            service, operation, logical = found.service, found.operation, found.path
+            if found.region:
+                regions.append(found.region)
+        else:
+            unsettled.append(f"interaction {n} ({one.method} {_short(one.uri)}): {found.reason}")
+            continue
+        exchanges.append(
+            RawExchange(
+                service=service,
+                operation=operation,
+                method=one.method,
+                path=logical,
+                query=parse_qsl(urlsplit(one.uri).query, keep_blank_values=True),
+                request_headers=one.request_headers,
+                request_body=one.request_body,
+                status=one.status,
+                response_headers=one.response_headers,
+                response_body=one.response_body,
+            )
+        )
+    if unsettled:
+        more = f" (and {len(unsettled) - 1} more)" if len(unsettled) > 1 else ""
+        raise CassetteError(f"{path}: cannot tell which AWS operation {unsettled[0]}{more}")
+    return exchanges, (regions[0] if regions else None)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """One vcrpy interaction as plain parts: headers as strings, bodies as the bytes that were
+    on the wire (a gzip-encoded response decompressed, its Content-Encoding dropped)."""
+
+    method: str
+    uri: str
+    request_headers: dict[str, str]
+    request_body: bytes
+    status: int
+    response_headers: dict[str, str]
+    response_body: bytes
+
+
+def recorded(path: Path, raw: bytes) -> list[Recorded]:
+    """Every interaction of a vcrpy file, whichever layout it uses; CassetteError naming the
+    interaction for one that lacks its request or response."""
+    out = []
+    for n, (req, resp) in enumerate(vcr_pairs(path, raw), 1):
         try:
             method, uri = str(req["method"]), str(req["uri"])
             status_field = resp["status"]
@@ -69,7 +122,6 @@ def read_vcr(path: Path, raw: bytes | None = None) -> tuple[list[RawExchange], s
         except (KeyError, TypeError, ValueError):
             raise CassetteError(f"{path}: interaction {n} lacks a request or response") from None
         req_headers, resp_headers = _headers(req.get("headers")), _headers(resp.get("headers"))
-        request_body = _body(req)
         body = _body(resp)
         if any(k.lower() == "content-encoding" and "gzip" in v for k, v in resp_headers.items()):
             try:
@@ -81,38 +133,11 @@ def read_vcr(path: Path, raw: bytes | None = None) -> tuple[list[RawExchange], s
             resp_headers = {
                 k: v for k, v in resp_headers.items() if k.lower() != "content-encoding"
             }
-        found = identify(Exchange(method, uri, req_headers, request_body, status, body))
-        if found is None:
-            service = operation = NOT_AWS
-            logical = urlsplit(uri).path or "/"
-        elif isinstance(found, Identity):
-            service, operation, logical = found.service, found.operation, found.path
-            if found.region:
-                regions.append(found.region)
-        else:
-            unsettled.append(f"interaction {n} ({method} {_short(uri)}): {found.reason}")
-            continue
-        exchanges.append(
-            RawExchange(
-                service=service,
-                operation=operation,
-                method=method,
-                path=logical,
-                query=parse_qsl(urlsplit(uri).query, keep_blank_values=True),
-                request_headers=req_headers,
-                request_body=request_body,
-                status=status,
-                response_headers=resp_headers,
-                response_body=body,
-            )
-        )
-    if unsettled:
-        more = f" (and {len(unsettled) - 1} more)" if len(unsettled) > 1 else ""
-        raise CassetteError(f"{path}: cannot tell which AWS operation {unsettled[0]}{more}")
-    return exchanges, (regions[0] if regions else None)
+        out.append(Recorded(method, uri, req_headers, _body(req), status, resp_headers, body))
+    return out
 
 
-def _vcr_pairs(path: Path, raw: bytes) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+def vcr_pairs(path: Path, raw: bytes) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     """(request, response) mappings of a vcrpy file, whichever of its layouts it uses."""
     import yaml
 
