@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -92,3 +96,35 @@ def hand_made(
         protocol=protocol, fakes=fakes or [],
     )  # fmt: skip
     return cassette_io.Cassette(cassette_io.FORMAT_VERSION, metadata, interactions)
+
+
+# What a test endpoint answers a POST to PATH: (content type, body, extra headers).
+Reply = Callable[[str], tuple[str, bytes, dict[str, str]]]
+
+
+@contextlib.contextmanager
+def answering(reply: Reply) -> Iterator[str]:
+    """A one-purpose AWS endpoint on 127.0.0.1 for a test that needs a service misbehaving (a
+    token loop, a rival writer, a stream): every POST gets REPLY's answer. Yields its URL."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            content_type, body, extra = reply(self.path)
+            self.send_response(200)
+            for name, value in {"Content-Type": content_type, **extra}.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

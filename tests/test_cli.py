@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from helpers import answering
 from pagetape import cassette as cassette_io
 from pagetape.sandbox import Sandbox
 from replay_helpers import ROOT
@@ -130,30 +129,12 @@ def test_access_denied_is_exit_1(cli, sandbox: Sandbox) -> None:
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-class _LoopingTokens(BaseHTTPRequestHandler):
-    """A broken service that hands out the same nextToken forever."""
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers["Content-Length"]))
-        body = json.dumps({"dataDeletionJobs": [], "nextToken": "again"}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/x-amz-json-1.1")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def looping_server() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _LoopingTokens)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    """A broken service that hands out the same nextToken forever."""
+    body = json.dumps({"dataDeletionJobs": [], "nextToken": "again"}).encode()
+    with answering(lambda path: ("application/x-amz-json-1.1", body, {})) as url:
+        yield url
 
 
 def test_repeated_token_stops_the_chain(cli, looping_server: str, tmp_path: Path) -> None:

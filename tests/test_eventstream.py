@@ -12,13 +12,11 @@ import base64
 import io
 import json
 import struct
-import threading
 import zlib
 from collections.abc import Iterator
 from dataclasses import replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import boto3
 import botocore.session
@@ -31,7 +29,7 @@ from botocore.exceptions import EventStreamError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import SANDBOX_KEY
+from helpers import SANDBOX_KEY, answering
 from pagetape import cassette as cassette_io
 from pagetape import codec
 from pagetape.errors import CassetteError
@@ -253,36 +251,18 @@ def _vcr_interaction(body: str) -> dict[str, Any]:
 # -- recorded by vcrpy from a real boto3 call, sanitized, verified, replayed -------------------
 
 
-class _Bedrock(BaseHTTPRequestHandler):
-    bodies: ClassVar[dict[str, bytes]] = {}
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        body = self.bodies[self.path.rsplit("/", 1)[-1]]
-        self.send_response(200)
-        self.send_header("Content-Type", STREAM_TYPE)
-        self.send_header("x-amzn-RequestId", "6f1b2c3d-0000-4000-8000-1234567890ab")
-        self.send_header("X-Amzn-Bedrock-Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def bedrock() -> Iterator[str]:
-    handler = type("Bedrock", (_Bedrock,), {"bodies": {
+    bodies = {
         "converse-stream": converse_stream_body(),
         "invoke-with-response-stream": invoke_stream_body(),
-    }})  # fmt: skip
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    }
+    headers = {
+        "x-amzn-RequestId": "6f1b2c3d-0000-4000-8000-1234567890ab",
+        "X-Amzn-Bedrock-Content-Type": "application/json",
+    }
+    with answering(lambda path: (STREAM_TYPE, bodies[path.rsplit("/", 1)[-1]], headers)) as url:
+        yield url
 
 
 def _call(client: Any, operation: str) -> list[dict[str, Any]]:

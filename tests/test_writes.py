@@ -11,13 +11,12 @@ import socket
 import stat
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
+from helpers import answering
 from pagetape import cassette as cassette_io
 from pagetape.errors import CassetteRaceError
 from pagetape.sandbox import Sandbox
@@ -49,34 +48,16 @@ def test_racing_writers_exactly_one_wins(tmp_path: Path) -> None:
     assert os.listdir(tmp_path) == ["c.json"]
 
 
-class _OnePageThenCreate(BaseHTTPRequestHandler):
-    """Serves one page; while doing so, another writer creates the cassette."""
-
-    target: Path
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers["Content-Length"]))
-        self.target.write_text("the other writer's cassette\n")
-        body = json.dumps({"dataDeletionJobs": []}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/x-amz-json-1.1")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def rival(tmp_path: Path) -> Iterator[str]:
-    handler = type("Rival", (_OnePageThenCreate,), {"target": tmp_path / "c.json"})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    """Serves one page; while doing so, another writer creates the cassette."""
+
+    def reply(path: str) -> tuple[str, bytes, dict[str, str]]:
+        (tmp_path / "c.json").write_text("the other writer's cassette\n")
+        return "application/x-amz-json-1.1", json.dumps({"dataDeletionJobs": []}).encode(), {}
+
+    with answering(reply) as url:
+        yield url
 
 
 def test_cassette_created_during_the_recording_is_not_clobbered(
