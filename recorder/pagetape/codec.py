@@ -18,6 +18,7 @@ import json
 import re
 from collections.abc import Callable
 from datetime import datetime, timezone
+from functools import cache
 from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape, quoteattr
@@ -426,19 +427,29 @@ def _form(body: Any, ctype: str) -> dict[str, str] | None:
     return dict(parse_qsl(body, keep_blank_values=True))
 
 
-def uri_labels(template: str, path: str) -> dict[str, str]:
-    """{label: value} of a URI template (`/{Bucket}/{Key+}`) matched against a path."""
-    from urllib.parse import unquote
-
-    template = template.partition("?")[0]
+@cache
+def uri_pattern(template: str) -> tuple[re.Pattern[str], tuple[str, ...]]:
+    """A URI template (`/{Bucket}/{Key+}`) as a pattern its paths fully match (`{Label}` one
+    segment, `{Key+}` the rest of the path, a trailing slash either way), and its label names
+    in order. Shared by the sanitizer, replay and identification."""
     names: list[str] = []
 
     def group(m: re.Match[str]) -> str:
         names.append(m.group(1))
         return "(.+)" if m.group(2) else "([^/]+)"
 
-    pattern = re.sub(r"\\\{([A-Za-z0-9_]+)(\\\+)?\\\}", group, re.escape(template.rstrip("/")))
-    found = re.fullmatch(pattern + "/?", path.partition("?")[0])
+    literal = re.escape(template.partition("?")[0].rstrip("/"))
+    return re.compile(re.sub(r"\\\{([A-Za-z0-9_]+)(\\\+)?\\\}", group, literal) + "/?"), tuple(
+        names
+    )
+
+
+def uri_labels(template: str, path: str) -> dict[str, str]:
+    """{label: value} of a URI template (`/{Bucket}/{Key+}`) matched against a path."""
+    from urllib.parse import unquote
+
+    pattern, names = uri_pattern(template)
+    found = pattern.fullmatch(path.partition("?")[0])
     if not found:
         return {}
     return {name: unquote(value) for name, value in zip(names, found.groups(), strict=True)}

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from pagetape import codec
 from pagetape.specs import botocore_session
 
 AWS_SUFFIXES = (
@@ -265,8 +266,7 @@ def _by_uri(
         if http.get("method", "POST").upper() != method.upper():
             continue
         template, _, literal = http.get("requestUri", "/").partition("?")
-        match = _template(template).match(path)
-        if match is None:
+        if codec.uri_pattern(template)[0].fullmatch(path) is None:
             continue
         wanted = [
             tuple(p.split("=", 1)) if "=" in p else (p, None) for p in literal.split("&") if p
@@ -306,18 +306,6 @@ def _query_members(shape: Any) -> set[str] | None:
                 return None
             out.add(member.serialization.get("name", name))
     return out
-
-
-@cache
-def _template(template: str) -> re.Pattern[str]:
-    """A URI template as a pattern: `{Label}` one segment, `{Key+}` the rest of the path."""
-    out = ""
-    for piece in re.split(r"(\{[^}]+\})", template.rstrip("/") or "/"):
-        if piece.startswith("{"):
-            out += ".+" if piece.endswith("+}") else "[^/]+"
-        else:
-            out += re.escape(piece)
-    return re.compile(f"^{out}/?$" if out != "/" else "^/$")
 
 
 def _by_members(model: Any, x: Exchange) -> list[tuple[int, str]]:
