@@ -63,7 +63,7 @@ def check(data: bytes, values: Rewriter) -> None:
     for original, fake in values.pseudo.replaced.items():
         if (
             original == fake
-            or not identifying(original, values.common)
+            or not identifying(original)
             or values.is_public(original)
         ):
             continue

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote, unquote
 
-from pagetape import detect, rules, structured, vocabulary
+from pagetape import detect, prose, rules, structured, vocabulary
 from pagetape.pseudonym import UUID_RE, Pseudonymizer
 
 ACCOUNT_RUN = re.compile(r"(?<!\d)(\d{12})(?!\d)")
@@ -22,20 +22,21 @@ IAM_PRINCIPALS = frozenset({"role", "user", "group", "instance-profile", "assume
 _ALNUM = re.compile(r"[A-Za-z0-9]")
 _ESCAPE_BEFORE = re.compile(r"%[0-9A-Fa-f]{2}$")
 _ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
+_WORD = re.compile(r"\S+")
 
 
-def identifying(value: str, common: frozenset[str] = vocabulary.GENERIC_WORDS) -> bool:
-    """Worth tracking (learnt for free text, searched by the leak proof): detected values and
-    names that are not a COMMON word (the service model's own words and generic path words).
-    `list`, `keys` or `batch` recurring as structure are no leak; `ACME`, `acme-prod-logs` or
-    `db01` are."""
+def identifying(value: str) -> bool:
+    """Worth tracking (learnt for schema text, searched by the leak proof): detected values and
+    names that are not public words (`pagetape.prose`: botocore's documentation vocabulary,
+    the same for every cassette). `list`, `keys` or `batch` recurring as structure are no
+    leak; `ACME`, `acme-prod-logs` or `db01` are."""
     if len(value) < 3:
         return False
     if not any(ch.isalpha() for ch in value):
-        return sum(ch.isdigit() for ch in value) >= 12  # dates and counters identify nothing
+        return sum(ch.isdigit() for ch in value) >= 12  # dates and counters identify nobody
     if detect.fullmatch(value) is not None:
         return True
-    return value.lower() not in common
+    return not prose.is_public_word(value) and value.lower() not in vocabulary.GENERIC_WORDS
 
 
 class Rewriter:
@@ -54,9 +55,7 @@ class Rewriter:
         self.pseudo = Pseudonymizer(secret, first_token, trusted)
         self.stats: Counter[str] = Counter()
         self.rule_of: dict[str, str] = {}  # original -> the rule that replaced it first
-        self.learning = True  # first pass: learn names; free text gets them on the second pass
-        # Words that are structure, not data (the models' words of the services seen so far).
-        self.common: frozenset[str] = vocabulary.GENERIC_WORDS
+        self.learning = True  # first pass: learn names; schema text gets them on the second pass
         self._known: dict[str, None] = {}
         self._public: set[str] = set()  # kept as AWS's own somewhere: kept everywhere
         self._automaton: Any = None
@@ -134,7 +133,7 @@ class Rewriter:
     def name(self, value: str, rule: str) -> str:
         """The one way a name becomes a fake: account ids inside it are faked as account ids,
         so the account in a bucket name matches the account in the ARNs."""
-        if self.is_public(value) or (value.isdigit() and len(value) < 6):
+        if self.is_public(value) or _public_part(value):
             return value
         known = self.pseudo.fake_of(value)
         if known is not None:
@@ -229,7 +228,7 @@ class Rewriter:
         whole = detect.fullmatch(value, self.disabled)
         if whole is not None and whole not in ("arn", "s3_uri", "embedded_url", "hostname"):
             return self.detected(whole, value)
-        if vocabulary.is_public_value(value) or (value.isdigit() and len(value) < 6):
+        if vocabulary.is_public_value(value) or _public_part(value):
             return value
         return self.name(value, rule)
 
@@ -256,8 +255,18 @@ class Rewriter:
     # -- free text -----------------------------------------------------------------------------
 
     def text(self, text: str) -> str:
-        """Free text: a JSON document inside is sanitized as one; then every learnt identifying
-        name is replaced, then every detected value, then base64 runs that hide either."""
+        """Free text, default-deny: a JSON document inside is sanitized as one, every detected
+        value is rebuilt in its format, and of the rest only public words stay (numbers, dates,
+        botocore's documentation vocabulary, AWS's own values); any other word is faked whole,
+        as the same name is faked everywhere else."""
+        return self._text(text, deny=self.on("free_text"))
+
+    def schema(self, text: str) -> str:
+        """A name the code reads (a map or tag key, a filter name, an attribute name): kept, but
+        what a detector finds in it and every identifying name learnt elsewhere is replaced."""
+        return self._text(text, deny=False)
+
+    def _text(self, text: str, deny: bool) -> str:
         if not text:
             return text
         document = structured.json_document(self, text)
@@ -268,29 +277,44 @@ class Rewriter:
             # encoded again, leaving literal what was literal.
             decoded = unquote(text)
             if decoded != text:
-                clean = self.text(decoded)
+                clean = self._text(decoded, deny)
                 if clean == decoded:
                     return text
                 safe = "".join(sorted({ch for ch in text if not ch.isalnum() and ch != "%"}))
                 return quote(clean, safe=safe)
-        if self.on("free_text") and not self.learning:
+        if not deny and self.on("free_text") and not self.learning:
             text = self._replace_known(text)
+        if not deny and self.on("free_text"):
+            text = structured.base64_runs(self, text)
         out: list[str] = []
         last = 0
         for hit in detect.scan(text, self.disabled):
-            out.append(text[last : hit.start])
+            gap = text[last : hit.start]
+            out.append(self._words(gap) if deny else gap)
             out.append(self.detected(hit.kind, hit.value))
             last = hit.end
-        out.append(text[last:])
-        text = "".join(out)
-        return structured.base64_runs(self, text) if self.on("free_text") else text
+        tail = text[last:]
+        out.append(self._words(tail) if deny else tail)
+        return "".join(out)
+
+    def _words(self, text: str) -> str:
+        """Default-deny over the words of TEXT (what lies between detected values)."""
+        return _WORD.sub(lambda m: self._word(m.group(0)), text) if text.strip() else text
+
+    def _word(self, token: str) -> str:
+        lead, core, trail = prose.split_edges(token)
+        if not core or _public_part(core) or self.is_public(core) or self.pseudo.is_fake(core):
+            return token
+        before = sum(self.stats.values())
+        fake = self.string(core, "name")
+        if sum(self.stats.values()) > before:  # counted as free text, not as a name field
+            self.stats["name"] -= 1
+            self.stats["free_text"] += 1
+        self.rule_of.setdefault(core, "free_text")
+        return lead + fake + trail
 
     def _learn(self, value: str) -> None:
-        if (
-            value not in self._known
-            and identifying(value, self.common)
-            and not self.pseudo.is_fake(value)
-        ):
+        if value not in self._known and identifying(value) and not self.pseudo.is_fake(value):
             self._known[value] = None
 
     def _replace_known(self, text: str) -> str:
@@ -333,6 +357,13 @@ def standalone(text: str, start: int, end: int) -> bool:
     if not before_ok and _ESCAPE_BEFORE.search(text[max(0, start - 3) : start]):
         before_ok = True
     return before_ok and (end >= len(text) or not _ALNUM.match(text[end]))
+
+
+def _public_part(value: str) -> bool:
+    """A part of a name that identifies nobody: a public word, a date, a short number."""
+    if value.isdigit():
+        return len(value) < 6
+    return prose.is_public_word(value)
 
 
 def _keep_extension(segment: str, fake: Any) -> str:

@@ -167,7 +167,6 @@ class Sanitizer:
                 if member is not None:
                     minimum = max(minimum, int(member.metadata.get("min", 0)))
         info = _OpInfo(op, tokens_in | tokens_out, registry().hints(service), minimum)
-        self.values.common = self.values.common | vocabulary.model_words(service)
         self._infos[(service, operation)] = info
         return info
 
@@ -259,7 +258,7 @@ class Sanitizer:
             )
         if detect.is_secret_key(key) or key in ("cookie", "set-cookie"):
             return self.values.secret(value)
-        return value if key in REQUEST_HEADERS | RESPONSE_HEADERS else self._text(value)
+        return value if key in REQUEST_HEADERS | RESPONSE_HEADERS else self.values.schema(value)
 
     def _path(self, path: str, info: _OpInfo) -> str:
         """URI labels (a greedy `{Key+}` spanning several segments included) are sanitized
@@ -360,9 +359,9 @@ class Sanitizer:
         <ownerId>); one the model does not name is classified by its tag, and a bare number
         there is only checked for account ids."""
         if shape is None and _SCALAR.fullmatch(value):
-            return self._text(value)
+            return self.values.schema(value)
         if siblings and name in _PAIR_KEYS and _keyed(siblings):
-            return self._text(value)
+            return self.values.schema(value)
         if siblings and name in _PAIR_VALUES:
             pair_kind = self._pair_kind(siblings, info)
             if pair_kind:
@@ -460,9 +459,9 @@ class Sanitizer:
             out: dict[str, Any] = {}
             for k, v in value.items():
                 if isinstance(v, str) and detect.is_secret_key(k):
-                    out[self._text(k)] = self.values.secret(v)
+                    out[self.values.schema(k)] = self.values.secret(v)
                 else:
-                    out[self._text(k)] = self._walk(v, shape.value, name, info, public)
+                    out[self.values.schema(k)] = self._walk(v, shape.value, name, info, public)
             return out
         members = _by_wire(shape)
         public = public or vocabulary.public_context(value.items())
@@ -476,14 +475,14 @@ class Sanitizer:
             elif k in _PAIR_KEYS and isinstance(v, str) and _keyed(value):
                 # The key of a tag, dimension or filter (Name, Environment, tag:Owner, vpc-id)
                 # is vocabulary: only what a detector finds in it is replaced.
-                result[k] = self._text(v)
+                result[k] = self.values.schema(v)
             elif k in members:
                 member_name, member = members[k]
                 result[k] = self._walk(v, member, member_name, info, public)
             else:
                 # Keys the model does not name (error bodies, newer fields, documents) may be
                 # data themselves: plain words stay, anything else goes through free text.
-                key = k if structured.plain_key(k) else self._text(k)
+                key = k if structured.plain_key(k) else self.values.schema(k)
                 result[key] = self._walk(v, None, k, info, public)
         return result
 

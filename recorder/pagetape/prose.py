@@ -1,0 +1,94 @@
+"""Which words of free text are public: the default-deny vocabulary.
+
+Free text (descriptions, status reasons, error messages, unmodelled values) keeps only words every
+AWS account shares; any other word is customer data and is faked whole. The vocabulary is data
+(`data/public_words.txt`, built from botocore's model documentation by
+`scripts/build_public_words.py`), the same whatever services a cassette holds, so output never
+depends on the order or mix of exchanges. Operation names and IAM service prefixes come with it:
+`s3:GetObject` in a policy and CloudTrail's `EventName: AssumeRole` are AWS's own.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache, lru_cache
+from pathlib import Path
+
+_FILE = Path(__file__).parent / "data" / "public_words.txt"
+# Dates, times, versions, sizes and counters: numbers identify nobody (a 12-digit account id or
+# a phone number is found by its detector before this applies).
+_NUMERIC = re.compile(r"v?[0-9][0-9.,:/%+-]*(?:[0-9]|[A-Za-z]{1,3})?|[0-9]+(?:st|nd|rd|th)")
+_DATE = re.compile(
+    r"\d{4}-\d{2}(?:-\d{2})?(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+)
+# Surrounding punctuation that is not part of a word (quotes, brackets, sentence marks).
+_EDGE = "\"'`()[]{}<>,.;:!?*"
+_COMPOUND = re.compile(r"[A-Za-z0-9]+(?:[._-]?[A-Za-z0-9]+)*")
+_PART = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+_ACTION = re.compile(r"([a-z0-9-]+):([A-Za-z*][A-Za-z0-9*]*)")
+
+
+@cache
+def _sections() -> dict[str, frozenset[str]]:
+    sections: dict[str, set[str]] = {}
+    current: set[str] = set()
+    for line in _FILE.read_text(encoding="utf-8").splitlines():
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            current = sections.setdefault(line[1:-1], set())
+        else:
+            current.add(line)
+    return {name: frozenset(values) for name, values in sections.items()}
+
+
+def words() -> frozenset[str]:
+    """Lower-case words (and hyphenated phrases) of botocore's documentation."""
+    return _sections()["words"]
+
+
+def operations() -> frozenset[str]:
+    """Every botocore operation name (AssumeRole, GetObject)."""
+    return _sections()["operations"]
+
+
+def service_prefixes() -> frozenset[str]:
+    """Endpoint prefixes and signing names: the `s3` of `s3:GetObject`."""
+    return _sections()["prefixes"]
+
+
+@lru_cache(maxsize=1 << 16)
+def is_public_word(token: str) -> bool:
+    """TOKEN (one word, no white space) identifies nobody: a documented word in any case (or
+    documented words joined in camel case or by - _ .), an operation name, an IAM action (`ec2:Describe*`), a
+    number, a date or a version."""
+    if not token or not any(ch.isalnum() for ch in token):
+        return True
+    if token.lower() in words() or token in operations():
+        return True
+    if _NUMERIC.fullmatch(token) or _DATE.fullmatch(token):
+        return True
+    if _COMPOUND.fullmatch(token):
+        parts = _PART.findall(token)
+        if all(p.isdigit() or (len(p) > 1 and p.lower() in words()) for p in parts):
+            return True  # audience-generation-job, ResourceNotFoundException: documented words
+    m = _ACTION.fullmatch(token)
+    if m is not None and m.group(1) in service_prefixes():
+        action = m.group(2)
+        return action == "*" or action in operations() or _action_pattern(action)
+    return False
+
+
+def _action_pattern(action: str) -> bool:
+    """`Describe*`, `Get*Policy`: a wildcard whose literal parts each occur in an operation name."""
+    parts = [p for p in action.split("*") if p]
+    return "*" in action and all(any(p in op for op in operations()) for p in parts)
+
+
+def split_edges(token: str) -> tuple[str, str, str]:
+    """(leading punctuation, core, trailing punctuation) of a white-space-free TOKEN."""
+    core = token.strip(_EDGE)
+    if not core:
+        return token, "", ""
+    start = token.index(core)
+    return token[:start], core, token[start + len(core) :]
