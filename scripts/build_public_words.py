@@ -26,12 +26,64 @@ OUT = Path(__file__).parent.parent / "recorder" / "pagetape" / "data" / "public_
 MIN_SERVICES = 4
 # The fictitious names of AWS documentation examples (AWS style guide: example people and
 # companies such as John Doe, Mary Major, Richard Roe, AnyCompany): never public vocabulary.
-FICTITIOUS = """
-    acme alejandro akua ana anycompany arnav carlos carolina desai diego doe efua example
-    jackson jane john jorge juan kwaku li major mansa martha mary mateo mensah nikki owusu
-    pat paulo richard rivera rodriguez roe rosalez salazar santos saanvi sarkar shirley silva
-    souza terry whitlock wang wei wolf xiulan zhang alice bob carol dave eve mallory trent
-""".split()
+FICTITIOUS = [
+    "acme",
+    "alejandro",
+    "akua",
+    "ana",
+    "anycompany",
+    "arnav",
+    "carlos",
+    "carolina",
+    "desai",
+    "diego",
+    "doe",
+    "efua",
+    "example",
+    "jackson",
+    "jane",
+    "john",
+    "jorge",
+    "juan",
+    "kwaku",
+    "li",
+    "major",
+    "mansa",
+    "martha",
+    "mary",
+    "mateo",
+    "mensah",
+    "nikki",
+    "owusu",
+    "pat",
+    "paulo",
+    "richard",
+    "rivera",
+    "rodriguez",
+    "roe",
+    "rosalez",
+    "salazar",
+    "santos",
+    "saanvi",
+    "sarkar",
+    "shirley",
+    "silva",
+    "souza",
+    "terry",
+    "whitlock",
+    "wang",
+    "wei",
+    "wolf",
+    "xiulan",
+    "zhang",
+    "alice",
+    "bob",
+    "carol",
+    "dave",
+    "eve",
+    "mallory",
+    "trent",
+]
 _TAG = re.compile(r"<[^>]+>")
 _WORD = re.compile(r"(?<![A-Za-z0-9-])[a-z]+(?:-[a-z]+)*(?![A-Za-z0-9-])")
 
