@@ -149,13 +149,6 @@ def test_leak_account_id_as_json_number_in_document(tmp_path: Path) -> None:
     assert out.refusal is not None or not out.findings
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="no detector for organization ids (o-...), IAM unique ids (AROA/AIDA + 17, 21 chars: "
-    "the access_key_id rule wants 20) or S3 canonical user ids: inside a resource policy "
-    "(a JSON string: structured.walk_document reads its values as free text) they are "
-    "written verbatim and verify passes",
-)
 def test_leak_org_id_unique_id_canonical_user_in_policy(tmp_path: Path) -> None:
     canonical = "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"
     policy = {
@@ -184,11 +177,6 @@ def test_leak_org_id_unique_id_canonical_user_in_policy(tmp_path: Path) -> None:
         assert real not in out.text, real
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="CloudTrail principalId 'AROA<17>:session' holds an IAM role unique id (21 chars) that "
-    "no rule detects; it survives inside the CloudTrailEvent JSON",
-)
 def test_leak_unique_id_in_cloudtrail_event(tmp_path: Path) -> None:
     event = {
         "userIdentity": {
@@ -236,12 +224,6 @@ def test_leak_password_in_database_url_with_ip_host(tmp_path: Path) -> None:
     assert "Sup3rS3cret" not in out.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the embedded_url rule wins over well_known_secret (detect-secrets' Slack webhook "
-    "pattern), and structured.url keeps path segments that detect nothing: the webhook's "
-    "secret path survives and verify passes",
-)
 def test_leak_slack_webhook_secret_path(tmp_path: Path) -> None:
     hook = "https://hooks.slack.com/services/T024BE7LD/B01ABCDEF23/vR4nd0mS3cr3tT0k3nXyZaBc"
     x = exchange(
@@ -606,13 +588,6 @@ def test_idempotent_resanitize_keeps_request_marks(tmp_path: Path) -> None:
     assert after == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Rewriter.common grows with each service's model words during the first pass, so a "
-    "name equal to a word of a later service (an EC2 group named 'web'; 'web' is an IAM "
-    "model word) is learnt or not depending on exchange order: its mention in free text is "
-    "replaced in one order and kept in the other",
-)
 def test_deterministic_whatever_the_exchange_order(tmp_path: Path) -> None:
     group = ec2(
         "DescribeSecurityGroups",

@@ -23,7 +23,7 @@ _DATE = re.compile(
 )
 # Surrounding punctuation that is not part of a word (quotes, brackets, sentence marks).
 _EDGE = "\"'`()[]{}<>,.;:!?*"
-_COMPOUND = re.compile(r"[A-Za-z0-9]+(?:[._-]?[A-Za-z0-9]+)*")
+_COMPOUND = re.compile(r"[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*")
 _PART = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 _ACTION = re.compile(r"([a-z0-9-]+):([A-Za-z*][A-Za-z0-9*]*)")
 
@@ -60,13 +60,13 @@ def service_prefixes() -> frozenset[str]:
 @lru_cache(maxsize=1 << 16)
 def is_public_word(token: str) -> bool:
     """TOKEN (one word, no white space) identifies nobody: a documented word in any case (or
-    documented words joined in camel case or by - _ .), an operation name, an IAM action (`ec2:Describe*`), a
-    number, a date or a version."""
+    documented words joined in camel case or by - _ .), an operation name, an IAM action
+    (`ec2:Describe*`), a number, a date or a version."""
     if not token or not any(ch.isalnum() for ch in token):
         return True
     if token.lower() in words() or token in operations():
         return True
-    if _NUMERIC.fullmatch(token) or _DATE.fullmatch(token):
+    if is_number(token):
         return True
     if _COMPOUND.fullmatch(token):
         parts = _PART.findall(token)
@@ -77,6 +77,14 @@ def is_public_word(token: str) -> bool:
         action = m.group(2)
         return action == "*" or action in operations() or _action_pattern(action)
     return False
+
+
+def is_number(token: str) -> bool:
+    """A date, time, version, size or counter; a run of six or more bare digits is not (an
+    id, an account, a phone number without its punctuation)."""
+    if token.isdigit():
+        return len(token) < 6
+    return bool(_NUMERIC.fullmatch(token) or _DATE.fullmatch(token))
 
 
 def _action_pattern(action: str) -> bool:

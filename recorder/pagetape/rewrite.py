@@ -23,20 +23,26 @@ _ALNUM = re.compile(r"[A-Za-z0-9]")
 _ESCAPE_BEFORE = re.compile(r"%[0-9A-Fa-f]{2}$")
 _ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 _WORD = re.compile(r"\S+")
+# provider.name-vN:M of a public model id (its layout: vocabulary.is_model_id).
+_MODEL_NAME = re.compile(
+    r"(?:[a-z-]+\.)?[a-z0-9]+\.([a-z0-9][a-z0-9.-]*?)(?:-v\d+)?(?::\d+(?::[a-z0-9]+)?)?"
+)
+_SEPARATORS = re.compile(r"([/=:@,;|&?#]+)")
 
 
 def identifying(value: str) -> bool:
     """Worth tracking (learnt for schema text, searched by the leak proof): detected values and
-    names that are not public words (`pagetape.prose`: botocore's documentation vocabulary,
-    the same for every cassette). `list`, `keys` or `batch` recurring as structure are no
-    leak; `ACME`, `acme-prod-logs` or `db01` are."""
+    every name but a single public word (`pagetape.prose`, the same vocabulary for every
+    cassette) or a number. `list`, `keys` or `batch` recurring as structure are no leak;
+    `ACME`, `acme-prod-logs`, `no-such-job` or `db01` are."""
     if len(value) < 3:
         return False
     if not any(ch.isalpha() for ch in value):
         return sum(ch.isdigit() for ch in value) >= 12  # dates and counters identify nobody
     if detect.fullmatch(value) is not None:
         return True
-    return not prose.is_public_word(value) and value.lower() not in vocabulary.GENERIC_WORDS
+    low = value.lower()
+    return low not in prose.words() and low not in vocabulary.GENERIC_WORDS
 
 
 class Rewriter:
@@ -58,6 +64,7 @@ class Rewriter:
         self.learning = True  # first pass: learn names; schema text gets them on the second pass
         self._known: dict[str, None] = {}
         self._public: set[str] = set()  # kept as AWS's own somewhere: kept everywhere
+        self._schema: set[str] = set()  # kept as a key the code reads: kept everywhere
         self._automaton: Any = None
         self._automaton_size = -1
 
@@ -110,7 +117,17 @@ class Rewriter:
         return value
 
     def is_public(self, value: str) -> bool:
-        return value in self._public or vocabulary.is_public_value(value)
+        """AWS's own value, or part of one kept elsewhere: a public model id
+        (`anthropic.claude-3-haiku-20240307-v1:0`) makes its model name public too, so the
+        name in a model's own answer is not faked while the id beside it is kept."""
+        if value in self._public or value in self._schema:
+            return True
+        if not vocabulary.is_public_value(value):
+            return False
+        m = _MODEL_NAME.fullmatch(value)
+        if m is not None and self.learning:
+            self._public.add(m.group(1))
+        return True
 
     def token(self, value: str, min_length: int = 0) -> str:
         """Tokens are replaced whole (padded to the model's minimum length); a token that is
@@ -263,8 +280,20 @@ class Rewriter:
 
     def schema(self, text: str) -> str:
         """A name the code reads (a map or tag key, a filter name, an attribute name): kept, but
-        what a detector finds in it and every identifying name learnt elsewhere is replaced."""
-        return self._text(text, deny=False)
+        what a detector finds in it and every identifying name learnt elsewhere is replaced.
+        A name kept as schema is kept wherever else it appears (a JSON schema's `required`
+        list, a DynamoDB key schema beside the items' attribute names)."""
+        clean = self._text(text, deny=False)
+        if clean == text and structured.plain_key(text):
+            self._schema.add(text)
+        return clean
+
+    def key(self, key: str) -> str:
+        """A key of a document or unmodelled structure: a plain word is schema, kept as is."""
+        if structured.plain_key(key):
+            self._schema.add(key)
+            return key
+        return self.schema(key)
 
     def _text(self, text: str, deny: bool) -> str:
         if not text:
@@ -302,16 +331,25 @@ class Rewriter:
         return _WORD.sub(lambda m: self._word(m.group(0)), text) if text.strip() else text
 
     def _word(self, token: str) -> str:
+        """One white-space-free word of free text: public parts stay, unless the same value
+        was faked as a name somewhere (one real value, one fake); the rest is faked whole."""
         lead, core, trail = prose.split_edges(token)
-        if not core or _public_part(core) or self.is_public(core) or self.pseudo.is_fake(core):
+        if not core or self.pseudo.is_fake(core):
             return token
-        before = sum(self.stats.values())
-        fake = self.string(core, "name")
-        if sum(self.stats.values()) > before:  # counted as free text, not as a name field
-            self.stats["name"] -= 1
-            self.stats["free_text"] += 1
+        if self.is_public(core):
+            return token
+        known = self.pseudo.fake_of(core)
+        if known is None and prose.is_public_word(core):
+            return token
+        if known is not None:
+            return lead + self.counted("free_text", core, known) + trail
+        parts = _SEPARATORS.split(core)
+        if len(parts) > 1:
+            return (
+                lead + "".join(p if i % 2 else self._word(p) for i, p in enumerate(parts)) + trail
+            )
         self.rule_of.setdefault(core, "free_text")
-        return lead + fake + trail
+        return lead + self.counted("free_text", core, self.name(core, "free_text")) + trail
 
     def _learn(self, value: str) -> None:
         if value not in self._known and identifying(value) and not self.pseudo.is_fake(value):
@@ -360,10 +398,9 @@ def standalone(text: str, start: int, end: int) -> bool:
 
 
 def _public_part(value: str) -> bool:
-    """A part of a name that identifies nobody: a public word, a date, a short number."""
-    if value.isdigit():
-        return len(value) < 6
-    return prose.is_public_word(value)
+    """A part of a name that identifies nobody: a date, a version, a short number. Words are
+    not: a name is faked whole even when it is made of dictionary words."""
+    return prose.is_number(value)
 
 
 def _keep_extension(segment: str, fake: Any) -> str:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode
 
-from pagetape import codec, detect, eventstream, match, proof, structured, vocabulary
+from pagetape import codec, detect, eventstream, match, proof, vocabulary
 from pagetape.cassette import Interaction, Request, Response
 from pagetape.pseudonym import TOKEN_RE
 from pagetape.rewrite import Rewriter
@@ -482,7 +482,7 @@ class Sanitizer:
             else:
                 # Keys the model does not name (error bodies, newer fields, documents) may be
                 # data themselves: plain words stay, anything else goes through free text.
-                key = k if structured.plain_key(k) else self.values.schema(k)
+                key = self.values.key(k)
                 result[key] = self._walk(v, None, k, info, public)
         return result
 

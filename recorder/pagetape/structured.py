@@ -189,9 +189,7 @@ def walk_document(rw: Rewriter, value: Any, key: str | None = None) -> Any:
     """A JSON document with no model (policy, claims, unmodelled members): keys are kept when
     they are plain words, values are free text, values under secret-looking keys are secrets."""
     if isinstance(value, dict):
-        return {
-            (k if plain_key(k) else rw.schema(k)): walk_document(rw, v, k) for k, v in value.items()
-        }
+        return {rw.key(k): walk_document(rw, v, k) for k, v in value.items()}
     if isinstance(value, list):
         return [walk_document(rw, v, key) for v in value]
     if isinstance(value, str):
