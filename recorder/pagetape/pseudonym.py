@@ -270,6 +270,9 @@ def _by_class(value: str, stream: Iterator[int], *, hex_only: bool) -> str:
             out.append(string.ascii_uppercase[next(stream) % 26])
         elif ch.isascii() and ch.isdigit():
             out.append(string.digits[next(stream) % 10])
+        elif ch.isalnum():  # Kraków, 東京: a letter of any script is data too
+            alphabet = string.ascii_uppercase if ch.isupper() else string.ascii_lowercase
+            out.append(alphabet[next(stream) % 26])
         else:
             out.append(ch)
     return "".join(out)

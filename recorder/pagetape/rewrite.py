@@ -65,6 +65,7 @@ class Rewriter:
         self._known: dict[str, None] = {}
         self._public: set[str] = set()  # kept as AWS's own somewhere: kept everywhere
         self._schema: set[str] = set()  # kept as a key the code reads: kept everywhere
+        self._strict = False  # inside a data-plane payload: no word is public
         self._automaton: Any = None
         self._automaton_size = -1
 
@@ -108,6 +109,18 @@ class Rewriter:
                 p if i % 2 or not p else self._part(p, fake) for i, p in enumerate(parts)
             )
         return self.counted(rule, value, _keep_extension(value, lambda v: self.name(v, rule)))
+
+    def data(self, value: str) -> str:
+        """A value of a data-plane payload (a DynamoDB item): customer data throughout. Detected
+        values keep their format, numbers and AWS's own values stay, every word is faked, even
+        a dictionary word."""
+        if not value or self.pseudo.is_fake(value) or self.is_public(value):
+            return value
+        self._strict = True
+        try:
+            return self._text(value, deny=True)
+        finally:
+            self._strict = False
 
     def public(self, value: str) -> str:
         """VALUE is AWS's own where it was found (a managed policy's path): keep it, and its
@@ -339,7 +352,9 @@ class Rewriter:
         if self.is_public(core):
             return token
         known = self.pseudo.fake_of(core)
-        if known is None and prose.is_public_word(core):
+        if known is None and (
+            prose.is_number(core) if self._strict else prose.is_public_word(core)
+        ):
             return token
         if known is not None:
             return lead + self.counted("free_text", core, known) + trail

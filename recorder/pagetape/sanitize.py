@@ -42,8 +42,13 @@ SIGV2_FIELDS = frozenset(
      "SecurityToken"}
 )  # fmt: skip
 _SIGNATURE = re.compile(r"(Signature=)([0-9a-fA-F]+)")
-_PAIR_KEYS = ("Key", "key", "Name", "name")
-_PAIR_VALUES = ("Value", "value")
+# The members of a key/value pair (tags, dimensions, CloudFormation and RDS parameters, ECS
+# environment): the value's treatment follows what the key says (DbPassword: a secret).
+_PAIR_KEYS = ("Key", "key", "Name", "name", "ParameterKey", "ParameterName", "OptionName")
+_PAIR_VALUES = ("Value", "value", "ParameterValue", "OptionValue")
+# Data-plane payloads (service, shape): customer data throughout, whatever its words; the
+# names inside (attribute names) are schema.
+DATA_PLANE = frozenset({("dynamodb", "AttributeValue"), ("dynamodbstreams", "AttributeValue")})
 
 
 @dataclass
@@ -414,6 +419,8 @@ class Sanitizer:
         metric and dimension names are AWS's own (CPUUtilization, InstanceId)."""
         if codec.is_marker(value):  # CBOR bytes and timestamps
             return value
+        if shape is not None and info.op is not None and _data_plane(info.op, shape):
+            return self._data(value, shape)
         if isinstance(value, dict):
             return self._walk_dict(value, shape, name, info, public)
         if isinstance(value, list):
@@ -427,6 +434,22 @@ class Sanitizer:
                 kind = "secret"
             return self._string(value, kind)
         return value
+
+    def _data(self, value: Any, shape: botocore.model.Shape | None) -> Any:
+        """A data-plane value (a DynamoDB attribute value): every string is the customer's,
+        faked whatever its words; map keys (attribute names) are schema; booleans and nulls
+        stay."""
+        if isinstance(value, str):
+            return self.values.data(value)
+        if isinstance(value, list):
+            member = shape.member if shape is not None and shape.type_name == "list" else None
+            return [self._data(v, member) for v in value]
+        if not isinstance(value, dict):
+            return value
+        if shape is not None and shape.type_name == "map":
+            return {self.values.key(k): self._data(v, shape.value) for k, v in value.items()}
+        members = _by_wire(shape)
+        return {k: self._data(v, members[k][1] if k in members else None) for k, v in value.items()}
 
     def _pair_kind(self, value: Mapping[str, Any], info: _OpInfo) -> str | None:
         """How to treat the Value of a key/value structure (tags, dimensions, SSM parameters),
@@ -459,9 +482,9 @@ class Sanitizer:
             out: dict[str, Any] = {}
             for k, v in value.items():
                 if isinstance(v, str) and detect.is_secret_key(k):
-                    out[self.values.schema(k)] = self.values.secret(v)
+                    out[self.values.key(k)] = self.values.secret(v)
                 else:
-                    out[self.values.schema(k)] = self._walk(v, shape.value, name, info, public)
+                    out[self.values.key(k)] = self._walk(v, shape.value, name, info, public)
             return out
         members = _by_wire(shape)
         public = public or vocabulary.public_context(value.items())
@@ -497,6 +520,10 @@ def _by_wire(shape: botocore.model.Shape | None) -> dict[str, tuple[str, botocor
         out.setdefault(member.serialization.get("name", name), (name, member))
         out.setdefault(name, (name, member))
     return out
+
+
+def _data_plane(op: botocore.model.OperationModel, shape: botocore.model.Shape) -> bool:
+    return (op.service_model.service_name, shape.name) in DATA_PLANE
 
 
 def _blob_payload(shape: botocore.model.Shape | None) -> bool:
