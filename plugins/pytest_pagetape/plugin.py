@@ -43,13 +43,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "cassette folder, relative to rootdir (unset: 'cassettes' beside each test module)",
         default=None,
     )
+    parser.addini(
+        "pagetape_keep",
+        "member paths every recording keeps real, one per line (Items[].status.S)",
+        type="linelist",
+        default=[],
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "pagetape(*cassettes, repage=False, strict_region=False): replay these cassettes (names "
-        "relative to the cassette dir, .json optional; none: {module}/{test}) while the test runs",
+        "pagetape(*cassettes, repage=False, strict_region=False, keep=()): replay these "
+        "cassettes (names relative to the cassette dir, .json optional; none: {module}/{test}) "
+        "while the test runs; keep: member paths a recording keeps real (Items[].status.S)",
     )
 
 
@@ -124,7 +131,12 @@ def pagetape(
     if marker is None:
         pytest.fail("the pagetape fixture needs @pytest.mark.pagetape(...)", pytrace=False)
     names = [str(a) for a in marker.args] or [_default_name(request.node)]
-    options = {k: bool(marker.kwargs[k]) for k in ("repage", "strict_region") if k in marker.kwargs}
+    options: dict[str, Any] = {
+        k: bool(marker.kwargs[k]) for k in ("repage", "strict_region") if k in marker.kwargs
+    }
+    keep = [*marker.kwargs.get("keep", ()), *request.config.getini("pagetape_keep")]
+    if keep:
+        options["keep"] = [str(path) for path in keep]
     failure = None
     try:
         context = open_tape(names, pagetape_cassette_dir, pagetape_record_mode, **options)

@@ -72,6 +72,7 @@ class Metadata(msgspec.Struct, forbid_unknown_fields=True):
     error: str | None = None
     sanitizer: dict[str, int] = {}
     kept_rules: list[str] = []  # sanitization rules switched off on purpose (--keep-rule)
+    kept_paths: list[str] = []  # member paths kept real on purpose (--keep: pagetape.keep)
     fakes: list[str] = []  # every pseudonym in the file: lets `verify` tell them from leaks
     fakes_seal: str | None = (
         None  # keyed seal over `fakes`: re-sanitizing trusts them only if it holds

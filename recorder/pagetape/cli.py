@@ -105,6 +105,14 @@ def record(
             help="Switch a sanitization rule off (see pagetape sanitize --list-rules).",
         ),
     ] = None,
+    keep: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="PATH",
+            help="Keep the values at a member path real, e.g. Items[].status.S (recorded in "
+            "the cassette; secret-looking keys can never be kept).",
+        ),
+    ] = None,
     manifest: Annotated[
         Path | None,
         typer.Option(
@@ -136,6 +144,7 @@ def record(
             "-o": output is not None,
             "--record-errors": record_errors,
             "--keep-rule": bool(keep_rule),
+            "--keep": bool(keep),
         }
         mixed = [name for name, was_given in given.items() if was_given]
         if mixed:
@@ -171,6 +180,7 @@ def record(
         record_errors=record_errors,
         max_attempts=5 if max_attempts is None else max_attempts,
         keep_rules=keep_rule or [],
+        keep_paths=keep or [],
     )
     the_plan = plan(request)
     if sys.stderr.isatty():
@@ -363,6 +373,14 @@ def sanitize(
     keep_rule: Annotated[
         list[str] | None, typer.Option(metavar="RULE", help="Switch a rule off, by name.")
     ] = None,
+    keep: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="PATH",
+            help="Keep the values at a member path real, e.g. Items[].status.S (recorded in "
+            "the cassette; secret-looking keys can never be kept).",
+        ),
+    ] = None,
     list_rules: Annotated[bool, typer.Option(help="List the sanitization rules and exit.")] = False,
 ) -> None:
     """Sanitize an existing vcrpy or pagetape cassette into a pagetape cassette."""
@@ -375,7 +393,7 @@ def sanitize(
         return
     if source is None:
         raise UsageError("pagetape sanitize needs an INPUT cassette (or --list-rules)")
-    tape, target = sanitize_file(source, output, keep_rule or [])
+    tape, target = sanitize_file(source, output, keep_rule or [], keep or [])
     meta = tape.metadata
     _say(
         printable(

@@ -50,6 +50,7 @@ class Recording(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     max_pages: int | Unset = UNSET
     record_errors: bool = False
     keep_rules: list[str] = []
+    keep: list[str] = []  # member paths kept real (--keep)
     region: str | Unset = UNSET
     endpoint_url: str | Unset = UNSET
     profile: str | Unset = UNSET
@@ -157,6 +158,7 @@ def prepare(path: Path, force: bool = False, max_attempts: int = 5) -> list[Entr
             record_errors=rec.record_errors,
             max_attempts=max_attempts,
             keep_rules=list(rec.keep_rules),
+            keep_paths=list(rec.keep),
         )
         refused = None
         try:

@@ -13,6 +13,7 @@ from pagetape import chain, rules, writer
 from pagetape import params as params_mod
 from pagetape.capture import Capture, tag_operation
 from pagetape.errors import CassetteExistsError, ParameterError, RecordingError, UsageError
+from pagetape.keep import KeepPaths
 from pagetape.specs import ResolvedSpec, advance, botocore_session, resolve, shared_loader
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ class RecordRequest:
     record_errors: bool = False
     max_attempts: int = 5
     keep_rules: list[str] = field(default_factory=list)
+    keep_paths: list[str] = field(default_factory=list)  # --keep: values kept real (pagetape.keep)
     credentials: tuple[str, str] | None = None  # only for the embedded sandbox and tests
 
 
@@ -113,6 +115,7 @@ def plan(request: RecordRequest) -> Plan:
     if request.max_pages is not None and request.max_pages < 1:
         raise ParameterError("--max-pages must be at least 1")
     rules.check_names(set(request.keep_rules))
+    KeepPaths.of(request.keep_paths)  # a malformed or secret-looking path: one sentence, now
     if request.max_attempts < 1:
         raise ParameterError("--max-attempts must be at least 1")
     output = Path(request.output) if request.output else default_output(spec.service, s.operation)
@@ -235,7 +238,11 @@ def record(plan: Plan, progress: ProgressCallback | None = None) -> RecordResult
                 break
             advance(call_params, s, page.given)
     tape, sanitizer = writer.build(
-        capture.exchanges(), region, keep_rules=plan.request.keep_rules, params=plan.params
+        capture.exchanges(),
+        region,
+        keep_rules=plan.request.keep_rules,
+        params=plan.params,
+        keep_paths=plan.request.keep_paths,
     )
     writer.write(plan.output, tape, sanitizer, overwrite=plan.request.force)
     return RecordResult(plan.output, tape, pages, items, tape.metadata.params)

@@ -122,6 +122,11 @@ class Rewriter:
         finally:
             self._strict = False
 
+    def keep(self, value: str) -> str:
+        """VALUE sits on a path the user keeps (`--keep`): real here, and so everywhere."""
+        self._public.add(value)
+        return value
+
     def public(self, value: str) -> str:
         """VALUE is AWS's own where it was found (a managed policy's path): keep it, and its
         path parts, wherever else they appear."""

@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode
 
 from pagetape import codec, detect, eventstream, match, proof, vocabulary
 from pagetape.cassette import Interaction, Request, Response
+from pagetape.keep import KeepPaths
 from pagetape.pseudonym import TOKEN_RE
 from pagetape.rewrite import Rewriter
 from pagetape.specs import HintKind
@@ -84,8 +85,11 @@ class Sanitizer:
         disabled: Iterable[str] = (),
         first_token: int = 1,
         known_fakes: Iterable[str] = (),
+        keep_paths: Iterable[str] = (),
     ) -> None:
         self.values = Rewriter(secret, disabled, first_token, known_fakes)
+        self.keep = KeepPaths.of(keep_paths)
+        self._at: list[str] = []  # the member path of the value being walked (for keep paths)
         self.disabled = self.values.disabled
         self._infos: dict[tuple[str, str], _OpInfo] = {}
         # Token values a paginator reads out of the data, with the member they come from.
@@ -425,31 +429,60 @@ class Sanitizer:
             return self._walk_dict(value, shape, name, info, public)
         if isinstance(value, list):
             member = shape.member if shape is not None and shape.type_name == "list" else None
-            return [self._walk(v, member, name, info, public) for v in value]
+            return [self._at_walk("[]", v, member, name, info, public) for v in value]
         if isinstance(value, str):
             kind = self._classify(name, shape, info)
             if public and kind == "name" and name in vocabulary.PUBLIC_NAME_MEMBERS:
                 return self.values.public(value)
             if kind != "token" and shape is None and name and detect.is_secret_key(name):
                 kind = "secret"
+            if self.keep and kind not in ("secret", "token") and self.keep.matches(self._at):
+                return self.values.keep(value)
             return self._string(value, kind)
         return value
+
+    def _at_walk(
+        self,
+        segment: str,
+        value: Any,
+        shape: botocore.model.Shape | None,
+        name: str | None,
+        info: _OpInfo,
+        public: bool,
+    ) -> Any:
+        self._at.append(segment)
+        try:
+            return self._walk(value, shape, name, info, public)
+        finally:
+            self._at.pop()
 
     def _data(self, value: Any, shape: botocore.model.Shape | None) -> Any:
         """A data-plane value (a DynamoDB attribute value): every string is the customer's,
         faked whatever its words; map keys (attribute names) are schema; booleans and nulls
         stay."""
         if isinstance(value, str):
+            if self.keep and self.keep.matches(self._at):
+                return self.values.keep(value)
             return self.values.data(value)
         if isinstance(value, list):
             member = shape.member if shape is not None and shape.type_name == "list" else None
-            return [self._data(v, member) for v in value]
+            return [self._at_data("[]", v, member) for v in value]
         if not isinstance(value, dict):
             return value
         if shape is not None and shape.type_name == "map":
-            return {self.values.key(k): self._data(v, shape.value) for k, v in value.items()}
+            return {self.values.key(k): self._at_data(k, v, shape.value) for k, v in value.items()}
         members = _by_wire(shape)
-        return {k: self._data(v, members[k][1] if k in members else None) for k, v in value.items()}
+        return {
+            k: self._at_data(k, v, members[k][1] if k in members else None)
+            for k, v in value.items()
+        }
+
+    def _at_data(self, segment: str, value: Any, shape: botocore.model.Shape | None) -> Any:
+        self._at.append(segment)
+        try:
+            return self._data(value, shape)
+        finally:
+            self._at.pop()
 
     def _pair_kind(self, value: Mapping[str, Any], info: _OpInfo) -> str | None:
         """How to treat the Value of a key/value structure (tags, dimensions, SSM parameters),
@@ -484,7 +517,7 @@ class Sanitizer:
                 if isinstance(v, str) and detect.is_secret_key(k):
                     out[self.values.key(k)] = self.values.secret(v)
                 else:
-                    out[self.values.key(k)] = self._walk(v, shape.value, name, info, public)
+                    out[self.values.key(k)] = self._at_walk(k, v, shape.value, name, info, public)
             return out
         members = _by_wire(shape)
         public = public or vocabulary.public_context(value.items())
@@ -494,19 +527,20 @@ class Sanitizer:
             if pair_kind and k in _PAIR_VALUES and isinstance(v, str):
                 # A tag or dimension: {"Key": "db-password", "Value": ...} is a secret,
                 # {"Name": "InstanceId", "Value": "i-0abc..."} a name.
-                result[k] = self._string(v, pair_kind)
+                kept = pair_kind != "secret" and self.keep.matches([*self._at, k])
+                result[k] = self.values.keep(v) if kept else self._string(v, pair_kind)
             elif k in _PAIR_KEYS and isinstance(v, str) and _keyed(value):
                 # The key of a tag, dimension or filter (Name, Environment, tag:Owner, vpc-id)
                 # is vocabulary: only what a detector finds in it is replaced.
                 result[k] = self.values.schema(v)
             elif k in members:
                 member_name, member = members[k]
-                result[k] = self._walk(v, member, member_name, info, public)
+                result[k] = self._at_walk(k, v, member, member_name, info, public)
             else:
                 # Keys the model does not name (error bodies, newer fields, documents) may be
                 # data themselves: plain words stay, anything else goes through free text.
                 key = self.values.key(k)
-                result[key] = self._walk(v, None, k, info, public)
+                result[key] = self._at_walk(k, v, None, k, info, public)
         return result
 
 

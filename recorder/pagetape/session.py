@@ -16,6 +16,7 @@ from typing import Any
 from pagetape import RECORD_MODES as MODES
 from pagetape.errors import CassetteError, CassetteRaceError, UsageError
 from pagetape.isolation import isolated_environment
+from pagetape.keep import KeepPaths
 from pagetape.replay import LIVE, Call, Index, Tape, asked_params, load_index
 
 
@@ -78,10 +79,11 @@ def open_tape(
     mode: str = "none",
     repage: bool = False,
     strict_region: bool = False,
+    keep: Sequence[str] = (),
 ) -> Iterator[Tape]:
     """Activate the cassettes NAMES for the duration of a test, in record MODE. REPAGE cuts the
     recorded items to the page size the code asks for; STRICT_REGION makes a client in another
-    region than the cassette's a miss."""
+    region than the cassette's a miss; KEEP names member paths a recording keeps real."""
     if mode not in MODES:
         raise UsageError(f"unknown record mode {mode!r}; use one of {', '.join(MODES)}")
     if not names:
@@ -107,7 +109,8 @@ def open_tape(
         with isolated_environment(tape.metadata.region), tape:
             yield tape
         return
-    yield from _record(paths, missing, mode)
+    KeepPaths.of(keep)  # a malformed or secret-looking path fails before the test runs
+    yield from _record(paths, missing, mode, keep)
 
 
 def _near(path: Path, base: Path) -> str:
@@ -139,7 +142,9 @@ def _aws_region_env() -> Iterator[None]:
         os.environ.pop("AWS_DEFAULT_REGION", None)
 
 
-def _record(paths: list[Path], missing: list[Path], mode: str) -> Iterator[Tape]:
+def _record(
+    paths: list[Path], missing: list[Path], mode: str, keep: Sequence[str] = ()
+) -> Iterator[Tape]:
     from pagetape.capture import Capture
 
     # `once` writes the first missing cassette and never touches one that exists (the others
@@ -156,14 +161,18 @@ def _record(paths: list[Path], missing: list[Path], mode: str) -> Iterator[Tape]
         return
     previous = next((i for i in existing if i.path == target), None)
     try:
-        write_recording(target, exchanges, previous, overwrite=mode != "once")
+        write_recording(target, exchanges, previous, overwrite=mode != "once", keep=keep)
     except CassetteRaceError:
         # `once` under pytest-xdist: another worker recorded this cassette first; theirs stays.
         return
 
 
 def write_recording(
-    target: Path, exchanges: list[Any], previous: Index | None, overwrite: bool = True
+    target: Path,
+    exchanges: list[Any],
+    previous: Index | None,
+    overwrite: bool = True,
+    keep: Sequence[str] = (),
 ) -> None:
     """Sanitize captured exchanges (after PREVIOUS's interactions) and write TARGET atomically;
     the cassette stays about the operation it was first recorded for."""
@@ -179,7 +188,7 @@ def write_recording(
         if old
         else (boto3.Session().region_name or os.environ.get("AWS_REGION") or "us-east-1")
     )
-    tape, sanitizer = writer.build(exchanges, region, previous=old)
+    tape, sanitizer = writer.build(exchanges, region, previous=old, keep_paths=keep)
     writer.write(target, tape, sanitizer, overwrite=overwrite)
 
 

@@ -38,6 +38,7 @@ def build(
     keep_rules: Iterable[str] = (),
     resanitized: cassette_io.Cassette | None = None,
     params: Mapping[str, Any] | None = None,
+    keep_paths: Iterable[str] = (),
 ) -> tuple[cassette_io.Cassette, Sanitizer]:
     """Sanitize EXCHANGES (appended after PREVIOUS's interactions) and describe the result.
 
@@ -57,6 +58,7 @@ def build(
     if params is None and resanitized is not None:
         params = resanitized.metadata.params
     kept = sorted(set(keep_rules) | set(base.metadata.kept_rules if base else []))
+    kept_paths = sorted(set(keep_paths) | set(base.metadata.kept_paths if base else []))
     secret = load_secret()
     trusted = (
         base.metadata.fakes
@@ -68,6 +70,7 @@ def build(
         disabled=kept,
         first_token=next_token_number(base),
         known_fakes=trusted,
+        keep_paths=kept_paths,
     )
     new, clean_params = sanitizer.sanitize(exchanges, params, service, operation)
     if resanitized is not None:
@@ -87,6 +90,7 @@ def build(
     stats = sanitizer.stats + Counter(base.metadata.sanitizer if base else {})
     metadata.sanitizer = dict(sorted(stats.items()))
     metadata.kept_rules = kept
+    metadata.kept_paths = kept_paths
     metadata.fakes = sanitizer.fakes()  # the base's fakes it trusted are among them
     metadata.fakes_seal = fakes_seal(secret, metadata.fakes)
     if base is not None:
@@ -194,7 +198,10 @@ def _error_of(service: str, interaction: cassette_io.Interaction) -> str:
 
 
 def sanitize_file(
-    source: Path, target: Path | None = None, keep_rules: Iterable[str] = ()
+    source: Path,
+    target: Path | None = None,
+    keep_rules: Iterable[str] = (),
+    keep_paths: Iterable[str] = (),
 ) -> tuple[cassette_io.Cassette, Path]:
     """`pagetape sanitize`: a vcrpy or pagetape cassette in, a sanitized pagetape cassette out.
 
@@ -206,13 +213,17 @@ def sanitize_file(
     data = cassette_io.read(source)
     if is_pagetape(data):
         old = cassette_io.decode(data, str(source))
-        tape, sanitizer = build(read_pagetape(old), old.metadata.region, None, keep_rules, old)
+        tape, sanitizer = build(
+            read_pagetape(old), old.metadata.region, None, keep_rules, old, keep_paths=keep_paths
+        )
         target = target or source
     else:
         exchanges, signed_region = read_vcr(source, data)
         if not any(x.service != NOT_AWS for x in exchanges):
             raise CassetteError(f"{source} holds no AWS calls (no SigV4-signed requests)")
-        tape, sanitizer = build(exchanges, signed_region or "us-east-1", None, keep_rules)
+        tape, sanitizer = build(
+            exchanges, signed_region or "us-east-1", None, keep_rules, keep_paths=keep_paths
+        )
         target = target or source.with_name(f"{source.stem}.pagetape.json")
     write(target, tape, sanitizer)
     return tape, target
