@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from pagetape import rules, vocabulary
+from pagetape import personal, rules, vocabulary
 
 FAKE_MARK = "PAGETAPE"
 SECRET_FAKE_PREFIX = "pagetape-secret-"
@@ -60,6 +60,7 @@ SECRET_LAST_PAIRS = frozenset(
 )  # fmt: skip
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 _CHECK_SALT = b"pagetape-account-check:"
+PERSONAL_KINDS = frozenset({"phone", "card", "national_id"})
 
 
 def account_check(first8: str) -> str:
@@ -179,8 +180,15 @@ def well_known_secret_patterns() -> tuple[str, ...]:
 
 def scan(text: str, disabled: frozenset[str] = frozenset()) -> Iterator[Hit]:
     """Every detected value in TEXT, left to right, each validated (addresses parse, host names
-    end in a real top-level domain) and public vocabulary left out."""
-    return _hits(_pattern_for(text, disabled), text)
+    end in a real top-level domain) and public vocabulary left out; phone, card and national-id
+    numbers (`pagetape.personal`) where no pattern matched."""
+    hits = list(_hits(_pattern_for(text, disabled), text))
+    extra = [
+        Hit(f.kind, f.start, f.end, f.value)
+        for f in personal.find(text)
+        if f.kind not in disabled and not any(h.start < f.end and f.start < h.end for h in hits)
+    ]
+    return iter(sorted([*hits, *extra], key=lambda h: h.start) if extra else hits)
 
 
 def _hits(pattern: re.Pattern[str] | None, text: str) -> Iterator[Hit]:
@@ -264,6 +272,8 @@ def is_fake(kind: str, value: str, listed: Iterable[str] | frozenset[str] = froz
         return value.rsplit(".", 1)[-1].startswith(FAKE_MARK)
     if kind == "private_key":
         return FAKE_MARK in value
+    if kind in PERSONAL_KINDS:
+        return personal.is_fake(kind, value) or value in listed
     if kind in ("ip_address", "ipv6"):
         address = _address(value)
         if address is None:

@@ -212,6 +212,12 @@ class Pseudonymizer:
             value, lambda s: f"{prefix}-" + "".join("0123456789abcdef"[next(s) % 16] for _ in rest)
         )
 
+    def personal(self, kind: str, value: str) -> str:
+        """A phone, card or national-id number: its format-true fake (`pagetape.personal`)."""
+        from pagetape import personal
+
+        return self._unique(value, lambda s: personal.fake(kind, value, s))
+
     def secret(self, value: str) -> str:
         """A value under a secret-looking key: replaced by an obvious, consistent placeholder.
         Its hex starts with a letter: twelve digits would read as an account id."""

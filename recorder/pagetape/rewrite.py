@@ -222,6 +222,8 @@ class Rewriter:
         }
         if kind in simple:
             return simple[kind](value)
+        if kind in detect.PERSONAL_KINDS:
+            return self.pseudo.personal(kind, value)
         if kind == "arn":
             return self._arn(value)
         if kind == "s3_uri":

@@ -86,6 +86,12 @@ RULES: tuple[Rule, ...] = (
     Rule("account_id", "fake 12-digit account ids (also written 1234-5678-9012), alone or "
          "inside names; fakes carry check digits so verify can prove them",
          r"(?<![\d-])\d{4}-\d{4}-\d{4}(?![\d-])|(?<!\d)\d{12}(?!\d)"),
+    Rule("phone", "phone numbers (phonenumbers: international form anywhere, national form "
+         "where it is clearly a phone): valid numbers of the same country in a fictional range"),
+    Rule("card", "payment card numbers (Luhn, issuer prefix): test card numbers of the same "
+         "brand, length and grouping"),
+    Rule("national_id", "US social security and UK national insurance numbers, IBANs: fakes of "
+         "the same form that are never issued"),
     Rule("secret_value", "replace values under secret-looking keys (passwords, tokens, API "
          "keys, sts:ExternalId, X-Amz-Signature) by pagetape-secret-... fakes"),
     Rule("name", "fake resource names and ids in identifier fields (members named ...Name, "
