@@ -346,6 +346,8 @@ def _without_text(events: list[dict[str, Any]]) -> list[Any]:
             doc = {"contentBlockDelta": {**doc["contentBlockDelta"], "delta": None}}
         elif doc.get("type") == "content_block_delta":
             doc = {**doc, "delta": None}
+        elif doc.get("type") == "message_start":  # the model's message id is data: faked
+            doc = {**doc, "message": {**doc["message"], "id": None}}
         out.append(doc)
     return out
 
