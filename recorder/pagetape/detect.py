@@ -73,6 +73,24 @@ def is_fake_account(value: str) -> bool:
     return len(digits) == 12 and digits.isdigit() and account_check(digits[:8]) == digits[8:]
 
 
+# A data key (a map or pair key, a URL query or document key; not a model member name) that
+# names a login: its value is half a credential (Glue USERNAME, a JDBC URL's user=).
+CREDENTIAL_LAST_WORDS = frozenset({"username", "user", "login", "uid"})
+
+
+def is_credential_key(key: str) -> bool:
+    """A data key whose value authenticates: a secret-looking key or a login name's key (not a
+    policy condition key such as aws:username)."""
+    if is_secret_key(key):
+        return True
+    words = [w.lower() for w in _WORDS.findall(key)]
+    return (
+        ":" not in key
+        and bool(words)
+        and (words[-1] in CREDENTIAL_LAST_WORDS or "".join(words[-2:]) in CREDENTIAL_LAST_WORDS)
+    )
+
+
 def is_secret_key(key: str) -> bool:
     words = [w.lower() for w in _WORDS.findall(key)]
     if not words:

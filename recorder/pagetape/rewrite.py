@@ -77,6 +77,8 @@ class Rewriter:
     def string(self, value: str, kind: str) -> str:
         """A value the model classified: keep, token, secret, free_text, name or account_id."""
         if kind == "keep" or not value:
+            if value and kind == "keep":
+                self._public.add(value)  # an enum value is AWS's own wherever it recurs
             return value
         if kind == "token":
             return self.token(value) if self.on("token") else value

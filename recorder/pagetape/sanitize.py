@@ -49,7 +49,13 @@ _PAIR_KEYS = ("Key", "key", "Name", "name", "ParameterKey", "ParameterName", "Op
 _PAIR_VALUES = ("Value", "value", "ParameterValue", "OptionValue")
 # Data-plane payloads (service, shape): customer data throughout, whatever its words; the
 # names inside (attribute names) are schema.
-DATA_PLANE = frozenset({("dynamodb", "AttributeValue"), ("dynamodbstreams", "AttributeValue")})
+DATA_PLANE = frozenset(
+    {
+        ("dynamodb", "AttributeValue"),
+        ("dynamodbstreams", "AttributeValue"),
+        ("route53domains", "ContactDetail"),  # a registrant's name, address, phone, email
+    }
+)
 
 
 @dataclass
@@ -496,7 +502,7 @@ class Sanitizer:
         key = next((value[k] for k in _PAIR_KEYS if isinstance(value.get(k), str)), None)
         if key is None:
             return None
-        if detect.is_secret_key(key):
+        if detect.is_credential_key(key):
             return "secret"
         dimension = any(isinstance(value.get(k), str) for k in ("Name", "name"))
         return "name" if dimension or IDENT_MEMBER_RE.search(key) else None
@@ -514,7 +520,7 @@ class Sanitizer:
             # makes its value a secret (DB_PASSWORD).
             out: dict[str, Any] = {}
             for k, v in value.items():
-                if isinstance(v, str) and detect.is_secret_key(k):
+                if isinstance(v, str) and detect.is_credential_key(k):
                     out[self.values.key(k)] = self.values.secret(v)
                 else:
                     out[self.values.key(k)] = self._at_walk(k, v, shape.value, name, info, public)

@@ -103,7 +103,7 @@ def query(rw: Rewriter, text: str) -> str:
     for pair in text.split("&"):
         raw_key, eq, raw_value = pair.partition("=")
         key, value = unquote(raw_key.replace("+", " ")), unquote(raw_value.replace("+", " "))
-        new = rw.secret(value) if detect.is_secret_key(key) and value else rw.text(value)
+        new = rw.secret(value) if detect.is_credential_key(key) and value else rw.text(value)
         out.append(pair if new == value else f"{raw_key}{eq}{quote(new, safe='')}")
     return "&".join(out)
 
@@ -193,7 +193,7 @@ def walk_document(rw: Rewriter, value: Any, key: str | None = None) -> Any:
     if isinstance(value, list):
         return [walk_document(rw, v, key) for v in value]
     if isinstance(value, str):
-        if key is not None and detect.is_secret_key(key) and value:
+        if key is not None and detect.is_credential_key(key) and value:
             return rw.secret(value)
         return rw.text(value)
     return value
