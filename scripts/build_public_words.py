@@ -4,7 +4,7 @@ Free text in a cassette keeps only words every AWS account shares; everything el
 (default-deny). The vocabulary is built from data, not by hand: the words of botocore's own model
 documentation that at least MIN_SERVICES service models write in lower case (a word documented
 once, in one service, is too close to an example value), plus hyphenated phrases written so
-in the documentation, minus the fictitious people and companies AWS's style guide uses in its
+in the documentation and the literal segments of request URIs, minus the fictitious people and companies AWS's style guide uses in its
 examples (they are what a fixture author types too). Operation names and IAM service prefixes
 are listed apart: `s3:GetObject` in a policy and CloudTrail's EventName are AWS's own.
 
@@ -105,23 +105,33 @@ def main() -> None:
     seen: dict[str, set[str]] = defaultdict(set)
     operations: set[str] = set()
     prefixes: set[str] = set()
+    literals: set[str] = set()
     for service in loader.list_available_services("service-2"):
         model = loader.load_service_model(service, "service-2")
         meta = model.get("metadata", {})
         prefixes.update(p for p in (meta.get("endpointPrefix"), meta.get("signingName")) if p)
         operations.update(model.get("operations", {}))
+        for op in model.get("operations", {}).values():
+            # Literal segments of request URIs (/2013-04-01/hostedzone/{Id}) are structure.
+            uri = op.get("http", {}).get("requestUri", "")
+            for part in re.split(r"[/?&=]", uri):
+                if part.isalpha() and part.islower():
+                    literals.add(part)
         for text in _docs(model):
             for word in _WORD.findall(text):
                 seen[word].add(service)
     fictitious = set(FICTITIOUS)
     words = sorted(
-        w
-        for w, services in seen.items()
-        if len(services) >= MIN_SERVICES and not fictitious & set(w.split("-"))
+        {
+            w
+            for w, services in seen.items()
+            if len(services) >= MIN_SERVICES and not fictitious & set(w.split("-"))
+        }
+        | literals
     )
     header = [
         f"# pagetape public vocabulary, built by scripts/build_public_words.py from botocore "
-        f"{botocore.__version__}: documentation words of >= {MIN_SERVICES} service models, "
+        f"{botocore.__version__}: documentation words of >= {MIN_SERVICES} service models and URI literals, "
         "then operation names, then IAM service prefixes. Data, not code.",
     ]
     body = [

@@ -8,9 +8,11 @@ and free text has every learnt identifying name and every detected value replace
 
 from __future__ import annotations
 
+import mimetypes
 import re
 from collections import Counter
 from collections.abc import Iterable
+from functools import cache
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -428,7 +430,18 @@ def _public_part(value: str) -> bool:
 
 
 def _keep_extension(segment: str, fake: Any) -> str:
+    """`report-q1.csv` keeps `.csv`; `ana.moreira` is no file: faked whole."""
     stem, dot, ext = segment.rpartition(".")
-    if dot and stem and 1 <= len(ext) <= 5 and ext.isalnum():
+    if dot and stem and ext.lower() in _file_extensions():
         return f"{fake(stem)}.{ext}"
     return str(fake(segment))
+
+
+@cache
+def _file_extensions() -> frozenset[str]:
+    """File extensions: Python's built-in MIME table (not the machine's, for determinism), its
+    compressions, and the data formats of S3 data lakes it lacks."""
+    table = mimetypes.MimeTypes(filenames=())
+    known = {*table.types_map[True], *table.types_map[False], *table.encodings_map}
+    lake = {"parquet", "avro", "orc", "jsonl", "ndjson", "yaml", "yml", "log", "gz", "zst", "tsv"}
+    return frozenset({e.lstrip(".").lower() for e in known} | lake)
