@@ -24,7 +24,7 @@ _DATE = re.compile(
 # Surrounding punctuation that is not part of a word (quotes, brackets, sentence marks).
 _EDGE = "\"'`()[]{}<>,.;:!?*"
 _COMPOUND = re.compile(r"[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*")
-_PART = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+_JOINED = re.compile(r"[._-]")
 _ACTION = re.compile(r"([a-z0-9-]+):([A-Za-z*][A-Za-z0-9*]*)")
 
 
@@ -60,8 +60,9 @@ def service_prefixes() -> frozenset[str]:
 @lru_cache(maxsize=1 << 16)
 def is_public_word(token: str) -> bool:
     """TOKEN (one word, no white space) identifies nobody: a documented word in any case (or
-    documented words joined in camel case or by - _ .), an operation name, an IAM action
-    (`ec2:Describe*`), a number, a date or a version."""
+    lower-case documented words joined by - _ .), an operation name, an IAM action
+    (`ec2:Describe*`), a number, a date or a version. Camel case is not split: `GreenValley`
+    may be a company."""
     if not token or not any(ch.isalnum() for ch in token):
         return True
     if token.lower() in words() or token in operations():
@@ -69,9 +70,9 @@ def is_public_word(token: str) -> bool:
     if is_number(token):
         return True
     if _COMPOUND.fullmatch(token):
-        parts = _PART.findall(token)
-        if all(p.isdigit() or (len(p) > 1 and p.lower() in words()) for p in parts):
-            return True  # audience-generation-job, ResourceNotFoundException: documented words
+        parts = _JOINED.split(token)
+        if all(p.isdigit() or (len(p) > 1 and p in words()) for p in parts):
+            return True  # audience-generation-job, read_only: documented lower-case words
     m = _ACTION.fullmatch(token)
     if m is not None and m.group(1) in service_prefixes():
         action = m.group(2)

@@ -47,6 +47,9 @@ _SIGNATURE = re.compile(r"(Signature=)([0-9a-fA-F]+)")
 # environment): the value's treatment follows what the key says (DbPassword: a secret).
 _PAIR_KEYS = ("Key", "key", "Name", "name", "ParameterKey", "ParameterName", "OptionName")
 _PAIR_VALUES = ("Value", "value", "ParameterValue", "OptionValue")
+# Where an error body (no model shape) names the error: the code is AWS's own vocabulary.
+ERROR_CODE_MEMBERS = frozenset({"__type", "code", "Code"})
+_ERROR_CODE = re.compile(r"(?:[\w.]+#)?[A-Z][A-Za-z0-9]*(?:\.[A-Z][A-Za-z0-9]*)*(?::[\w/.:-]*)?")
 # Data-plane payloads (service, shape): customer data throughout, whatever its words; the
 # names inside (attribute names) are schema.
 DATA_PLANE = frozenset(
@@ -375,6 +378,8 @@ class Sanitizer:
         there is only checked for account ids."""
         if shape is None and _SCALAR.fullmatch(value):
             return self.values.schema(value)
+        if shape is None and name in ERROR_CODE_MEMBERS and _ERROR_CODE.fullmatch(value):
+            return self.values.public(value)
         if siblings and name in _PAIR_KEYS and _keyed(siblings):
             return self.values.schema(value)
         if siblings and name in _PAIR_VALUES:
@@ -437,6 +442,8 @@ class Sanitizer:
             member = shape.member if shape is not None and shape.type_name == "list" else None
             return [self._at_walk("[]", v, member, name, info, public) for v in value]
         if isinstance(value, str):
+            if shape is None and name in ERROR_CODE_MEMBERS and _ERROR_CODE.fullmatch(value):
+                return self.values.public(value)  # AWS's own error code (an error body)
             kind = self._classify(name, shape, info)
             if public and kind == "name" and name in vocabulary.PUBLIC_NAME_MEMBERS:
                 return self.values.public(value)
