@@ -139,6 +139,17 @@ def import_placebo(
     return sorted(target for target, _ in built)
 
 
+def exchanges(responses: list[PlaceboResponse], region: str) -> list[RawExchange]:
+    """The exchanges `import_placebo` sanitizes for RESPONSES (in `read_folder`'s order), one per
+    response and in that order: `verify` runs the sanitizer over them in memory to name what
+    importing would replace. CassetteError (naming the file) for one not put on the wire."""
+    from pagetape.isolation import isolated_environment
+
+    with isolated_environment(region):
+        requests = Requests(region)
+        return [x for group in _groups(responses) for x in _exchanges(group, requests)[0]]
+
+
 def _cassette(
     whole: cassette_io.Cassette, group: _Group, interactions: list[cassette_io.Interaction]
 ) -> cassette_io.Cassette:
