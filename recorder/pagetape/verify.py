@@ -1,11 +1,15 @@
 """`pagetape verify`: a leak and integrity lint for cassettes, runnable in CI and pre-commit.
 
-It scans every string with the sanitizer's own detection engine (`pagetape.detect`), so what
-pagetape writes, verify accepts. Account ids, emails, public addresses, keys, secrets and JWTs
-must prove themselves fake by their form (check digits, reserved domains and ranges, the
-PAGETAPE mark): a real value listed in the file's own `metadata.fakes` is still a finding.
-Names, host names, resource ids and private addresses can only be checked against that list.
-Rules switched off on purpose (`metadata.kept_rules`) are not checked.
+A pagetape cassette is scanned with the sanitizer's own detection engine (`pagetape.detect`).
+Each value found must be a fake, proven by its form (account check digits, reserved domains and
+ranges, the PAGETAPE mark) or by the file's own `metadata.fakes` (names, host names, private
+addresses; a real account id, email or key listed there is not trusted), or be one the sanitizer
+itself keeps (AWS's own values): so what pagetape writes, verify accepts. Rules switched off on
+purpose (`metadata.kept_rules`) are not checked.
+
+A foreign fixture (vcrpy, placebo) is audited by the sanitizer itself (`pagetape.audit`): every
+value `pagetape sanitize` or `pagetape import placebo` would replace is a finding, by
+interaction, field path and rule, no more and no less.
 """
 
 from __future__ import annotations
@@ -16,14 +20,17 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
+from pagetape import audit, detect
 from pagetape import cassette as cassette_io
-from pagetape import detect
-from pagetape.audit import FOREIGN, foreign_view, is_pagetape
 from pagetape.errors import CassetteError, UsageError
 from pagetape.pseudonym import TOKEN_RE
 from pagetape.specs import token_names
+
+if TYPE_CHECKING:
+    from pagetape.rewrite import Rewriter
 
 CREDENTIAL_HEADERS = frozenset(
     {"authorization", "x-amz-security-token", "x-amz-credential", "x-amz-signature",
@@ -44,12 +51,14 @@ CASSETTE_SUFFIXES = (".json", ".yaml", ".yml", ".yaml.gz", ".yml.gz")
 
 @dataclass(frozen=True)
 class Finding:
-    """One problem: where (file, interaction, JSON path) and what."""
+    """One problem: where (file, interaction, JSON path) and what; in a foreign file, the
+    sanitization rule that would replace the value."""
 
     file: str
     where: str
     path: str
     message: str
+    rule: str | None = None
 
     def __str__(self) -> str:
         return f"{self.file}: {self.where}: {self.path}: {self.message}"
@@ -83,14 +92,80 @@ def _targets(paths: Iterable[str | Path]) -> list[tuple[Path, Path | None]]:
 
 def verify_file(path: Path, within: Path | None = None) -> list[Finding]:
     """Every finding in one cassette file; a file that cannot be loaded is one finding."""
+    return _verify_one(path, within, {})
+
+
+_Folders = dict[Path, dict[Path, list["Finding"]]]
+
+
+def _verify_one(path: Path, within: Path | None, folders: _Folders) -> list[Finding]:
+    """FOLDERS remembers the placebo folders audited so far (each is audited whole, once)."""
     name = str(path)
     try:
         raw = cassette_io.read(path, within)
-        tape = cassette_io.decode(raw, name) if is_pagetape(raw) else foreign_view(path, raw)
+        if audit.is_pagetape(raw):
+            return list(_Checker(name, cassette_io.decode(raw, name)).run())
+        if audit.is_placebo(path, raw):
+            if path.parent not in folders:
+                folders[path.parent] = _placebo_findings(path.parent, within, path)
+            return folders[path.parent].get(path, [])
+        return _foreign(name, audit.vcr(path, raw))
     except CassetteError as exc:
-        reason = str(exc).removeprefix(f"{name} ").removeprefix(f"{name}: ")
-        return [Finding(name, "file", "$", reason)]
-    return list(_Checker(name, tape).run())
+        return [_unreadable(name, exc)]
+
+
+def _unreadable(name: str, exc: CassetteError) -> Finding:
+    return Finding(name, "file", "$", str(exc).removeprefix(f"{name} ").removeprefix(f"{name}: "))
+
+
+def _placebo_findings(folder: Path, within: Path | None, target: Path) -> dict[Path, list[Finding]]:
+    """Each placebo file of FOLDER audited as `pagetape import placebo FOLDER` sanitizes them:
+    with one sanitizer, so a name learnt in one file is replaced in all. TARGET is read even
+    when it is not a regular file (the loader names why not)."""
+    files = sorted({target, *(f for f in folder.iterdir() if audit.is_placebo_name(f))})
+    audited, errors = audit.placebo(files, within)
+    out = {path: _foreign(str(path), found) for path, found in audited.items()}
+    out.update((path, [_unreadable(str(path), exc)]) for path, exc in errors.items())
+    return out
+
+
+# How a foreign file names a value each rule replaces; a rule not listed here is named by its
+# own words (account_id: "account id"). Credentials are named without their value.
+_LABELS = {
+    "hostname": "host name", "embedded_url": "URL", "s3_uri": "bucket or key name",
+    "arn": "name in an ARN", "iam_principal": "IAM name in an ARN", "uuid": "UUID",
+    "free_text": "word of free text", "jwt": "JSON web token", "url": "URL part",
+}  # fmt: skip
+_UNSHOWN = {
+    "secret_value": "value under a secret-looking key was not replaced",
+    "token": "pagination token was not replaced",
+    "jwt": "JSON web token (not sanitized)",
+}
+
+
+def _foreign(name: str, replacements: list[audit.Replacement]) -> list[Finding]:
+    return [Finding(name, r.where, r.path, _foreign_message(r), r.rule) for r in replacements]
+
+
+def _foreign_message(r: audit.Replacement) -> str:
+    if r.rule == audit.DROPPED_BY:
+        header = r.path.rpartition(".")[2].lower()
+        return "credential header" if header in CREDENTIAL_HEADERS else "header (not sanitized)"
+    if r.rule in _UNSHOWN or r.value is None:
+        return _UNSHOWN.get(r.rule, f"{_label(r.rule)} (not sanitized)")
+    if _is_base64_text(r.value):
+        # A blob replaced whole (user data, an encoded id): its size, not its characters.
+        return f"{_label(r.rule)} (not sanitized): base64 text of {len(r.value)} characters"
+    shown = f"{_label(r.rule)} (not sanitized): {_short(r.value)}"
+    return f"{shown} in {_short(r.within)}" if r.within else shown
+
+
+def _is_base64_text(value: str) -> bool:
+    return len(value) >= 16 and audit.base64_text(value) is not None
+
+
+def _label(rule: str) -> str:
+    return _LABELS.get(rule, rule.replace("_", " "))
 
 
 class _Checker:
@@ -99,12 +174,10 @@ class _Checker:
         self.tape = tape
         self.fakes = frozenset(tape.metadata.fakes)
         self.kept = set(tape.metadata.kept_rules)
-        # How a real value is named: nothing in a foreign file was sanitized, so a value found
-        # there is simply one that should not be shared.
-        self.unproduced = (
-            " (not sanitized)" if tape.metadata.service == FOREIGN
-            else " the sanitizer did not produce"
-        )  # fmt: skip
+        self.unproduced = " the sanitizer did not produce"
+        self._rewriter: Rewriter | None = None
+        # Values on a path the user keeps (`--keep`): real there, and so everywhere.
+        self.kept_values = frozenset(_on_kept_paths(tape))
         names_in, names_out = token_names(tape.metadata.service, tape.metadata.operation)
         self.token_keys = names_in | names_out  # checked by the chain check, not as secrets
 
@@ -140,6 +213,8 @@ class _Checker:
             for i, item in enumerate(value):
                 yield from self._walk(item, f"{path}[{i}]", where, key)
         elif isinstance(value, str):
+            if value in self.kept_values:
+                return
             if key is not None and self._unreplaced_secret(key, value):
                 yield self._f(where, path, "value under a secret-looking key was not replaced")
                 return
@@ -164,11 +239,9 @@ class _Checker:
 
     def _string(self, text: str) -> Iterator[str]:
         """Scan with the sanitizer's own detection engine; ARNs, S3 URIs, URLs and JWTs are
-        opened to check their parts; URL-encoded text is read decoded."""
-        if "%" in text:
-            from urllib.parse import unquote
-
-            text = unquote(text)
+        opened to check their parts; URL-encoded text is read decoded, as often as the
+        sanitizer decodes it (a policy encoded twice holds `%2522`, no host `22ec2...`)."""
+        text = _decoded(text)
         for hit in detect.scan(text):
             kind, value = hit.kind, hit.value
             if kind in self.kept:
@@ -185,18 +258,43 @@ class _Checker:
                 yield from self._host(value)
             elif kind == "jwt":
                 yield from self._jwt(value)
-            elif kind in CHECKED and not detect.is_fake(kind, value, self.fakes):
+            elif kind in CHECKED and not self._fake(kind, value):
                 yield f"{kind.replace('_', ' ')}{self.unproduced}: {_short(value)}"
+
+    def _fake(self, kind: str, value: str) -> bool:
+        """A fake by its form or the file's list, or a value the sanitizer keeps as it is (AWS's
+        own values): what pagetape writes passes."""
+        return detect.is_fake(kind, value, self.fakes) or self._kept_by_sanitizer(kind, value)
+
+    def _kept_by_sanitizer(self, kind: str, value: str) -> bool:
+        """Would the sanitizer leave VALUE as it is? Asked of a rewriter that trusts only the
+        listed fakes a list may hold (`detect.claims_fake`: no real account id, email or key)."""
+        if self._rewriter is None:
+            import secrets
+
+            from pagetape.rewrite import Rewriter
+
+            self._rewriter = Rewriter(secrets.token_bytes(32), known_fakes=self.fakes)
+            for kept in self.kept_values:
+                self._rewriter.keep(kept)
+        rewriter = self._rewriter
+        if rewriter.is_public(value):
+            return True
+        if kind in ("s3_uri", "hostname_label"):
+            return rewriter.name(value, "name") == value
+        return rewriter.detected(kind, value) == value
 
     def _arn(self, arn: str) -> Iterator[str]:
         parts = arn.split(":", 5)
         if len(parts) < 6:
             return
         account, resource = parts[4], parts[5]
+        # Only what the engine calls an account id is one: a short number (98765) is not, and
+        # its fake (40213) proves nothing either way.
         if (
-            account.isdigit()
-            and "account_id" not in self.kept
-            and not detect.is_fake("account_id", account)
+            "account_id" not in self.kept
+            and detect.fullmatch(account) == "account_id"
+            and not self._fake("account_id", account)
         ):
             yield f"account id{self.unproduced}: {_short(account)}"
         if parts[2] == "s3":
@@ -206,12 +304,18 @@ class _Checker:
         yield from self._string(resource)
 
     def _bucket(self, bucket: str) -> Iterator[str]:
-        if _BUCKET.fullmatch(bucket) and "s3_uri" not in self.kept and bucket not in self.fakes:
+        if (
+            _BUCKET.fullmatch(bucket)
+            and "s3_uri" not in self.kept
+            and bucket not in self.fakes
+            and not self._kept_by_sanitizer("s3_uri", bucket)
+        ):
             yield f"bucket{self.unproduced}: {_short(bucket)}"
 
     def _host(self, host: str) -> Iterator[str]:
-        """A host name is fake when it is listed whole, or each of its non-public labels is
-        (an address embedded as ip-10-0-0-1 must be a faked address)."""
+        """A host name is fake when it is listed whole, or each of its labels is listed or one
+        the sanitizer keeps (AWS's service and region labels, public words); an address
+        embedded as ip-10-0-0-1 must be a faked address."""
         from pagetape import vocabulary
         from pagetape.structured import IP_LABEL
 
@@ -230,12 +334,16 @@ class _Checker:
                 address = ".".join(m.groups()[1:])
                 if not detect.is_fake("ip_address", address, self.fakes):
                     yield f"host name embeds an address{self.unproduced}: {_short(label)}"
-            elif label not in self.fakes and not vocabulary.is_public_host_label(label):
+            elif not (
+                label in self.fakes
+                or vocabulary.is_public_host_label(label)
+                or self._kept_by_sanitizer("hostname_label", label)
+            ):
                 yield f"host name{self.unproduced}: {_short(name)}"
                 return
 
     def _url(self, url: str) -> Iterator[str]:
-        from urllib.parse import parse_qsl, unquote, urlsplit
+        from urllib.parse import parse_qsl, urlsplit
 
         try:
             parts = urlsplit(url)
@@ -245,7 +353,7 @@ class _Checker:
         if hostname:
             kind = detect.fullmatch(hostname)
             if kind in ("ip_address", "ipv6"):
-                if not detect.is_fake(kind, hostname, self.fakes):
+                if not self._fake(kind, hostname):
                     yield f"address{self.unproduced}: {_short(hostname)}"
             else:
                 yield from self._host(hostname)
@@ -347,6 +455,29 @@ class _Checker:
                 tokens = given
 
 
+def _on_kept_paths(tape: cassette_io.Cassette) -> Iterator[str]:
+    """The strings of request and response bodies that sit on a kept path."""
+    from pagetape.keep import KeepPaths
+
+    keep = KeepPaths.of(tape.metadata.kept_paths)
+    if not keep:
+        return
+
+    def walk(value: Any, at: tuple[str, ...]) -> Iterator[str]:
+        if isinstance(value, dict):
+            for k, item in value.items():
+                yield from walk(item, (*at, str(k)))
+        elif isinstance(value, list):
+            for item in value:
+                yield from walk(item, (*at, "[]"))
+        elif isinstance(value, str) and keep.matches(at):
+            yield value
+
+    for interaction in tape.interactions:
+        yield from walk(interaction.request.body, ())
+        yield from walk(interaction.response.body, ())
+
+
 def _opaque_tokens(op: Any, spec: Any) -> list[bool]:
     """Which tokens the sanitizer replaces by pagetape-token-NNNN: string members named by a plain
     path; not enums (Route 53's record type), numbers, maps or values taken from the data."""
@@ -369,6 +500,16 @@ def _tokens(tokens: tuple[str | None, ...]) -> str:
     return present[0] if len(present) == 1 else str(present)
 
 
+def _decoded(text: str) -> str:
+    """TEXT URL-decoded until it no longer changes, as the sanitizer reads URL-encoded text."""
+    while "%" in text:
+        once = unquote(text)
+        if once == text:
+            break
+        text = once
+    return text
+
+
 def _short(value: str) -> str:
     return json.dumps(value if len(value) <= 48 else value[:45] + "...")
 
@@ -377,6 +518,7 @@ def verify(paths: Iterable[str | Path]) -> tuple[list[Path], list[Finding]]:
     """Check every cassette under PATHS; returns the files checked and all findings."""
     targets = _targets(paths)
     findings: list[Finding] = []
+    folders: _Folders = {}
     for path, within in targets:
-        findings.extend(verify_file(path, within))
+        findings.extend(_verify_one(path, within, folders))
     return [path for path, _ in targets], findings
