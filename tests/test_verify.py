@@ -1,7 +1,10 @@
 """`pagetape verify`: every kind of finding in deliberately bad cassettes, none in good ones.
 
 Bad cassettes are the shipped ones with one thing broken, written as JSON files, so each case
-proves the lint catches exactly that thing, with its file, interaction and JSON path.
+proves the lint catches exactly that thing, with its file, interaction and JSON path. Good ones
+are what pagetape writes, including the shapes verify once rejected (a policy URL-encoded twice,
+a short number in an ARN's account field); foreign files through the CLI are in the last part
+(their parity with sanitize: tests/test_verify_parity.py).
 """
 
 from __future__ import annotations
@@ -14,11 +17,19 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from helpers import hand_made
+from pagetape import cassette as cassette_io
+from pagetape.errors import LeakError
 from pagetape.sandbox import Sandbox
+from pagetape.sanitize import RawExchange
 from pagetape.verify import verify_file
+from pagetape.writer import build, write
 from sanitize_helpers import FIVE, record_live
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,7 +37,10 @@ SHIPPED = ROOT / "cassettes"
 DELETIONS = SHIPPED / "personalize" / "list_data_deletion_jobs.json"
 AUDIENCES = SHIPPED / "cleanroomsml" / "list_audience_generation_jobs.json"
 RAW_TOKEN = "eyJhY2NvdW50SWQiOiIxMTExMjIyMjMzMzMifQ.c2lnbmF0dXJl"
-SECRET_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+# Shaped like real credentials, not AWS's documentation placeholders (those are fake already).
+ACCESS_KEY = "AKIA2E0A8F3B244C9986"
+SECRET_KEY = "q8Zr2Vt7Lm4Xw1Pb/9Nc6Hd3Jk5Fs0Gy8Ru2Ae7Q"
+JSON11 = "application/x-amz-json-1.1"
 Doc = dict[str, Any]
 
 
@@ -95,8 +109,8 @@ BAD: list[tuple[str, Path, Callable[[Doc], None], list[str]]] = [
         ["interaction 3: response.headers.set-cookie: credential header"],
     ),
     (
-        "access-key", DELETIONS, _reason(1, "started with access key AKIAIOSFODNN7EXAMPLE."),
-        [f'interaction 2: {FAILURES}: access key id the sanitizer did not produce: "AKIAIOSFODNN7EXAMPLE"'],
+        "access-key", DELETIONS, _reason(1, f"started with access key {ACCESS_KEY}."),
+        [f'interaction 2: {FAILURES}: access key id the sanitizer did not produce: "{ACCESS_KEY}"'],
     ),
     (
         "secret-key", DELETIONS, _reason(0, f"the key {SECRET_KEY} was used"),
@@ -265,3 +279,179 @@ def test_cassettes_the_sanitizer_writes_pass(cli, sandbox: Sandbox, tmp_path: Pa
     result = cli("verify", "w")
     assert result.stdout == "", result.stdout
     assert result.stderr.strip() == "6 cassettes clean"
+
+
+# -- pagetape's own output passes: the false positives, at their cause --------------------------
+
+
+def _secrets(*descriptions: str) -> RawExchange:
+    """Secrets Manager ListSecrets: each description is free text the writer sanitizes."""
+    body = {
+        "SecretList": [{"Name": f"app/s{i}", "Description": d} for i, d in enumerate(descriptions)]
+    }
+    return RawExchange(
+        service="secretsmanager", operation="ListSecrets", method="POST", path="/", query=[],
+        request_headers={"Content-Type": JSON11, "X-Amz-Target": "secretsmanager.ListSecrets"},
+        request_body=b"{}", status=200, response_headers={"Content-Type": JSON11},
+        response_body=json.dumps(body).encode(),
+    )  # fmt: skip
+
+
+def _written(tmp_path: Path, *exchanges: RawExchange, keep_paths: tuple[str, ...] = ()) -> Path:
+    """What the writer writes (or LeakError): the sanitizer, the leak proof, the file."""
+    tape, sanitizer = build(list(exchanges), "eu-west-1", keep_paths=keep_paths)
+    path = tmp_path / f"written-{len(list(tmp_path.iterdir()))}.json"
+    write(path, tape, sanitizer)
+    return path
+
+
+def _hand_written(tmp_path: Path, body: Any) -> Path:
+    """A cassette nobody sanitized, holding BODY: what verify must still reject."""
+    interaction = cassette_io.Interaction(
+        operation="ListSecrets",
+        request=cassette_io.Request(method="POST", path="/"),
+        response=cassette_io.Response(status=200, body=body),
+    )
+    path = tmp_path / "hand.json"
+    path.write_bytes(cassette_io.encode(hand_made([interaction], "secretsmanager", "ListSecrets")))
+    return path
+
+
+POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole",
+}]})  # fmt: skip
+
+
+def test_a_policy_url_encoded_twice_is_read_decoded_not_as_host_22ec2(tmp_path: Path) -> None:
+    """`%2522ec2.amazonaws.com%2522` decoded once reads `%22ec2...`: verify decodes as often as
+    the sanitizer does, so no host `22ec2.amazonaws.com` is reported in pagetape's output."""
+    twice = quote(quote(POLICY, safe=""), safe="")
+    assert "%2522ec2.amazonaws.com%2522" in twice
+    path = _written(tmp_path, _secrets(twice, quote(POLICY)))
+    assert twice in path.read_text()  # AWS's own values, kept: nothing for verify to accept
+    assert verify_file(path) == []
+    # Decoded, a real host in the same spelling is still one.
+    leak = quote(quote(POLICY.replace("ec2.amazonaws.com", "build.globex-ci.io"), safe=""), safe="")
+    [finding] = verify_file(_hand_written(tmp_path, {"Description": leak}))
+    assert finding.message == 'host name the sanitizer did not produce: "build.globex-ci.io"'
+
+
+def test_a_short_number_in_an_arn_is_no_account_id(tmp_path: Path) -> None:
+    """An ARN whose account field is a short number (a hand-written one, 98765): its fake is
+    another short number, which no check digits can prove. Only what the detection engine calls
+    an account id (12 digits) is checked as one."""
+    path = _written(tmp_path, _secrets("queue arn:aws:sqs:eu-west-1:98765:orders"))
+    doc = json.loads(path.read_text())
+    text = doc["interactions"][0]["response"]["body"]["SecretList"][0]["Description"]
+    short = text.partition("arn:")[2].split(":")[3]
+    assert short.isdigit() and len(short) == 5  # faked or kept, still short
+    assert verify_file(path) == []
+    assert (
+        verify_file(_hand_written(tmp_path, {"Description": "arn:aws:sqs:eu-west-1:40213:q"})) == []
+    )
+    # Twelve digits there are an account id, and must be a fake.
+    arn = "arn:aws:sqs:eu-west-1:210987654321:orders"
+    [finding] = verify_file(_hand_written(tmp_path, {"Description": arn}))
+    assert finding.message == 'account id the sanitizer did not produce: "210987654321"'
+
+
+def test_labels_the_sanitizer_keeps_in_a_host_name_pass(tmp_path: Path) -> None:
+    """console.aws.amazon.com: `aws` is no service label, but the sanitizer keeps it (AWS's
+    own); verify asks the sanitizer rather than keeping a list of its own."""
+    path = _written(tmp_path, _secrets("https://console.aws.amazon.com/iam?p=" + quote(POLICY)))
+    assert "console.aws.amazon.com" in path.read_text()
+    assert verify_file(path) == []
+
+
+def test_values_on_a_kept_path_pass_there_and_everywhere(tmp_path: Path) -> None:
+    """`--keep SecretList[].Description`: the value stays real, and verify honours the path."""
+    email = "Ops contact: marta.kowalczyk@globex-retail.io"
+    path = _written(tmp_path, _secrets(email), keep_paths=("SecretList[].Description",))
+    assert email in path.read_text()
+    assert verify_file(path) == []
+    doc = json.loads(path.read_text())
+    doc["metadata"]["kept_paths"] = []
+    path.write_text(json.dumps(doc))
+    assert [f.path for f in verify_file(path)] == ["response.body.SecretList[0].Description"]
+
+
+_WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-", min_size=2, max_size=12)
+_PRINCIPAL = st.one_of(
+    st.sampled_from(
+        ["ec2.amazonaws.com", "lambda.amazonaws.com", "states.eu-west-1.amazonaws.com"]
+    ).map(lambda s: {"Service": s}),
+    st.integers(10**11, 10**12 - 1).map(lambda n: {"AWS": f"arn:aws:iam::{n}:root"}),
+    st.tuples(st.integers(10**11, 10**12 - 1), _WORD).map(
+        lambda t: {"AWS": f"arn:aws:iam::{t[0]}:role/{t[1]}"}
+    ),
+)
+_STATEMENT = st.fixed_dictionaries({
+    "Effect": st.sampled_from(["Allow", "Deny"]),
+    "Principal": _PRINCIPAL,
+    "Action": st.lists(st.sampled_from(["sts:AssumeRole", "s3:GetObject", "sqs:SendMessage"]),
+                       min_size=1, max_size=3),
+    "Resource": st.one_of(
+        _WORD.map(lambda w: f"arn:aws:s3:::{w}-bucket/*"),
+        st.tuples(st.integers(1, 99999), _WORD)
+        .map(lambda t: f"arn:aws:sqs:eu-west-1:{t[0]}:{t[1]}"),
+    ),
+})  # fmt: skip
+_POLICIES = st.fixed_dictionaries(
+    {"Version": st.just("2012-10-17"), "Statement": st.lists(_STATEMENT, min_size=1, max_size=3)}
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(policy=_POLICIES, times=st.integers(1, 3), spacing=st.sampled_from([None, (",", ":")]))
+def test_any_policy_url_encoded_once_or_more_verifies_clean_once_written(
+    tmp_path: Path, policy: dict[str, Any], times: int, spacing: tuple[str, str] | None
+) -> None:
+    """Whatever a URL-encoded policy holds (service principals, accounts, role names, buckets,
+    short numbers in ARNs), what the writer makes of it verify accepts."""
+    text = json.dumps(policy, separators=spacing)
+    for _ in range(times):
+        text = quote(text, safe="")
+    try:
+        path = _written(tmp_path, _secrets(text, f"see {text} for details"))
+    except LeakError as exc:  # the sanitizer's own inconsistency: nothing was written
+        pytest.fail(f"the writer refused a policy: {exc}")
+    assert verify_file(path) == []
+
+
+# -- the CLI on foreign files -------------------------------------------------------------------
+
+
+def test_the_cli_audits_a_foreign_file_exit_1_and_clean_output_exit_0(
+    cli: Any, tmp_path: Path
+) -> None:
+    foreign = ROOT / "tests" / "data" / "foreign"
+    sts = foreign / "placebo" / "cloud-custodian" / "test_credential_sts" / "sts.AssumeRole_1.json"
+    vcr = foreign / "vcrpy" / "openinference" / "test_apply_guardrails.yaml"
+    result = cli("verify", str(sts), str(vcr))
+    assert result.code == 1, result.stderr
+    lines = result.stdout.splitlines()
+    assert f'{sts}: interaction 1: response.body.AssumedRoleUser.Arn: account id (not sanitized): ' \
+           '"644160558196"' in lines  # fmt: skip
+    assert all(
+        line.startswith((f"{sts}: interaction 1: ", f"{vcr}: interaction ")) for line in lines
+    )
+    assert result.stderr.strip() == f"{len(lines)} findings in 2 of 2 cassettes"
+    # What sanitize writes from it verifies clean.
+    written = tmp_path / "guardrails.json"
+    assert cli("sanitize", str(vcr), "-o", str(written)).code == 0
+    clean = cli("verify", str(written))
+    assert (clean.code, clean.stdout, clean.stderr.strip()) == (0, "", "1 cassettes clean")
+
+
+def test_a_foreign_file_sanitize_cannot_read_is_one_sentence_and_exit_1(
+    cli: Any, tmp_path: Path
+) -> None:
+    (tmp_path / "broken.yaml").write_text("interactions:\n  - request: [\n")
+    result = cli("verify", "broken.yaml")
+    assert result.code == 1
+    [line] = result.stdout.splitlines()
+    assert line.startswith("broken.yaml: file: $: is neither JSON nor YAML: ")
+    assert result.stderr.strip() == "1 findings in 1 of 1 cassettes"
+    assert "Traceback" not in result.stderr
