@@ -61,11 +61,7 @@ def check(data: bytes, values: Rewriter) -> None:
     automaton = ahocorasick.Automaton()
     count = 0
     for original, fake in values.pseudo.replaced.items():
-        if (
-            original == fake
-            or not identifying(original)
-            or values.is_public(original)
-        ):
+        if original == fake or not identifying(original) or values.is_public(original):
             continue
         for form, needle in forms(original):
             automaton.add_word(needle, (original, form, needle))
