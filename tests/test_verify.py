@@ -363,6 +363,32 @@ def test_labels_the_sanitizer_keeps_in_a_host_name_pass(tmp_path: Path) -> None:
     assert verify_file(path) == []
 
 
+def test_what_the_sanitizer_keeps_passes_whatever_the_kind(tmp_path: Path) -> None:
+    """A private block as wide as its RFC 1918 range (192.168.0.0/16) is no host: the
+    sanitizer keeps it, and the file's list of fakes cannot name it. Verify asks the same
+    rewriter, so it passes too; a private host address the list does not hold does not."""
+    ranges = "".join(
+        f"<item><cidrIp>{cidr}</cidrIp></item>" for cidr in ("10.0.0.0/8", "192.168.0.0/16")
+    )
+    xml = (
+        '<DescribeSecurityGroupsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">'
+        "<securityGroupInfo><item><groupId>sg-903004f8</groupId><ipPermissions><item>"
+        f"<ipProtocol>tcp</ipProtocol><ipRanges>{ranges}</ipRanges></item></ipPermissions>"
+        "</item></securityGroupInfo></DescribeSecurityGroupsResponse>"
+    )
+    x = RawExchange(
+        service="ec2", operation="DescribeSecurityGroups", method="POST", path="/", query=[],
+        request_headers={"Content-Type": "application/x-www-form-urlencoded"},
+        request_body=b"Action=DescribeSecurityGroups&Version=2016-11-15", status=200,
+        response_headers={"Content-Type": "text/xml"}, response_body=xml.encode(),
+    )  # fmt: skip
+    path = _written(tmp_path, x)
+    assert "192.168.0.0/16" in path.read_text()
+    assert verify_file(path) == []
+    [finding] = verify_file(_hand_written(tmp_path, {"Description": "host 192.168.7.19"}))
+    assert finding.message == 'ip address the sanitizer did not produce: "192.168.7.19"'
+
+
 def test_values_on_a_kept_path_pass_there_and_everywhere(tmp_path: Path) -> None:
     """`--keep SecretList[].Description`: the value stays real, and verify honours the path."""
     email = "Ops contact: marta.kowalczyk@globex-retail.io"

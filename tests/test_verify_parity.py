@@ -18,11 +18,13 @@ import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl, quote, unquote
 from xml.etree import ElementTree
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from helpers import hand_made
 from pagetape import cassette as cassette_io
@@ -423,3 +425,49 @@ def test_a_file_sanitize_refuses_is_one_finding(tmp_path: Path) -> None:
     [finding] = verify_file(path)
     assert (finding.where, finding.path) == ("file", "$")
     assert finding.message.startswith("is neither JSON nor YAML")
+
+
+_WORDS = st.sampled_from(
+    ["orders", "Marta", "Kowalczyk", "prod", "billing", "the", "queue", "ACME", "db01", "2024"]
+)
+_VALUES = st.one_of(
+    st.lists(_WORDS, min_size=1, max_size=4).map(" ".join),
+    st.lists(_WORDS, min_size=1, max_size=3).map("-".join),
+    st.integers(10**11, 10**12 - 1).map(lambda n: f"arn:aws:iam::{n}:role/deploy"),
+    st.sampled_from(["jane.doe@globex.io", "10.1.2.3", "54.239.28.85", "AKIA2E0A8F3B244C9986",
+                     "ip-10-1-2-3.eu-west-1.compute.internal", "s3://globex-exports/2024/a.csv"]),
+    st.integers(10**11, 10**12 - 1).map(
+        lambda n: quote(json.dumps({"Principal": {"AWS": f"arn:aws:iam::{n}:root"}}), safe="")
+    ),
+)  # fmt: skip
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    secrets=st.lists(
+        st.fixed_dictionaries(
+            {"Name": _VALUES, "Description": _VALUES},
+            optional={"Tags": st.lists(st.fixed_dictionaries({"Key": _WORDS, "Value": _VALUES}),
+                                       max_size=2)},
+        ),
+        min_size=1, max_size=3,
+    ),
+    token=st.one_of(st.none(), st.just("AAEAAbGlzdC1zZWNyZXRzLXBhZ2UtMg==")),
+)  # fmt: skip
+def test_verify_names_what_sanitize_changes_in_any_listing(
+    tmp_path: Path, secrets: list[dict[str, Any]], token: str | None
+) -> None:
+    """Names, free text, detected values, URL-encoded policies and tokens in any mix: the
+    fields verify names are the fields sanitize changes."""
+    body: dict[str, Any] = {"SecretList": secrets, **({"NextToken": token} if token else {})}
+    path = _vcr(
+        tmp_path,
+        ("POST", "https://secretsmanager.eu-west-1.amazonaws.com/",
+         {**SIGNED, "Content-Type": "application/x-amz-json-1.1",
+          "X-Amz-Target": "secretsmanager.ListSecrets"}, "{}",
+         {"headers": {"Content-Type": "application/x-amz-json-1.1"}, "body": json.dumps(body)}),
+    )  # fmt: skip
+    written = _written(lambda: sanitize_file(path, tmp_path / "out.json")[1])
+    _assert_parity(_named(verify_file(path)), _vcr_changes(path, written))
