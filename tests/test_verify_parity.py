@@ -471,3 +471,29 @@ def test_verify_names_what_sanitize_changes_in_any_listing(
     )  # fmt: skip
     written = _written(lambda: sanitize_file(path, tmp_path / "out.json")[1])
     _assert_parity(_named(verify_file(path)), _vcr_changes(path, written))
+
+
+def test_sigv2_fields_of_a_form_body_are_named_as_sanitize_drops_them(tmp_path: Path) -> None:
+    """SimpleDB signs in the body: the headers rule drops those fields as it drops headers."""
+    body = (
+        "Action=ListDomains&AWSAccessKeyId=AKIA2E0A8F3B244C9986&SignatureMethod=HmacSHA256"
+        "&SignatureVersion=2&Timestamp=2024-01-01T00%3A00%3A00&Version=2009-04-15"
+        "&Signature=abcdEFGH1234%2B%2F%3D"
+    )
+    answer = (
+        '<ListDomainsResponse xmlns="http://sdb.amazonaws.com/doc/2009-04-15/"><ListDomainsResult>'
+        "<DomainName>globex-users</DomainName></ListDomainsResult></ListDomainsResponse>"
+    )
+    form = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
+    path = _vcr(
+        tmp_path,
+        ("POST", "https://sdb.amazonaws.com/", form, body, {"headers": XML, "body": answer}),
+    )
+    findings = verify_file(path)
+    signing = {f.path.rpartition(".")[2] for f in findings if f.rule == "headers"}
+    assert signing == {"AWSAccessKeyId", "SignatureMethod", "SignatureVersion", "Timestamp",
+                       "Signature"}  # fmt: skip
+    assert {f.message for f in findings if f.rule == "headers"} == {"signing field (not sanitized)"}
+    assert all("abcdEFGH" not in f.message for f in findings)
+    written = sanitize_file(path, tmp_path / "out.json")[1]
+    _assert_parity(_named(findings), _vcr_changes(path, written))

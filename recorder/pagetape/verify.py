@@ -149,8 +149,12 @@ def _foreign(name: str, replacements: list[audit.Replacement]) -> list[Finding]:
 
 def _foreign_message(r: audit.Replacement) -> str:
     if r.rule == audit.DROPPED_BY:
-        header = r.path.rpartition(".")[2].lower()
-        return "credential header" if header in CREDENTIAL_HEADERS else "header (not sanitized)"
+        side, _, name = r.path.rpartition(".")
+        if not side.endswith(".headers"):
+            return "signing field (not sanitized)"  # SigV2 in a form body: dropped as headers are
+        return (
+            "credential header" if name.lower() in CREDENTIAL_HEADERS else "header (not sanitized)"
+        )
     if r.rule in _UNSHOWN or r.value is None:
         return _UNSHOWN.get(r.rule, f"{_label(r.rule)} (not sanitized)")
     if _is_base64_text(r.value):
