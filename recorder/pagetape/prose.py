@@ -71,7 +71,7 @@ def is_public_word(token: str) -> bool:
         return True
     if _COMPOUND.fullmatch(token):
         parts = _JOINED.split(token)
-        if all(p.isdigit() or (len(p) > 1 and p in words()) for p in parts):
+        if all(is_number(p) or (len(p) > 1 and p in words()) for p in parts):
             return True  # audience-generation-job, read_only: documented lower-case words
     m = _ACTION.fullmatch(token)
     if m is not None and m.group(1) in service_prefixes():

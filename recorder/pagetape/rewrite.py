@@ -363,6 +363,10 @@ class Rewriter:
         if self.is_public(core):
             return token
         known = self.pseudo.fake_of(core)
+        stem, dot, ext = core.rpartition(".")
+        if known is None and dot and ext.lower() in _file_extensions():
+            stem_fake = self.pseudo.fake_of(stem)  # report-q1.csv: faked as report-q1 is
+            known = None if stem_fake is None else f"{stem_fake}.{ext}"
         if known is None and (
             prose.is_number(core) if self._strict else prose.is_public_word(core)
         ):
