@@ -386,6 +386,22 @@ def test_documentation_placeholders_are_named_exactly_when_sanitize_replaces_the
     _assert_parity(_named(findings), _vcr_changes(path, written))
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="the sanitizer still fakes AWS's documentation placeholders (no catalogue entry for "
+    "them yet), and verify names what sanitize replaces: once sanitize keeps them, this passes",
+)
+def test_documentation_placeholders_are_not_reported(tmp_path: Path) -> None:
+    body = json.dumps({"Credentials": {"AccessKeyId": PLACEHOLDERS[1]},
+                       "Account": PLACEHOLDERS[0]})  # fmt: skip
+    path = _vcr(
+        tmp_path,
+        ("POST", "https://sts.amazonaws.com/", SIGNED, "Action=GetCallerIdentity&Version=2011-06-15",
+         {"headers": {"Content-Type": "application/json"}, "body": body}),
+    )  # fmt: skip
+    assert [f for f in verify_file(path) if any(v in f.message for v in PLACEHOLDERS)] == []
+
+
 def test_documentation_placeholders_in_a_pagetape_cassette_pass_when_the_sanitizer_keeps_them(
     tmp_path: Path,
 ) -> None:
