@@ -362,10 +362,10 @@ class _Names:
         self.fakes = values.pseudo.replaced
         self.rule_of = values.rule_of
         self.automaton: Any = None
-        words = [(o, f) for o, f in self.fakes.items() if o and o != f]
-        if words:
+        originals = [o for o, f in self.fakes.items() if o and o != f]
+        if originals:
             self.automaton = ahocorasick.Automaton()
-            for original, _ in words:
+            for original in originals:
                 self.automaton.add_word(original, (original, original))
                 encoded = quote(original, safe="")
                 if encoded != original:
@@ -378,6 +378,8 @@ class _Names:
         return self.rule_of.get(original) or detect.fullmatch(original) or "name"
 
     def replacements(self, where: str, path: str, old: Any, new: Any) -> list[Replacement]:
+        """The replaced values a field changed from OLD to NEW holds, each once with its rule
+        (the one the leak proof names too: the rule that replaced the value first)."""
         if new is _GONE:
             return [Replacement(where, path, DROPPED_BY, None)]
         text = old if isinstance(old, str) else json.dumps(old, default=str)
