@@ -212,7 +212,8 @@ def _placeholder(member: botocore.model.Shape, name: str, where: _Where, variant
     if kind == "boolean":
         return False
     if kind in ("integer", "long"):
-        return 424242 + variant
+        top = member.metadata.get("max")  # Cognito's MaxResults: at most 60
+        return 424242 + variant if top is None or top >= 424243 else int(top) - variant
     if kind in ("float", "double"):
         return 4242.5 + variant
     if kind == "timestamp":

@@ -530,9 +530,14 @@ def replay_chain(path: str | os.PathLike[str]) -> ChainReplay:
                     f"{path}: metadata.operation {meta.operation!r} is not an operation of "
                     f"{meta.service}"
                 )
-            params = typed(model.operation_model(meta.operation), meta.params)
-            if meta.page_size is not None and spec.limit_key:
-                params[spec.limit_key] = meta.page_size
+            op = model.operation_model(meta.operation)
+            params = typed(op, meta.params)
+            required = op.input_shape.required_members if op.input_shape else []
+            if spec.limit_key and (meta.page_size is not None or spec.limit_key in required):
+                # The page size is no part of the match; a required one (Cognito's
+                # MaxResults) must still be sent for botocore to validate the call.
+                limit = op.input_shape.members[spec.limit_key].metadata.get("max", 10)
+                params[spec.limit_key] = meta.page_size or limit
             method = getattr(client, snake_case(meta.operation))
             while True:
                 try:
