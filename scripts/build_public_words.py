@@ -4,8 +4,8 @@ Free text in a cassette keeps only words every AWS account shares; everything el
 (default-deny). The vocabulary is built from data, not by hand: the words of botocore's own model
 documentation that at least MIN_SERVICES service models write in lower case (a word documented
 once, in one service, is too close to an example value), plus hyphenated phrases written so
-in the documentation and the literal segments of request URIs, minus the fictitious people and companies AWS's style guide uses in its
-examples (they are what a fixture author types too). Operation names and IAM service prefixes
+in the documentation and the literal segments of request URIs, minus the fictitious people and
+companies AWS's style guide uses in its examples (they are what a fixture author types too). Operation names and IAM service prefixes
 are listed apart: `s3:GetObject` in a policy and CloudTrail's EventName are AWS's own.
 
     python scripts/build_public_words.py     # rewrites the file for the installed botocore
@@ -85,7 +85,7 @@ FICTITIOUS = [
     "trent",
 ]
 _TAG = re.compile(r"<[^>]+>")
-_WORD = re.compile(r"(?<![A-Za-z0-9-])[a-z]+(?:-[a-z]+)*(?![A-Za-z0-9-])")
+_WORD = re.compile(r"(?<![A-Za-z0-9-])[a-z][a-z0-9]*(?:-[a-z0-9]+)*(?![A-Za-z0-9-])")
 
 
 def _docs(node: Any) -> Iterator[str]:

@@ -545,12 +545,6 @@ def test_format_wildcard_domain_consistent_with_apex(tmp_path: Path) -> None:
 # -- verify disagrees with pagetape's own output ---------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a private CIDR as large as its RFC 1918 block (10.0.0.0/8, 172.16.0.0/12, "
-    "192.168.0.0/16) is faked to itself, so Pseudonymizer.ipv4 lists no fake and verify "
-    "reports 'ip address the sanitizer did not produce'",
-)
 def test_verify_flags_private_block_cidrs(tmp_path: Path) -> None:
     x = ec2(
         "DescribeSecurityGroups",

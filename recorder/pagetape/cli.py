@@ -312,7 +312,7 @@ def verify(
     ] = None,
 ) -> None:
     """Lint cassettes for leaks (credentials, account ids, buckets, emails, IPs, keys) and
-    broken token chains; vcrpy and placebo files are audited as they are. Exit 1 on findings."""
+    broken token chains; vcrpy and placebo files are audited by running the sanitizer over them: every value it would replace is named. Exit 1 on findings."""
     from pagetape.verify import verify as run_verify
 
     files, findings = run_verify(paths or [Path("cassettes")])

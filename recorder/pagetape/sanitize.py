@@ -147,6 +147,8 @@ class Sanitizer:
         return self.values.on(rule)
 
     def _string(self, value: str, kind: HintKind | str) -> str:
+        if kind == "token" and not value:
+            return value  # an empty token ends a chain (Resource Groups Tagging's "")
         if kind == "token" and value not in self._data_tokens:
             return self.values.token(value, self._token_min) if self._on("token") else value
         if kind == "token" and value in self._data_tokens:
