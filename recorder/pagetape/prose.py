@@ -65,7 +65,7 @@ def is_public_word(token: str) -> bool:
     may be a company."""
     if not token or not any(ch.isalnum() for ch in token):
         return True
-    if token.lower() in words() or token in operations():
+    if token.lower() in words() or token in operations() or token in service_prefixes():
         return True
     if is_number(token):
         return True

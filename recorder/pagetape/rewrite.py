@@ -29,7 +29,8 @@ _WORD = re.compile(r"\S+")
 _MODEL_NAME = re.compile(
     r"(?:[a-z-]+\.)?[a-z0-9]+\.([a-z0-9][a-z0-9.-]*?)(?:-v\d+)?(?::\d+(?::[a-z0-9]+)?)?"
 )
-_SEPARATORS = re.compile(r"([/=:@,;|&?#]+)")
+_SEPARATORS = re.compile(r"([/=@,;|&?#\"{}\[\]]+)")
+_COLONS = re.compile(r"(:+)")
 
 
 def identifying(value: str) -> bool:
@@ -373,11 +374,13 @@ class Rewriter:
             return token
         if known is not None:
             return lead + self.counted("free_text", core, known) + trail
-        parts = _SEPARATORS.split(core)
-        if len(parts) > 1:
-            return (
-                lead + "".join(p if i % 2 else self._word(p) for i, p in enumerate(parts)) + trail
-            )
+        # Split at punctuation (JSON quoted into text, paths, key=value) and only then at
+        # colons, so `sqs:SendMessage` is judged as an IAM action before as two words.
+        for separators in (_SEPARATORS, _COLONS):
+            parts = separators.split(core)
+            if len(parts) > 1:
+                words = "".join(p if i % 2 else self._word(p) for i, p in enumerate(parts))
+                return lead + words + trail
         self.rule_of.setdefault(core, "free_text")
         return lead + self.counted("free_text", core, self.name(core, "free_text")) + trail
 
