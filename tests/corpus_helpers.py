@@ -1,6 +1,7 @@
-"""The moto corpus of issue 8: an account shaped like a real one, seeded in moto's server mode
-across ten services with planted identifying values (which must vanish in every encoding) and
-public AWS values (which must survive verbatim), recorded with pagetape and then measured.
+"""The moto corpus of issues 8 and 16: an account shaped like a real one, seeded in moto's
+server mode across twenty-five services with planted identifying values (which must vanish in
+every encoding) and public AWS values (which must survive verbatim), recorded with pagetape and
+then measured. This module holds the first ten services and the checks; corpus_more the rest.
 
 `python -m corpus_helpers` (from tests/, or with tests/ on PYTHONPATH) starts its own moto
 server, records the corpus into a temporary folder and prints the figures.
@@ -9,12 +10,14 @@ server, records the corpus into a temporary folder and prints the figures.
 from __future__ import annotations
 
 import base64
+import functools
+import html
 import ipaddress
 import json
 import re
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,6 +79,27 @@ SECRET_NAME = f"prod/{EMAIL}/stripe"
 KEY_NAME = "globex-ops-keypair"
 SG_NAME = "globex-db-access"
 SG_DESCRIPTION = f"db access for {EMAIL_2}"
+# Issue 16: what is customer data without looking like an AWS identifier.
+PERSON = "Marta Kowalczyk"
+SURNAME = "Kowalczyk"
+PHONE = "+48601234567"  # a Polish mobile number, E.164
+PHONE_TEXT = "+1 415 555 2671"  # a phone number in free text, as people write it
+PHONE_TEXT_NATIONAL = "415 555 2671"
+DOC_NUMBER = "PL-AB1234567"  # a national document number
+CARD = "4539148803436467"  # Luhn-valid, not one of the published test numbers
+CRM_URL = "https://crm.globex-corp.com/contacts/88213"
+STREET = "ul. Długa 5"  # non-ASCII: JSON writes it \u0142, so that form is searched too
+CITY = "Gdańsk"
+ORDERS_TABLE = "customer-orders-eu"
+CUSTOMER_KEY = "customer#0"
+PAYROLL_BUCKET = "acme-payroll-exports-prod"
+PAYROLL_TAIL = "payroll-exports-prod"  # what stayed when only `acme` was faked
+ROLE_NAME_3 = "payroll-etl-runner"
+SLACK_TEAM, SLACK_CHANNEL, SLACK_SECRET = "T0123ABCD", "B0456EFGH", "x7Qm2Lp9Rt4Wv8Yz1Bc5Df3G"
+WEBHOOK = f"https://hooks.slack.com/services/{SLACK_TEAM}/{SLACK_CHANNEL}/{SLACK_SECRET}"
+DOC_ACCOUNT = "123456789012"  # AWS's documentation placeholder: fake already, kept
+DOC_ROOT = "arn:aws:iam::111122223333:root"  # the IAM documentation's placeholder principal
+ENI_REQUESTER = "AIDAIT2UOQQY3AUEMOTO"  # moto's RequesterId of every ENI: an AIDA unique id
 
 IDENTIFYING: dict[str, str] = {
     ACCOUNT: "account id",
@@ -111,6 +135,26 @@ IDENTIFYING: dict[str, str] = {
     SG_NAME: "name",
     SG_DESCRIPTION: "free text holding an email",
     "globex": "organisation (email domain, names)",
+    PERSON: "person's name (DynamoDB item, Cognito attribute, EventBridge Input)",
+    SURNAME: "surname",
+    PHONE: "phone number (E.164)",
+    PHONE_TEXT: "phone number in free text",
+    PHONE_TEXT_NATIONAL: "phone number in free text, national part",
+    DOC_NUMBER: "national document number",
+    CARD: "card number",
+    CRM_URL: "URL in a DynamoDB item",
+    STREET: "postal address",
+    CITY: "postal address (city)",
+    ORDERS_TABLE: "name in a plain-string list (ListTables)",
+    CUSTOMER_KEY: "DynamoDB key value",
+    PAYROLL_BUCKET: "bucket named in free text",
+    PAYROLL_TAIL: "rest of a bucket name in free text",
+    ROLE_NAME_3: "name",
+    WEBHOOK: "secret in a URL path (Slack webhook)",
+    SLACK_TEAM: "secret in a URL path (webhook team)",
+    SLACK_CHANNEL: "secret in a URL path (webhook channel)",
+    SLACK_SECRET: "secret in a URL path (webhook token)",
+    ENI_REQUESTER: "IAM unique id (AIDA)",
 }
 
 # ---------------------------------------------------------------- public values
@@ -130,6 +174,8 @@ class Recording:
     params: dict[str, Any]
     page_size: int | None
     public: list[str] = field(default_factory=list)  # must appear verbatim in the file
+    # Parameters only known once moto made the resources (ids of the seed), added at record time.
+    seeded: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     path: Path | None = None
     refusal: str | None = None  # the LeakError message, when record refused to write
     raw: str = ""  # the same call made directly with boto3: what the account holds
@@ -171,6 +217,10 @@ TRUST_POLICY = {
             },
         }
     ],
+}
+TRUST_POLICY_PAYROLL = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"AWS": DOC_ROOT}, "Action": "sts:AssumeRole"}],
 }
 LOG_MESSAGES = [
     f"GET /v1/invoices from {IPV6} took 31 ms",
@@ -229,6 +279,10 @@ def seed(url: str) -> dict[str, Any]:
         )  # fmt: skip
     for arn in (MANAGED_POLICY, "arn:aws:iam::aws:policy/AWSLambdaExecute"):
         iam.attach_role_policy(RoleName=ROLE_NAME, PolicyArn=arn)
+    iam.create_role(
+        RoleName=ROLE_NAME_3, Path="/globex/", Description=f"ETL for {PAYROLL_BUCKET}",
+        AssumeRolePolicyDocument=json.dumps(TRUST_POLICY_PAYROLL),
+    )  # fmt: skip
     role_arn = f"arn:aws:iam::{ACCOUNT}:role/globex/{ROLE_NAME}"
 
     lam = client("lambda", url)
@@ -237,7 +291,7 @@ def seed(url: str) -> dict[str, Any]:
         Code={"ZipFile": _zip()}, Description=f"summarises invoices with {TITAN}",
         Environment={"Variables": {
             "DB_PASSWORD": DB_PASSWORD, "API_TOKEN": API_TOKEN, "DB_HOST": INTERNAL_HOST,
-            "MODEL_ID": NOVA, "REPORT_TO": EMAIL,
+            "MODEL_ID": NOVA, "REPORT_TO": EMAIL, "SLACK_WEBHOOK": WEBHOOK,
         }},
     )  # fmt: skip
 
@@ -262,6 +316,7 @@ def seed(url: str) -> dict[str, Any]:
 
     s3 = client("s3", url)
     s3.create_bucket(Bucket=BUCKET)
+    s3.create_bucket(Bucket=PAYROLL_BUCKET)
     for key in [
         f"users/{EMAIL}/token.txt",
         f"users/{EMAIL_2}/avatar.png",
@@ -270,6 +325,8 @@ def seed(url: str) -> dict[str, Any]:
         "keys/rotation.json",
         "keys/archive/2023.json",
         "batch/in/part-0001.csv",
+        "reports/2024-01.csv",  # a date in a key name: data of the key's format, kept
+        "hosts/10.42.7.19/metrics.json",  # a private address inside a key: faked, stays private
     ]:
         s3.put_object(Bucket=BUCKET, Key=key, Body=b"x")
 
@@ -314,8 +371,26 @@ def seed(url: str) -> dict[str, Any]:
         ddb.put_item(TableName=TABLE, Item={
             "pk": {"S": f"customer#{n}"}, "email": {"S": email}, "account": {"S": ACCOUNT},
             "last_ip": {"S": ip}, "plan": {"S": "enterprise"}, "visits": {"N": str(40 + n)},
+            **({"owner": {"S": PERSON}, "tel": {"S": PHONE}, "doc": {"S": DOC_NUMBER},
+                "card": {"S": CARD}, "crm_url": {"S": CRM_URL}} if n == 0 else {}),
         })  # fmt: skip
-    return {"instances": instances, "sg": sg, "vpc": vpc, "subnet": subnet_id, "image": image}
+    ddb.create_table(
+        TableName=ORDERS_TABLE, BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                   {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                              {"AttributeName": "sk", "AttributeType": "S"}],
+    )  # fmt: skip
+    for n in range(3):
+        ddb.put_item(TableName=ORDERS_TABLE, Item={
+            "pk": {"S": CUSTOMER_KEY}, "sk": {"S": f"order#2024-01-0{n + 1}"},
+            "ship_to": {"S": f"{PERSON}, {STREET}, 80-827 {CITY}"}, "phone": {"S": PHONE},
+            "total": {"N": f"{120 + n}.50"},
+        })  # fmt: skip
+    ids = {"instances": instances, "sg": sg, "vpc": vpc, "subnet": subnet_id, "image": image}
+    import corpus_more  # imports this module: here, not at the top, so neither is half-loaded
+
+    return {**ids, **corpus_more.seed(url, ids)}
 
 
 def _zip() -> bytes:
@@ -329,25 +404,36 @@ def _zip() -> bytes:
 
 
 def recordings() -> list[Recording]:
+    """Every recording of the corpus: the first ten services here, the rest in corpus_more."""
+    import corpus_more
+
     ec2_filter = {"Filters": [{"Name": f"tag:{TAG}", "Values": ["yes"]}]}
+    # Filter names are schema the code sends (README: filter keys are kept).
+    running = {
+        "Filters": [
+            *ec2_filter["Filters"],
+            {"Name": "instance-state-name", "Values": ["running", "pending"]},
+        ]
+    }
     return [
-        Recording("ec2-instances", "ec2", "DescribeInstances", ec2_filter, 5,
-                  ["us-east-1a", "t3.micro", "/dev/sda1", "compute-1.amazonaws.com"]),
+        Recording("ec2-instances", "ec2", "DescribeInstances", running, 5,
+                  ["us-east-1a", "t3.micro", "/dev/sda1", "compute-1.amazonaws.com",
+                   "instance-state-name", f"tag:{TAG}"]),
         Recording("ec2-volumes", "ec2", "DescribeVolumes", ec2_filter, 5,
                   ["us-east-1a", "/dev/sdf", "gp2"]),
         Recording("ec2-security-groups", "ec2", "DescribeSecurityGroups", ec2_filter, 5, ["tcp"]),
         Recording("iam-roles", "iam", "ListRoles", {"PathPrefix": "/globex/"}, 1,
-                  ["lambda.amazonaws.com", "sts:AssumeRole", "2012-10-17"]),
+                  ["lambda.amazonaws.com", "sts:AssumeRole", "2012-10-17", ":root", DOC_ROOT]),
         Recording("iam-attached", "iam", "ListAttachedRolePolicies", {"RoleName": ROLE_NAME}, 1,
                   [MANAGED_POLICY, "ReadOnlyAccess", "arn:aws:iam::aws:policy/AWSLambdaExecute"]),
         Recording("lambda-functions", "lambda", "ListFunctions", {}, 1,
-                  ["python3.12", TITAN, NOVA, "DB_PASSWORD", "API_TOKEN"]),
+                  ["python3.12", TITAN, NOVA, "DB_PASSWORD", "API_TOKEN", "SLACK_WEBHOOK"]),
         Recording("ssm-parameters", "ssm", "GetParametersByPath",
                   {"Path": "/app/prod", "Recursive": True, "WithDecryption": True}, 2,
                   [TITAN, "SecureString"]),
         Recording("secrets", "secretsmanager", "ListSecrets", {}, 1, []),
         Recording("s3-objects", "s3", "ListObjectsV2", {"Bucket": BUCKET}, 2,
-                  ["STANDARD", ".csv", ".txt"]),
+                  ["STANDARD", ".csv", ".txt", "2024-01.csv"]),
         Recording("sqs-queues", "sqs", "ListQueues", {"QueueNamePrefix": "globex"}, 1, []),
         Recording("cloudwatch-metrics", "cloudwatch", "ListMetrics", {"Namespace": "AWS/EC2"}, None,
                   ["AWS/EC2", "CPUUtilization", "NetworkIn", "InstanceId"]),
@@ -355,8 +441,19 @@ def recordings() -> list[Recording]:
                   {"Namespace": "Globex/Payments"}, None, []),
         Recording("logs-events", "logs", "FilterLogEvents", {"logGroupName": LOG_GROUP}, 2,
                   [TITAN, NOVA, REGION]),
-        Recording("dynamodb-scan", "dynamodb", "Scan", {"TableName": TABLE}, 1, ["enterprise"]),
+        # Item values are customer data throughout (issue 16): `enterprise` is no longer public;
+        # the attribute names are (checked by position in corpus_more.public_checks).
+        Recording("dynamodb-scan", "dynamodb", "Scan", {"TableName": TABLE}, 1,
+                  ["crm_url", "visits"]),
+        *corpus_more.recordings(),
     ]  # fmt: skip
+
+
+def identifying() -> dict[str, str]:
+    """Every planted identifying value with its class, of both modules."""
+    import corpus_more
+
+    return {**IDENTIFYING, **corpus_more.IDENTIFYING}
 
 
 @contextmanager
@@ -373,6 +470,7 @@ def own_account() -> Iterator[None]:
 class Corpus:
     recordings: dict[str, Recording]
     planted: dict[str, str]  # identifying value -> category, planted or generated by moto
+    leaks: dict[str, list[str]] = field(default_factory=dict, repr=False)  # by recording
 
     def planted_in(self, rec: Recording) -> dict[str, str]:
         """The identifying values the account really returned to this recording's call."""
@@ -392,13 +490,15 @@ def _raw(url: str, rec: Recording) -> str:
         pages = [getattr(api, method)(**params)]
     for page in pages:
         page.pop("ResponseMetadata", None)
-    return json.dumps([rec.params, *pages], default=str)
+    return json.dumps([rec.params, *pages], default=str, ensure_ascii=False)
 
 
 def record_all(url: str, folder: Path) -> Corpus:
     """Seed moto, record every recording with pagetape in-process; a LeakError is a refusal."""
+    import corpus_more
+
     ids = seed(url)
-    planted = dict(IDENTIFYING)
+    planted = {**identifying(), **corpus_more.planted_by_moto(url)}
     ec2 = client("ec2", url)
     for r in ec2.describe_instances(Filters=[{"Name": f"tag:{TAG}", "Values": ["yes"]}])[
         "Reservations"
@@ -415,6 +515,8 @@ def record_all(url: str, folder: Path) -> Corpus:
     planted[SANDBOX_KEY[0]] = "access key id"
     cases = recordings()
     for case in cases:
+        if case.seeded is not None:
+            case.params = {**case.params, **case.seeded(ids)}
         case.path = folder / f"{case.name}.json"
         case.raw = _raw(url, case)
         request = RecordRequest(
@@ -433,10 +535,29 @@ def record_all(url: str, folder: Path) -> Corpus:
 # ---------------------------------------------------------------- reading what was written
 
 
+@functools.cache
+def _model(service: str) -> Any:
+    """One loaded service model per service: a few hundred tests read the same cassettes."""
+    return botocore.session.get_session().get_service_model(service)
+
+
+_PAGES: dict[tuple[str, int, int], list[dict[str, Any]]] = {}
+
+
 def pages_of(rec: Recording) -> list[dict[str, Any]]:
-    """Every recorded response body, parsed by botocore's own parser for the service."""
+    """Every recorded response body, parsed by botocore's own parser for the service (parsed
+    once per written file; callers read them and never change them)."""
+    assert rec.path is not None
+    stat = rec.path.stat()
+    key = (str(rec.path), stat.st_mtime_ns, stat.st_size)
+    if key not in _PAGES:
+        _PAGES[key] = _parse_pages(rec)
+    return _PAGES[key]
+
+
+def _parse_pages(rec: Recording) -> list[dict[str, Any]]:
     tape = rec.tape()
-    model = botocore.session.get_session().get_service_model(rec.service)
+    model = _model(rec.service)
     op = model.operation_model(rec.operation)
     protocol = tape.metadata.protocol or model.protocol  # the protocol it was recorded with
     parser = botocore.parsers.create_parser(protocol)
@@ -488,22 +609,48 @@ Check = tuple[str, bool]  # (what was checked, whether it held)
 
 
 def leak_findings(corpus: Corpus, rec: Recording) -> list[str]:
-    """Every planted value found in the written file, in any encoding (plain, URL-encoded,
-    base64, base64url, or inside any decoded base64 run)."""
+    """Every planted value found in the written file, in any encoding: plain, in any letter
+    case, URL-encoded, JSON- and XML-escaped, base64, base64url, or inside a decoded base64 run
+    (searched once per recording: several tests ask)."""
+    if rec.name not in corpus.leaks:
+        corpus.leaks[rec.name] = _leak_search(corpus, rec)
+    return list(corpus.leaks[rec.name])
+
+
+def _leak_search(corpus: Corpus, rec: Recording) -> list[str]:
     data = rec.text
-    found = [f"{c} {v!r} ({form})" for v, c in corpus.planted.items()
-             for form in _forms(v) if form in data]  # fmt: skip
+    lower = data.lower()
+    found = []
+    for value, category in corpus.planted.items():
+        for encoding, form in _forms(value):
+            if encoding.startswith("base64"):
+                hit = form in data
+            else:  # host names and e-mail addresses are case-insensitive: so is the search
+                hit = form.lower() in lower
+                encoding += "" if not hit or form in data else ", other letter case"
+            if hit:
+                found.append(f"{category} {value!r} ({encoding})")
     decoded = "\n".join(decoded_runs(data))
     found += [f"{c} {v!r} (decoded)" for v, c in corpus.planted.items()
               if len(v) >= 6 and v in decoded]  # fmt: skip
     return sorted(set(found))
 
 
-def _forms(value: str) -> list[str]:
-    forms = encoded_forms(value)
-    if value.isalnum():  # a word: only as a word (it may be a piece of some base64 run)
-        return [value]
-    return forms
+def _forms(value: str) -> list[tuple[str, str]]:
+    """(encoding, form) of every way VALUE can be written into a cassette, each form once."""
+    forms = {
+        "plain": value,
+        "JSON-escaped": json.dumps(value)[1:-1],
+        "JSON-escaped twice": json.dumps(json.dumps(value)[1:-1])[1:-1],
+        "XML-escaped": html.escape(value, quote=False),
+        "XML-escaped, quotes too": html.escape(value),
+    }
+    if not value.isalnum():  # a word only as a word (it may be a piece of some base64 run)
+        _, forms["URL-encoded"], forms["base64"], forms["base64url"] = encoded_forms(value)
+    first: dict[str, str] = {}
+    for name, form in forms.items():
+        first.setdefault(form, name)
+    return [(name, form) for form, name in first.items()]
 
 
 def public_checks(rec: Recording, pages: list[dict[str, Any]]) -> list[Check]:
@@ -540,7 +687,9 @@ def public_checks(rec: Recording, pages: list[dict[str, Any]]) -> list[Check]:
     if rec.name == "cloudwatch-metrics":
         names = set(by_key.get("MetricName", []))
         checks.append(("AWS/EC2 metric names kept", names == {"CPUUtilization", "NetworkIn"}))
-    return checks
+    import corpus_more
+
+    return checks + corpus_more.public_checks(rec, pages)
 
 
 HEX_IDS = {
@@ -553,6 +702,18 @@ HEX_IDS = {
     "NetworkInterfaceId": r"eni-[0-9a-f]{17}",
     "ReservationId": r"r-[0-9a-f]{17}",
     "SnapshotId": r"snap-[0-9a-f]{17}",
+    "AttachmentId": r"eni-attach-[0-9a-f]{17}",
+    "VpcEndpointId": r"vpce-[0-9a-f]{17}",
+    "VpcSecurityGroupId": r"sg-[0-9a-f]{17}",
+    "SubnetIdentifier": r"subnet-[0-9a-f]{17}",
+}
+# Other AWS formats by member name: the prefix says what the value is, the alphabet and
+# length what it looks like.
+ID_FORMATS = {
+    "MacAddress": r"[0-9a-f]{2}(:[0-9a-f]{2}){5}",
+    "RoleId": r"AROA[A-Z0-9]{17}",
+    "RequesterId": r"AIDA[A-Z0-9]{16}",  # moto's is 20 characters long; AWS's 21
+    "AccessKeyId": r"AKIA[A-Z0-9]{16}",
 }
 FAKE_EMAIL_DOMAIN = re.compile(r"(^|\.)(example(\.(com|net|org))?|invalid|test|localhost)$")
 
@@ -580,6 +741,9 @@ def format_checks(rec: Recording, pages: list[dict[str, Any]]) -> list[Check]:
             if key in HEX_IDS:
                 checks.append((f"{key} {value!r} is {HEX_IDS[key]}",
                                re.fullmatch(HEX_IDS[key], value) is not None))  # fmt: skip
+            if key in ID_FORMATS:
+                checks.append((f"{key} {value!r} is {ID_FORMATS[key]}",
+                               re.fullmatch(ID_FORMATS[key], value) is not None))  # fmt: skip
             if value.startswith("arn:"):
                 parts = value.split(":", 5)
                 ok = len(parts) == 6 and parts[1] == "aws" and bool(parts[2]) and bool(parts[5])
@@ -601,7 +765,9 @@ def format_checks(rec: Recording, pages: list[dict[str, Any]]) -> list[Check]:
                 checks.append((f"queue URL {value!r} keeps scheme, account and name", ok))
         if rec.name == "ec2-instances":
             checks += _dns_checks(page)
-    return checks
+    import corpus_more
+
+    return checks + corpus_more.format_checks(rec, pages)
 
 
 def _dns_checks(page: dict[str, Any]) -> list[Check]:
@@ -621,6 +787,7 @@ def _dns_checks(page: dict[str, Any]) -> list[Check]:
 @dataclass
 class Figures:
     recordings: int = 0
+    operations: int = 0
     services: int = 0
     planted: int = 0
     leaks: int = 0
@@ -629,23 +796,30 @@ class Figures:
     public_total: int = 0
     formats_kept: int = 0
     formats_total: int = 0
+    consistent_kept: int = 0
+    consistent_total: int = 0
     verify_findings: int = 0
     details: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         return [
-            f"corpus: {self.recordings} recordings from moto server mode, {self.services} services",
+            f"corpus: {self.recordings} recordings from moto server mode, {self.operations} "
+            f"paginated operations, {self.services} services",
             f"planted identifying values: {self.planted}",
             f"leaks found (value, file, encoding): {self.leaks}",
             f"refusals (LeakError): {self.refusals}",
             f"public values kept: {self.public_kept}/{self.public_total}",
             f"AWS formats kept: {self.formats_kept}/{self.formats_total}",
+            f"one fake per value across operations: {self.consistent_kept}/{self.consistent_total}",
             f"verify findings: {self.verify_findings}",
         ]
 
 
 def figures(corpus: Corpus) -> Figures:
+    import corpus_more
+
     fig = Figures(len(corpus.recordings))
+    fig.operations = len({(r.service, r.operation) for r in corpus.recordings.values()})
     fig.services = len({r.service for r in corpus.recordings.values()})
     fig.planted = len({v for r in corpus.recordings.values() for v in corpus.planted_in(r)})
     for rec in corpus.recordings.values():
@@ -675,6 +849,10 @@ def figures(corpus: Corpus) -> Figures:
         findings = verify_file(rec.path) if rec.path else []
         fig.verify_findings += len(findings)
         fig.details += [f"{rec.name}: verify: {f}" for f in findings]
+    consistent = corpus_more.consistency_checks(corpus)
+    fig.consistent_kept = sum(ok for _, ok in consistent)
+    fig.consistent_total = len(consistent)
+    fig.details += [f"consistency broken: {what}" for what, ok in consistent if not ok]
     return fig
 
 
@@ -706,4 +884,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    import corpus_helpers  # the one copy of this module that corpus_more imports
+
+    corpus_helpers.main()

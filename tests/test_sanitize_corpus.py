@@ -1,11 +1,14 @@
-"""Issue 8, evidence: a corpus shaped like a real account, recorded from moto's server mode across
-ten services, and one regression test per bullet of the issue.
+"""Issues 8 and 16, evidence: a corpus shaped like a real account, recorded from moto's server
+mode across twenty-five services (the places AWS keeps customer data: DynamoDB items, Cognito
+users, Organizations, SNS, RDS, EKS, ECS, CloudFormation, Route 53, ELBv2, Glue, EventBridge,
+KMS, ECR, IAM users and keys...), and one regression test per bullet of the issues.
 
-The corpus (see corpus_helpers) plants identifying values that must vanish in every encoding and
-public AWS values that must survive verbatim; each recording must pass without a refusal, keep
-every AWS format and pass `verify`. `python -m corpus_helpers -v` (from tests/) prints the
-figures and every failing check. Where moto cannot produce a value (URL-encoded IAM documents,
-presigned URLs, session tokens) the test sanitizes a hand-made vcrpy cassette instead.
+The corpus (see corpus_helpers and corpus_more) plants identifying values that must vanish in
+every encoding and public AWS values that must survive verbatim; each recording must pass
+without a refusal, keep every AWS format, fake one real value to one fake in every operation,
+and pass `verify`. `python -m corpus_helpers -v` (from tests/) prints the figures and every
+failing check. Where moto cannot produce a value (URL-encoded IAM documents, presigned URLs,
+session tokens) the test sanitizes a hand-made vcrpy cassette instead.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import pytest
 import yaml
 
 import corpus_helpers as ch
+import corpus_more as more
 from helpers import encoded_forms, hand_made
 from pagetape import cassette as cassette_io
 from pagetape.errors import LeakError
@@ -55,10 +59,13 @@ def _written(corpus: ch.Corpus, name: str) -> ch.Recording:
 # ================================================================== the corpus
 
 
-def test_corpus_spans_ten_services_and_plants_every_category(corpus: ch.Corpus) -> None:
-    assert len({r.service for r in corpus.recordings.values()}) >= 10
+def test_corpus_spans_25_operations_over_15_services_and_plants_every_category(
+    corpus: ch.Corpus,
+) -> None:
+    assert len({(r.service, r.operation) for r in corpus.recordings.values()}) >= 25
+    assert len({r.service for r in corpus.recordings.values()}) >= 15
     planted = {v for r in corpus.recordings.values() for v in corpus.planted_in(r)}
-    missing = {v: c for v, c in ch.IDENTIFYING.items() if v not in planted}
+    missing = {v: c for v, c in ch.identifying().items() if v not in planted}
     assert missing == {}, "the account did not return these planted values"
     for rec in corpus.recordings.values():
         absent = [v for v in rec.public if v not in rec.raw]
@@ -102,6 +109,13 @@ def test_corpus_figures(corpus: ch.Corpus, capsys: pytest.CaptureFixture[str]) -
     assert fig.planted >= len(ch.IDENTIFYING)
     assert (fig.leaks, fig.refusals, fig.verify_findings) == (0, 0, 0), fig.details
     assert fig.public_kept == fig.public_total and fig.formats_kept == fig.formats_total
+    assert fig.consistent_kept == fig.consistent_total
+
+
+@pytest.mark.parametrize("check", list(more.CONSISTENCY))
+def test_corpus_fakes_one_real_value_to_one_fake_everywhere(corpus: ch.Corpus, check: str) -> None:
+    what, ok = more.CONSISTENCY[check](corpus)
+    assert ok, what
 
 
 # ================================================================== hand-made vcrpy cassettes
@@ -423,6 +437,7 @@ def test_ec2_dns_names_stay_valid_and_agree_with_the_faked_ip(
         pytest.param("s3-objects", id="s3-keys-under-list-and-keys"),
         pytest.param("secrets", id="secret-names-holding-emails"),
         pytest.param("ec2-security-groups", id="security-group-arn-account-elsewhere"),
+        pytest.param("sns-subscriptions", id="sns-email-and-sms-subscriptions"),
     ],
 )  # fmt: skip
 def test_ordinary_data_is_recorded_without_refusal(corpus: ch.Corpus, name: str) -> None:
@@ -497,3 +512,172 @@ def test_verify_accepts_emails_faked_inside_names(corpus: ch.Corpus) -> None:
 def test_verify_accepts_ip_shaped_pieces_of_faked_names(corpus: ch.Corpus) -> None:
     rec = _written(corpus, "s3-objects")
     assert rec.path is not None and verify_file(rec.path) == []
+
+
+# ================================================================== issue 16: default-deny
+
+
+def _checks(corpus: ch.Corpus, name: str, label: str) -> list[ch.Check]:
+    """The public and format checks of one recording whose description holds LABEL."""
+    rec = _written(corpus, name)
+    pages = ch.pages_of(rec)
+    return [c for c in ch.public_checks(rec, pages) + ch.format_checks(rec, pages) if label in c[0]]
+
+
+def _gone(corpus: ch.Corpus, name: str, value: str) -> None:
+    """VALUE, which the account returned to NAME, is nowhere in its file, in no encoding."""
+    rec = _written(corpus, name)
+    assert value in rec.raw, f"moto did not return {value!r} to {name}"
+    found = [f for f in ch.leak_findings(corpus, rec) if repr(value) in f]
+    assert found == []
+
+
+CUSTOMER_DATA = [
+    _case("dynamodb-scan", ch.PERSON, id="dynamodb-person-name"),
+    _case("dynamodb-scan", ch.PHONE, id="dynamodb-phone"),
+    _case("dynamodb-scan", ch.DOC_NUMBER, id="dynamodb-document-number"),
+    _case("dynamodb-scan", ch.CARD, id="dynamodb-card-number"),
+    _case("dynamodb-scan", ch.CRM_URL, id="dynamodb-url"),
+    _case("dynamodb-query", ch.STREET, id="dynamodb-postal-address"),
+    _case("dynamodb-query", ch.CITY, id="dynamodb-city-non-ascii"),
+    _case("dynamodb-query", ch.CUSTOMER_KEY, id="dynamodb-key-value"),
+    _case("cognito-users", ch.PHONE, id="cognito-phone_number"),
+    _case("cognito-users", ch.PERSON, id="cognito-name"),
+    _case("cognito-users", more.COGNITO_USER, id="cognito-username"),
+    _case("cognito-users", more.COGNITO_EMAIL, id="cognito-email"),
+    _case("sns-subscriptions", ch.PHONE, id="sns-sms-endpoint"),
+    _case("sns-subscriptions", ch.EMAIL_2, id="sns-email-endpoint"),
+    _case("events-targets", ch.PHONE, id="eventbridge-input-phone"),
+    _case("events-targets", ch.PHONE_TEXT, id="eventbridge-input-phone-in-free-text"),
+    _case("events-targets", ch.PHONE_TEXT_NATIONAL, id="eventbridge-input-phone-national-part"),
+    _case("events-targets", ch.EMAIL_2, id="eventbridge-input-email"),
+    _case("events-targets", ch.PERSON, id="eventbridge-input-person-name"),
+    _case("org-accounts", more.ORG_ACCOUNTS[1][1], id="organizations-account-email"),
+    _case("route53-records", more.ZONE, id="route53-customer-domain"),
+    _case("route53-zones", more.ZONE_REFERENCE, id="route53-caller-reference"),
+]
+
+
+@pytest.mark.parametrize(("name", "value"), CUSTOMER_DATA)
+def test_customer_data_not_shaped_like_an_aws_identifier_is_replaced(
+    corpus: ch.Corpus, name: str, value: str
+) -> None:
+    _gone(corpus, name, value)
+
+
+SECRETS_BY_POSITION = [
+    _case("cfn-stacks", more.CFN_PASSWORD, id="cloudformation-DbPassword-parameter"),
+    _case("batch-job-definitions", more.BATCH_DB_PASSWORD, id="container-environment-value"),
+    _case("batch-job-definitions", more.BATCH_SECRET_NAME, id="container-secrets-valueFrom"),
+    _case("glue-connections", more.GLUE_USER, id="glue-USERNAME-and-jdbc-user"),
+    _case("glue-connections", more.GLUE_PASSWORD, id="glue-PASSWORD"),
+    _case("lambda-functions", ch.SLACK_TEAM, id="webhook-path-team"),
+    _case("lambda-functions", ch.SLACK_CHANNEL, id="webhook-path-channel"),
+    _case("lambda-functions", ch.SLACK_SECRET, id="webhook-path-token"),
+]
+
+
+@pytest.mark.parametrize(("name", "value"), SECRETS_BY_POSITION)
+def test_secrets_by_position_and_in_url_paths_are_replaced(
+    corpus: ch.Corpus, name: str, value: str
+) -> None:
+    _gone(corpus, name, value)
+
+
+NAMES_WHOLE = [
+    *(_case("eks-clusters", n, id=f"eks-clusters-{n}") for n in more.EKS_CLUSTERS),
+    _case("dynamodb-tables", ch.ORDERS_TABLE, id="dynamodb-TableNames"),
+    *(_case("kinesis-streams", n, id=f"kinesis-StreamNames-{n}") for n in more.STREAMS),
+    *(_case("ecs-clusters", n, id=f"ecs-clusterArns-{n}") for n in more.ECS_CLUSTERS),
+    _case("rds-instances", more.DB_SUBNET_GROUP, id="rds-subnet-group-in-instances"),
+    _case("rds-clusters", more.DB_SUBNET_GROUP, id="rds-subnet-group-in-clusters"),
+    _case("iam-users", more.IAM_SURNAME, id="iam-user-surname"),
+    _case("iam-access-keys", more.IAM_SURNAME, id="iam-access-key-user-surname"),
+    _case("iam-roles", ch.PAYROLL_TAIL, id="bucket-name-in-a-description"),
+    _case("cfn-stacks", more.CFN_QUEUE, id="name-inside-a-stack-output-url"),
+    _case("events-targets", more.RULE_SMS, id="eventbridge-rule-parameter"),
+]
+
+
+@pytest.mark.parametrize(("name", "value"), NAMES_WHOLE)
+def test_names_are_faked_whole_wherever_they_sit(corpus: ch.Corpus, name: str, value: str) -> None:
+    _gone(corpus, name, value)
+
+
+AWS_OWN = [
+    _case("route53-records", "ns-1234.awsdns-21.org", id="route53-awsdns-name-server"),
+    _case("route53-records", "ns-567.awsdns-07.co.uk", id="route53-awsdns-co-uk"),
+    _case("route53-records", ".dkim.amazonses.com", id="ses-dkim-host"),
+    _case("elbv2-load-balancers", "CanonicalHostedZoneId", id="elb-canonical-hosted-zone"),
+    _case("ecr-repositories", ".dkr.ecr.us-east-1.amazonaws.com/", id="ecr-registry-host"),
+    _case("rds-clusters", "'.cluster-' kept", id="rds-cluster-label"),
+    _case("rds-clusters", "'.cluster-ro-' kept", id="rds-cluster-ro-label"),
+    _case("rds-instances", "default.postgres15", id="rds-default-parameter-group"),
+    _case("rds-instances", "default:mysql-8-0", id="rds-default-option-group"),
+    _case("kms-aliases", "alias/aws/s3", id="kms-aws-managed-alias"),
+    _case("events-rules", "scheduler.amazonaws.com", id="service-principal-in-event-pattern"),
+    _case("events-rules", "event pattern is kept whole", id="event-pattern"),
+    _case("iam-roles", "':root' kept", id="iam-root-keyword"),
+    _case("iam-roles", ch.DOC_ROOT, id="iam-documentation-placeholder-principal"),
+    _case("cfn-stacks", "documentation placeholder", id="documentation-placeholder-account"),
+    _case("org-accounts", "master@example.com", id="reserved-example-domain-email"),
+    _case("ec2-vpc-endpoints", "com.amazonaws.us-east-1.s3", id="vpc-endpoint-service-name"),
+    _case("ssm-public-parameters", "/aws/service", id="ssm-aws-service-paths"),
+    _case("ec2-default-security-group", "'default'", id="default-security-group"),
+    _case("route53-zones", "literal 'None'", id="literal-None"),
+    _case("s3-objects", "2024-01.csv", id="date-in-a-key-name"),
+    _case("ec2-instances", "instance-state-name", id="ec2-filter-name"),
+    _case("ec2-instances", f"tag:{ch.TAG}", id="ec2-tag-filter-key"),
+    _case("dynamodb-scan", "item attribute names kept", id="dynamodb-attribute-names-scan"),
+    _case("dynamodb-query", "item attribute names kept", id="dynamodb-attribute-names-query"),
+    _case("cfn-stacks", "ParameterKeys kept", id="cloudformation-parameter-keys"),
+    _case("batch-job-definitions", "names kept", id="container-environment-names"),
+    _case("glue-connections", "ConnectionProperties keys kept", id="glue-property-keys"),
+    _case("cognito-users", "attribute names kept", id="cognito-attribute-names"),
+]
+
+
+@pytest.mark.parametrize(("name", "label"), AWS_OWN)
+def test_aws_own_values_and_schema_are_kept(corpus: ch.Corpus, name: str, label: str) -> None:
+    checks = _checks(corpus, name, label)
+    assert checks and all(ok for _, ok in checks), checks
+
+
+FORMATS = [
+    _case("dynamodb-scan", "valid E.164", id="phone-dynamodb"),
+    _case("cognito-users", "valid E.164", id="phone-cognito"),
+    _case("sns-subscriptions", "valid E.164", id="phone-sns-sms"),
+    _case("events-targets", "valid E.164", id="phone-eventbridge-input"),
+    _case("dynamodb-scan", "Luhn-valid", id="card-number-luhn"),
+    _case("dynamodb-scan", "document number", id="document-number-shape"),
+    _case("org-accounts", "account Arn", id="organizations-o-id-in-arn"),
+    _case("org-ous", "OU Id", id="organizations-ou-id"),
+    _case("org-ous", "ParentId parameter", id="organizations-r-id"),
+    _case("cognito-pools", "us-east-1_", id="cognito-pool-region-prefix"),
+    _case("cognito-users", "UserPoolId parameter", id="cognito-pool-id-parameter"),
+    _case("elbv2-load-balancers", "LoadBalancerArn", id="elb-arn-app-net-segment"),
+    _case("elbv2-load-balancers", "DNSName", id="elb-name-and-dns-name-agree"),
+    _case("kms-aliases", "AliasName", id="kms-alias-prefix"),
+    _case("kms-aliases", "AliasArn", id="kms-alias-matches-arn"),
+    _case("rds-clusters", "endpoint", id="rds-cluster-endpoints"),
+    _case("rds-instances", "instance endpoint", id="rds-instance-endpoint"),
+    _case("rds-instances", "DbiResourceId", id="rds-resource-id-prefix"),
+    _case("ecr-repositories", "repositoryUri", id="ecr-repository-uri"),
+    _case("route53-zones", "hosted zone Id", id="route53-zone-id"),
+    _case("route53-records", "NS record", id="route53-ns-records"),
+    _case("route53-records", "DKIM CNAME", id="route53-dkim-cname"),
+    _case("ec2-network-interfaces", "MacAddress", id="mac-address-hex"),
+    _case("ec2-network-interfaces", "AttachmentId", id="eni-attach-prefix"),
+    _case("ec2-network-interfaces", "RequesterId", id="iam-unique-id-AIDA"),
+    _case("iam-roles", "RoleId", id="iam-unique-id-AROA"),
+    _case("iam-users", "user Arn", id="iam-user-arn-agrees-with-name"),
+    _case("s3-objects", "address inside an S3 key", id="private-ip-in-s3-key"),
+    _case("glue-connections", "JDBC URL", id="jdbc-url-shape"),
+    _case("kinesis-streams", "StreamNames are", id="kinesis-names-agree"),
+]
+
+
+@pytest.mark.parametrize(("name", "label"), FORMATS)
+def test_fakes_keep_the_aws_format(corpus: ch.Corpus, name: str, label: str) -> None:
+    checks = _checks(corpus, name, label)
+    assert checks and all(ok for _, ok in checks), sorted(w for w, ok in checks if not ok)
