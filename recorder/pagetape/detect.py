@@ -16,48 +16,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from pagetape import personal, rules, vocabulary
+from pagetape import catalogue, personal, rules, vocabulary
 
 FAKE_MARK = "PAGETAPE"
 SECRET_FAKE_PREFIX = "pagetape-secret-"
 FAKE_EMAIL_TLD = "example"
-FAKE_IPV4_NET = ipaddress.ip_network("198.18.0.0/15")
-FAKE_IPV6_NET = ipaddress.ip_network("2001:db8::/32")
-# Addresses that identify nobody: loopback, unspecified, link-local IMDS, documentation ranges.
-HARMLESS_NETS = tuple(
-    ipaddress.ip_network(n)
-    for n in (
-        "127.0.0.0/8", "0.0.0.0/32", "255.255.255.255/32", "169.254.169.254/32",
-        "192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "::1/128", "::/128",
-        "fd00:ec2::254/128", "224.0.0.0/4",
-    )
-)  # fmt: skip
-PRIVATE_V4 = tuple(
-    ipaddress.ip_network(n)
-    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
-)
-RESERVED_DOMAINS = (
-    "example",
-    "example.com",
-    "example.net",
-    "example.org",
-    "test",
-    "invalid",
-    "localhost",
-)
-# Keys whose values authenticate (Lambda environment variables, tags, policy conditions,
-# presigned URL parameters), decided by the key's last word or two: DB_PASSWORD, apiToken,
-# sts:ExternalId, X-Amz-Signature, SecretAccessKey; not SecretName, TokenType or AccessKeyId.
-# Pagination tokens are told apart by the model before this applies.
-SECRET_LAST_WORDS = frozenset(
-    {"password", "passwd", "pwd", "passphrase", "secret", "token", "credential", "credentials",
-     "signature", "cookie", "dsn", "apikey", "privatekey", "pin", "otp"}
-)  # fmt: skip
-SECRET_LAST_PAIRS = frozenset(
-    {("api", "key"), ("private", "key"), ("access", "key"), ("external", "id"),
-     ("secret", "string"), ("secret", "binary"), ("secret", "value"), ("client", "secret"),
-     ("connection", "string"), ("conn", "str"), ("signing", "key"), ("master", "key")}
-)  # fmt: skip
+# Addresses, domains and key words are the catalogue's (its "networks", "reserved_domains" and
+# "secret_keys"): keys whose values authenticate (Lambda environment variables, tags, policy
+# conditions, presigned URL parameters) are decided by the key's last word or two: DB_PASSWORD,
+# apiToken, sts:ExternalId, X-Amz-Signature, SecretAccessKey; not SecretName, TokenType or
+# AccessKeyId. Pagination tokens are told apart by the model before this applies.
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 _CHECK_SALT = b"pagetape-account-check:"
 PERSONAL_KINDS = frozenset({"phone", "card", "national_id"})
@@ -73,21 +41,17 @@ def is_fake_account(value: str) -> bool:
     return len(digits) == 12 and digits.isdigit() and account_check(digits[:8]) == digits[8:]
 
 
-# A data key (a map or pair key, a URL query or document key; not a model member name) that
-# names a login: its value is half a credential (Glue USERNAME, a JDBC URL's user=).
-CREDENTIAL_LAST_WORDS = frozenset({"username", "user", "login", "uid"})
-
-
 def is_credential_key(key: str) -> bool:
-    """A data key whose value authenticates: a secret-looking key or a login name's key (not a
-    policy condition key such as aws:username)."""
+    """A data key (a map or pair key, a URL query or document key; not a model member name)
+    whose value authenticates: a secret-looking key, or a login name's key, half a credential
+    (Glue USERNAME, a JDBC URL's user=; not a policy condition key such as aws:username)."""
     if is_secret_key(key):
         return True
     words = [w.lower() for w in _WORDS.findall(key)]
     return (
         ":" not in key
         and bool(words)
-        and (words[-1] in CREDENTIAL_LAST_WORDS or "".join(words[-2:]) in CREDENTIAL_LAST_WORDS)
+        and bool({words[-1], "".join(words[-2:])} & catalogue.credential_last_words())
     )
 
 
@@ -95,7 +59,9 @@ def is_secret_key(key: str) -> bool:
     words = [w.lower() for w in _WORDS.findall(key)]
     if not words:
         return False
-    return words[-1] in SECRET_LAST_WORDS or tuple(words[-2:]) in SECRET_LAST_PAIRS
+    return words[-1] in catalogue.secret_last_words() or (
+        len(words) > 1 and (words[-2], words[-1]) in catalogue.secret_last_pairs()
+    )
 
 
 @dataclass(frozen=True)
@@ -135,9 +101,14 @@ def _pattern_for(text: str, disabled: frozenset[str]) -> re.Pattern[str] | None:
         ("s3_uri", "s3://" in text),
         ("email", "@" in text or "%40" in text),
         ("access_key_id", run >= 20),
+        ("iam_unique_id", run >= 20),
         ("secret_key", run >= 40),
+        ("canonical_user_id", run >= 64),
         ("uuid", run >= 36),
-        ("resource_id", "-" in text),
+        ("cognito_pool_id", "_" in text),
+        ("resource_id", any(c in text for c in _punctuation("resource_id"))),
+        ("org_id", "-" in text),
+        ("mac_address", text.count(":") >= 5),
         ("ipv6", text.count(":") >= 2),
         ("ip_address", text.count(".") >= 3),
         ("hostname", "." in text),
@@ -148,6 +119,15 @@ def _pattern_for(text: str, disabled: frozenset[str]) -> re.Pattern[str] | None:
     if not widths:
         absent |= {"well_known_secret"}
     return _compiled(disabled | absent, max(widths, default=0))
+
+
+@cache
+def _punctuation(rule: str) -> frozenset[str]:
+    """The punctuation some prefix of RULE's catalogue formats holds (i-, sha256:): a text
+    without any cannot hold one of its ids."""
+    return frozenset(
+        c for f in catalogue.formats(rule) for p in f.prefixes for c in p if not c.isalnum()
+    )
 
 
 @cache
@@ -231,23 +211,44 @@ def fullmatch(value: str, disabled: frozenset[str] = frozenset()) -> str | None:
     return None
 
 
+# Kinds whose matches are checked against a catalogue format (digits, letters, a real region).
+_FORMAT_KINDS = frozenset(
+    {"access_key_id", "iam_unique_id", "canonical_user_id", "cognito_pool_id", "resource_id",
+     "org_id", "mac_address"}
+)  # fmt: skip
+_NO_MAC = frozenset({"00:00:00:00:00:00", "ff:ff:ff:ff:ff:ff"})
+
+
 def valid(kind: str, value: str) -> bool:
-    """Second look at a pattern match: the value really is of its kind and is not public."""
+    """Second look at a pattern match: the value really is of its kind and is not public (nor
+    one of AWS's documentation placeholders or an already redacted value)."""
     if kind in ("ip_address", "ipv6"):
         address = _address(value)
         return address is not None and not harmless_address(value)
+    if kind in _FORMAT_KINDS:
+        fmt = catalogue.format_of(value, kind)
+        if fmt is None or not catalogue.well_formed(fmt, value):
+            return False
+        if kind == "mac_address":
+            return value.lower() not in _NO_MAC
+        return not catalogue.is_placeholder(value, kind)
     if kind == "secret_key":
         # A path of 40 characters is no key (/accounts/123/flows/searchFlows).
-        return not value.startswith("/") and value.count("/") <= 3
+        return (
+            not value.startswith("/")
+            and value.count("/") <= 3
+            and not catalogue.is_placeholder(value, kind)
+        )
     if kind == "hostname":
-        host = value.rstrip(".").lower()
-        if host.endswith(RESERVED_DOMAINS) and any(
-            host == d or host.endswith("." + d) for d in RESERVED_DOMAINS
-        ):
+        host = value.rstrip(".").lower().removeprefix("*.")
+        if catalogue.is_reserved_domain(host):
             return False
         return not vocabulary.is_public_value(host) and not vocabulary.is_model_id(host)
     if kind == "account_id":
-        return value not in vocabulary.AWS_ACCOUNTS
+        return not catalogue.is_aws_account(value) and not catalogue.is_placeholder(value)
+    if kind == "email":
+        domain = value.replace("%40", "@").rpartition("@")[2].lower()
+        return not catalogue.is_reserved_domain(domain) and not vocabulary.is_public_value(value)
     if kind == "arn":
         return not vocabulary.is_public_arn(value)
     return True
@@ -255,15 +256,36 @@ def valid(kind: str, value: str) -> bool:
 
 def harmless_address(value: str) -> bool:
     """Addresses and blocks that identify nobody: loopback, unspecified, documentation and
-    benchmark ranges, multicast, IMDS, and any block wider than a /16 (10.0.0.0/8, 0.0.0.0/0:
-    routing rules, not hosts)."""
+    benchmark ranges, multicast, AWS's instance-local services (the catalogue's harmless
+    networks), any block wider than a /16 (10.0.0.0/8, 0.0.0.0/0: routing rules, not hosts)
+    and a private range written whole (192.168.0.0/16, fc00::/7)."""
     address = _address(value)
     if address is None:
         return False
     _, slash, length = value.partition("/")
-    if slash and length.isdigit() and int(length) < 16:
-        return True
-    return any(address in net for net in HARMLESS_NETS)
+    if slash and length.isdigit():
+        if address.version == 4 and int(length) < 16:
+            return True
+        try:
+            block = ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            return False
+        wholes = (n for n in catalogue.private_networks() if n.version == block.version)
+        if any(n.subnet_of(block) for n in wholes):  # type: ignore[arg-type]
+            return True
+    return any(address in net for net in catalogue.harmless_networks())
+
+
+def is_private_address(value: str) -> bool:
+    """In a non-public range (RFC 1918, shared, link-local, unique local): fakes stay inside."""
+    address = _address(value)
+    return address is not None and any(address in n for n in catalogue.private_networks())
+
+
+def is_fake_address(value: str) -> bool:
+    """In a range public addresses are faked to (198.18.0.0/15, 2001:db8::/32)."""
+    address = _address(value)
+    return address is not None and any(address in n for n in catalogue.fake_networks())
 
 
 def _address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -277,14 +299,17 @@ def _address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None
 
 def is_fake(kind: str, value: str, listed: Iterable[str] | frozenset[str] = frozenset()) -> bool:
     """Is VALUE, found by KIND, one of pagetape's fakes? Proven by its form where the kind allows
-    it; names, host names, resource ids and private addresses fall back to the cassette's list."""
+    it; names, host names, resource ids and private addresses fall back to the cassette's list.
+    AWS's documentation placeholders and redacted values are fake already."""
     listed = listed if isinstance(listed, (set, frozenset)) else frozenset(listed)
+    if catalogue.is_placeholder(value, kind):
+        return True
     if kind == "account_id":
-        return is_fake_account(value)
+        return is_fake_account(value) or catalogue.is_aws_account(value)
     if kind == "email":
         domain = value.replace("%40", "@").rpartition("@")[2].lower()
         return domain == FAKE_EMAIL_TLD or domain.endswith("." + FAKE_EMAIL_TLD)
-    if kind in ("access_key_id", "secret_key", "well_known_secret"):
+    if kind in ("access_key_id", "iam_unique_id", "secret_key", "well_known_secret"):
         return FAKE_MARK in value
     if kind == "jwt":
         return value.rsplit(".", 1)[-1].startswith(FAKE_MARK)
@@ -294,11 +319,9 @@ def is_fake(kind: str, value: str, listed: Iterable[str] | frozenset[str] = froz
         return personal.is_fake(kind, value) or value in listed
     if kind in ("ip_address", "ipv6"):
         address = _address(value)
-        if address is None:
+        if address is None or is_fake_address(value):
             return True
-        if address in FAKE_IPV4_NET or address in FAKE_IPV6_NET:
-            return True
-        private = any(address in n for n in PRIVATE_V4)
+        private = is_private_address(value)
         return private and (value in listed or value.partition("/")[0] in listed)
     return value in listed
 
@@ -307,13 +330,16 @@ def claims_fake(value: str) -> bool:
     """May VALUE stand in a cassette's list of fakes? A real account id, email, public address
     or key listed there is not trusted (a hand-edited list must not let a leak through)."""
     kind = fullmatch(value)
-    if kind in (None, "uuid", "hostname", "resource_id", "arn", "s3_uri", "url"):
+    if kind is None or kind in LISTED_KINDS or kind in ("arn", "s3_uri", "url"):
         return True
     if kind in ("ip_address", "ipv6"):
-        address = _address(value)
-        return address is None or (
-            address in FAKE_IPV4_NET
-            or address in FAKE_IPV6_NET
-            or any(address in n for n in PRIVATE_V4)
-        )
+        return _address(value) is None or is_fake_address(value) or is_private_address(value)
     return is_fake(kind, value)
+
+
+# Kinds whose fakes carry no proof of their own: `verify` checks them against the cassette's
+# list of fakes (the others prove themselves: check digits, reserved domains and ranges, marks).
+LISTED_KINDS = frozenset(
+    {"uuid", "hostname", "resource_id", "org_id", "canonical_user_id", "cognito_pool_id",
+     "mac_address"}
+)  # fmt: skip

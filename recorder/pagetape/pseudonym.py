@@ -3,8 +3,10 @@
 Every fake is derived from HMAC(secret, value), so the same real value gets the same fake in every
 field, ARN, query string and cassette recorded with the same secret, and nobody without the
 secret can confirm a guess. Fakes keep the character classes, length and separators of the
-original so they still satisfy the model's patterns. A value that is already one of our fakes
-maps to itself, which makes sanitizing idempotent.
+original so they still satisfy the model's patterns; identifiers of the catalogue's formats
+(`pagetape.catalogue`) keep their prefix, separators, segment lengths and alphabet, and
+non-public addresses stay in their range. A value that is already one of our fakes maps to
+itself, which makes sanitizing idempotent.
 """
 
 from __future__ import annotations
@@ -16,17 +18,13 @@ import re
 import string
 from collections.abc import Callable, Iterable, Iterator
 
+from pagetape import catalogue
+
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 HEX_ID_RE = re.compile(r"^(?=.*[0-9])(?=.*[a-f])[0-9a-f]{8,}$")
 TOKEN_RE = re.compile(r"^pagetape-token-(\d{4,})(?:-0+)?$")
 FAKE_KEY_MARK = "PAGETAPE"
 SECRET_PREFIX = "pagetape-secret-"
-PRIVATE_V4 = tuple(
-    ipaddress.IPv4Network(n)
-    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
-)
-# Words AWS itself defines; they identify nothing and help a reader.
-WELL_KNOWN = frozenset({"aws", "service-role", "aws-service-role", "aws-reserved"})
 MAX_ATTEMPTS = 64
 _UPPER_DIGITS = string.ascii_uppercase + string.digits
 _Maker = Callable[[Iterator[int]], str]
@@ -43,7 +41,8 @@ class Pseudonymizer:
         self._fakes: dict[str, str] = {}
         self._owners: dict[str, str] = {fake: fake for fake in known_fakes}
         self._tokens: dict[str, str] = {}
-        self._kept: set[str] = set(WELL_KNOWN)
+        # Words AWS itself defines (aws-service-role, root); they identify nothing, help a reader.
+        self._kept: set[str] = set(catalogue.well_known_words())
         self._flips: dict[str, int] = {}
         self._composites: set[str] = set()
 
@@ -140,9 +139,9 @@ class Pseudonymizer:
         198.18.0.0/15, the range reserved for benchmarks. The prefix length is kept."""
         address, slash, length = value.partition("/")
         ip = ipaddress.IPv4Address(address)
-        block = next((n for n in PRIVATE_V4 if ip in n), None)
+        block = next((n for n in catalogue.private_networks() if ip in n), None)
         if block is not None:
-            fake = self._prefix_preserving(ip, block.prefixlen)
+            fake = ipaddress.IPv4Address(self._prefix_preserving(int(ip), 32, block.prefixlen))
         else:
 
             def make(s: Iterator[int]) -> str:
@@ -160,22 +159,37 @@ class Pseudonymizer:
             self._owners.setdefault(result, value)
         return result
 
-    def _prefix_preserving(self, ip: ipaddress.IPv4Address, keep: int) -> ipaddress.IPv4Address:
-        """Crypto-PAn style: bit i is flipped by a keyed function of the bits before it."""
-        bits = format(int(ip), "032b")
+    def _prefix_preserving(self, address: int, width: int, keep: int) -> int:
+        """Crypto-PAn style: bit i is flipped by a keyed function of the bits before it, so two
+        addresses sharing a prefix share a faked prefix; the first KEEP bits stay."""
+        bits = format(address, f"0{width}b")
         out = list(bits[:keep])
-        for i in range(keep, 32):
+        tag = "ip4" if width == 32 else "ip6"
+        for i in range(keep, width):
             prefix = bits[:i]
-            flip = self._flips.get(prefix)
+            key = f"{tag}:{prefix}"
+            flip = self._flips.get(key)
             if flip is None:
-                digest = hmac.new(self._secret, f"ip4:{prefix}".encode(), hashlib.sha256).digest()
-                flip = self._flips[prefix] = digest[0] & 1
+                digest = hmac.new(self._secret, key.encode(), hashlib.sha256).digest()
+                flip = self._flips[key] = digest[0] & 1
             out.append(str(int(bits[i]) ^ flip))
-        return ipaddress.IPv4Address(int("".join(out), 2))
+        return int("".join(out), 2)
 
     def ipv6(self, value: str) -> str:
-        """An address in 2001:db8::/32, the documentation range; the prefix length is kept."""
+        """Public addresses move to 2001:db8::/32, the documentation range; unique-local and
+        link-local ones stay in their range, prefix-preserving. The prefix length is kept."""
         address, slash, length = value.partition("/")
+        ip = ipaddress.IPv6Address(address)
+        block = next((n for n in catalogue.private_networks() if ip in n), None)
+        if block is not None:
+            fake = ipaddress.IPv6Address(self._prefix_preserving(int(ip), 128, block.prefixlen))
+            if slash:
+                fake = ipaddress.IPv6Network(f"{fake}/{length}", strict=False).network_address
+            result = f"{fake}{slash}{length}"
+            if result != value:
+                self._fakes.setdefault(value, result)
+                self._owners.setdefault(result, value)
+            return result
 
         def make(s: Iterator[int]) -> str:
             tail = int.from_bytes(bytes(next(s) for _ in range(12)), "big")
@@ -206,11 +220,35 @@ class Pseudonymizer:
         return self._unique(value, make)
 
     def resource_id(self, value: str) -> str:
-        """i-0abc... -> i-<same length of hex>: the prefix says what it is and stays."""
-        prefix, _, rest = value.rpartition("-")
-        return self._unique(
-            value, lambda s: f"{prefix}-" + "".join("0123456789abcdef"[next(s) % 16] for _ in rest)
-        )
+        """An id of a catalogue format (i-0abc..., eni-attach-..., o-..., ou-<root>-<ou>,
+        us-west-2_..., a MAC address): region, prefix and separators kept, each segment faked
+        with the format's alphabet and length; the prefix says what it is. A segment that is
+        another id (an OU's root part) is faked as that id is."""
+        fmt = catalogue.format_of(value)
+        if fmt is None:
+            return self.word(value)
+        region, prefix, segments = catalogue.split_id(fmt, value)
+        chars = catalogue.alphabet(fmt.alphabet)
+        shared = ""
+        if fmt.shares is not None:
+            parent = catalogue.format_named(fmt.shares)
+            parent_fake = self.resource_id(parent.prefixes[0] + segments[0])
+            shared = parent_fake[len(parent.prefixes[0]) :]
+
+        def make(stream: Iterator[int]) -> str:
+            fakes = [
+                "".join(_same_case(ch, chars[next(stream) % len(chars)]) for ch in seg)
+                for seg in segments
+            ]
+            if shared:
+                fakes[0] = shared
+            fake = region + prefix + fmt.separator.join(fakes)
+            if fmt.rule == "mac_address":  # the multicast and locally-administered bits stay
+                bits = int(value[:2], 16) & 3
+                fake = _same_case(value[:2], f"{(int(fake[:2], 16) & 0xFC) | bits:02x}") + fake[2:]
+            return fake if catalogue.well_formed(fmt, fake) else value
+
+        return self._unique(value, make)
 
     def personal(self, kind: str, value: str) -> str:
         """A phone, card or national-id number: its format-true fake (`pagetape.personal`)."""
@@ -257,6 +295,11 @@ class Pseudonymizer:
                 known += "-" + "0" * (min_length - len(known) - 1)
             self._tokens[value] = known
         return known
+
+
+def _same_case(original: str, fake: str) -> str:
+    """Keep upper case where the original had it (02:42:AC:... stays upper-case hex)."""
+    return fake.upper() if original.isupper() else fake
 
 
 def _pick(stream: Iterator[int], alphabet: str, n: int) -> str:

@@ -16,11 +16,10 @@ from functools import cache
 from typing import Any
 from urllib.parse import quote, unquote
 
-from pagetape import detect, prose, rules, structured, vocabulary
+from pagetape import catalogue, detect, prose, rules, structured, vocabulary
 from pagetape.pseudonym import UUID_RE, Pseudonymizer
 
 ACCOUNT_RUN = re.compile(r"(?<!\d)(\d{12})(?!\d)")
-IAM_PRINCIPALS = frozenset({"role", "user", "group", "instance-profile", "assumed-role"})
 _ALNUM = re.compile(r"[A-Za-z0-9]")
 _ESCAPE_BEFORE = re.compile(r"%[0-9A-Fa-f]{2}$")
 _ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
@@ -218,10 +217,15 @@ class Rewriter:
     def _rewrite(self, kind: str, value: str) -> str:
         simple = {
             "access_key_id": self.pseudo.access_key,
+            "iam_unique_id": self.pseudo.access_key,
             "ip_address": self.pseudo.ipv4,
             "ipv6": self.pseudo.ipv6,
             "account_id": self.pseudo.account,
             "resource_id": self.pseudo.resource_id,
+            "org_id": self.pseudo.resource_id,
+            "canonical_user_id": self.pseudo.resource_id,
+            "cognito_pool_id": self.pseudo.resource_id,
+            "mac_address": self.pseudo.resource_id,
             "secret_key": self.pseudo.marked,
             "well_known_secret": self.pseudo.marked,
         }
@@ -246,27 +250,38 @@ class Rewriter:
     # -- ARNs and S3 ---------------------------------------------------------------------------
 
     def _arn(self, value: str) -> str:
+        """An ARN part by part: partition, service, region and resource type kept; the account
+        faked unless it is AWS's (or a documentation placeholder); the resource's names faked,
+        but not what the catalogue's layout of the service says is AWS's (root, app/net of a
+        load balancer, alias/aws/..., parameter/aws/service/...)."""
         parts = value.split(":", 5)
         if len(parts) < 6:
             return self.name(value, "arn")
         prefix, partition, service, region, account, resource = parts
         self.pseudo.keep(service)
-        if account and self.on("account_id") and account not in vocabulary.AWS_ACCOUNTS:
+        aws_own = catalogue.is_aws_account(account) or catalogue.is_placeholder(account)
+        if account and self.on("account_id") and not aws_own:
             account = self.pseudo.account(account) if account.isdigit() else account
+        if catalogue.public_arn_resource(service, resource):
+            return ":".join([prefix, partition, service, region, account, resource])
         if service == "s3" and self.on("s3_uri"):  # arn:aws:s3:::bucket/key: no resource type
             resource = self._s3_path(resource)
             return ":".join([prefix, partition, service, region, account, resource])
         segments = re.split(r"([/:])", resource)
-        keep_first = len(segments) > 1
-        rule = "iam_principal" if service == "iam" and segments[0] in IAM_PRINCIPALS else "arn"
+        layout = catalogue.arn_layout(service)
+        keep_first = len(segments) > 1 and not (layout is not None and layout.untyped)
+        words = layout.words if layout is not None else frozenset()
+        principal = segments[0] in catalogue.principal_types() and service in ("iam", "sts")
+        rule = "iam_principal" if principal else "arn"
         if self.on(rule):
             for i in range(0, len(segments), 2):
-                if not (i == 0 and keep_first):
+                if not (i == 0 and keep_first) and segments[i] not in words:
                     segments[i] = self._segment(segments[i], rule)
         return ":".join([prefix, partition, service, region, account, "".join(segments)])
 
     def _segment(self, value: str, rule: str) -> str:
-        """One part of an ARN: an email or UUID inside it is faked as such, the rest as a name."""
+        """One part of an ARN: an email, UUID or id of a catalogue format inside it is faked as
+        such, the rest as a name."""
         whole = detect.fullmatch(value, self.disabled)
         if whole is not None and whole not in ("arn", "s3_uri", "embedded_url", "hostname"):
             return self.detected(whole, value)

@@ -3,11 +3,15 @@
 
 Detector rules carry a pattern found inside any string (a field, free text, a URL). Field rules
 act on values by where they sit in the botocore model. The default set is all of them: safe.
+The patterns of AWS's own identifier formats and the top-level domains a host name ends in are
+built from the catalogue (`pagetape.catalogue`), so a new format is a catalogue entry.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from pagetape import catalogue
 
 
 @dataclass(frozen=True)
@@ -19,18 +23,7 @@ class Rule:
     pattern: str | None = None
 
 
-RESOURCE_PREFIXES = (
-    "tgw-attach", "tgw-rtb", "vpce-svc", "cvpn-endpoint", "eipalloc", "eipassoc", "i", "vol",
-    "sg", "subnet", "vpc", "ami", "snap", "eni", "igw", "eigw", "rtb", "acl", "nat", "pcx", "tgw",
-    "vpce", "dopt", "fl", "lt", "r", "sir", "sfr", "fleet", "cgw", "vgw", "vpn", "key", "fs",
-    "fsap", "cr", "h", "pl", "ipam", "lgw", "elb", "export", "import-ami", "import-snap", "ins",
-)  # fmt: skip
-TLDS = (
-    "com", "net", "org", "io", "dev", "app", "cloud", "internal", "local", "lan", "corp", "intra",
-    "intranet", "home", "info", "biz", "co", "uk", "de", "fr", "jp", "cn", "in", "au", "ca", "eu",
-    "us", "nl", "se", "ch", "es", "it", "br", "ru", "edu", "gov", "mil", "int", "ai", "me", "tv",
-    "xyz", "site", "online", "tech", "example", "test", "invalid", "localhost", "aws",
-)  # fmt: skip
+_TLDS = "|".join(catalogue.tlds())
 
 # Order matters for detectors: the first alternative that matches at a position wins.
 RULES: tuple[Rule, ...] = (
@@ -57,23 +50,34 @@ RULES: tuple[Rule, ...] = (
     Rule("email", "fake email addresses, plain or URL-encoded: local part and domain faked, "
          "top-level domain .example (reserved, never real)",
          r"[A-Za-z0-9._+-]+(?:@|%40)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"),
-    Rule("access_key_id", "replace AWS access key ids by obviously fake AKIAPAGETAPE... ones",
-         r"(?<![A-Z0-9])(?:AKIA|ASIA|AIDA|AROA|AIPA|ANPA|ANVA|AGPA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])"),
+    Rule("access_key_id", "replace AWS access key ids (AKIA, ASIA) by obviously fake "
+         "AKIAPAGETAPE... ones", catalogue.rule_pattern("access_key_id")),
+    Rule("iam_unique_id", "fake IAM unique ids (AIDA users, AROA roles, ANPA policies ...) "
+         "keeping prefix and length, PAGETAPE after the prefix",
+         catalogue.rule_pattern("iam_unique_id")),
     Rule("well_known_secret", "replace tokens of well-known formats (GitHub, GitLab, Slack, "
          "Stripe, OpenAI, ...; patterns from detect-secrets) keeping prefix and length"),
     Rule("secret_key", "fake 40-character strings shaped like secret access keys",
          r"(?<![A-Za-z0-9/+=])(?=[A-Za-z0-9/+]*[0-9])(?=[A-Za-z0-9/+]*[a-z])"
          r"(?=[A-Za-z0-9/+]*[A-Z])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])"),
+    Rule("canonical_user_id", "fake S3 canonical user ids (64 hexadecimal characters), still hex",
+         catalogue.rule_pattern("canonical_user_id")),
     Rule("uuid", "fake UUIDs, still UUID-shaped and lowercase hex",
          r"(?<![0-9a-fA-F])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
          r"[0-9a-fA-F]{12}(?![0-9a-fA-F])"),
-    Rule("resource_id", "fake EC2-style resource ids keeping prefix, length and hex alphabet "
-         "(i-, vol-, sg-, subnet-, ami- ...)",
-         r"(?<![A-Za-z0-9-])(?:" + "|".join(RESOURCE_PREFIXES) + r")-(?:[0-9a-f]{17}|[0-9a-f]{8})"
-         r"(?![A-Za-z0-9-])"),
-    Rule("ipv6", "replace IPv6 addresses and prefixes by ones in 2001:db8::/32 (documentation)",
-         r"(?<![0-9A-Za-z:.])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?:/\d{1,3})?"
-         r"(?![0-9A-Za-z:])"),
+    Rule("cognito_pool_id", "fake Cognito user pool ids keeping the region prefix "
+         "(us-west-2_ and nine letters and digits)", catalogue.rule_pattern("cognito_pool_id")),
+    Rule("resource_id", "fake resource ids of the catalogue's formats keeping prefix, length and "
+         "alphabet (EC2 i-, vol-, sg-, sgr-, eni-attach-; EFS fs-; RDS db-, cluster- ...)",
+         catalogue.rule_pattern("resource_id")),
+    Rule("org_id", "fake AWS Organizations ids keeping prefix and alphabet (o-, ou-<root>-, r-, "
+         "p-); an OU's root part is faked as the root id is", catalogue.rule_pattern("org_id")),
+    Rule("mac_address", "fake MAC addresses, still six hexadecimal octets",
+         catalogue.rule_pattern("mac_address")),
+    Rule("ipv6", "replace IPv6 addresses and prefixes (IPv4-mapped ones included) by ones in "
+         "2001:db8::/32 (documentation); unique-local and link-local ones stay in their range",
+         r"(?<![0-9A-Za-z:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{0,4})"
+         r"(?:/\d{1,3})?(?![0-9A-Za-z:]|\.\d)"),
     Rule("ip_address", "replace IPv4 addresses (and CIDR blocks): private ones by private ones, "
          "prefix-preserving (a host stays in its subnet), public ones by 198.18.0.0/15",
          r"(?<!\d)(?<!\d\.)(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)"
@@ -81,8 +85,8 @@ RULES: tuple[Rule, ...] = (
     Rule("hostname", "fake host names outside AWS-owned domains label by label (top-level "
          "domain kept); AWS host names keep service and region labels, and names that embed "
          "an address (ip-10-0-0-1.ec2.internal) embed the faked address",
-         r"(?<![A-Za-z0-9.@_-])(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
-         r"(?i:" + "|".join(TLDS) + r")\.?(?![A-Za-z0-9-]|\.[A-Za-z0-9])"),
+         r"(?<![A-Za-z0-9.@_*-])(?:\*\.)?(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
+         r"(?i:" + _TLDS + r")\.?(?![A-Za-z0-9-]|\.[A-Za-z0-9])"),
     Rule("account_id", "fake 12-digit account ids (also written 1234-5678-9012), alone or "
          "inside names; fakes carry check digits so verify can prove them",
          r"(?<![\d-])\d{4}-\d{4}-\d{4}(?![\d-])|(?<!\d)\d{12}(?!\d)"),

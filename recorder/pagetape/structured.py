@@ -14,7 +14,7 @@ import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
-from pagetape import detect, vocabulary
+from pagetape import catalogue, detect, vocabulary
 
 if TYPE_CHECKING:
     from pagetape.rewrite import Rewriter
@@ -25,34 +25,66 @@ _PRINTABLE = re.compile(r"^[\x20-\x7e\t\r\n]+$")
 
 
 def host(rw: Rewriter, value: str) -> str:
-    """A host name: under an AWS domain only the resource labels are faked (and an address
-    embedded as ip-10-0-0-1 becomes the faked address); elsewhere every label but the top-level
-    domain is faked. An IP address stays an address."""
-    if detect.fullmatch(value) in ("ip_address", "ipv6"):
-        return rw.detected(detect.fullmatch(value) or "", value)
+    """A host name: under an AWS domain only the resource labels are faked, by the catalogue's
+    shape of the host where it has one (the cluster-ro- of an Aurora reader endpoint, the
+    internal- of a load balancer, the endpoint id of a VPC endpoint's DNS name stay what they
+    are), and an address embedded as ip-10-0-0-1 becomes the faked address; AWS's own hosts
+    (Route 53 name servers) stay whole. Elsewhere every label but the registry suffix (com,
+    co.uk) is faked. A wildcard (*.) stays; an IP address stays an address."""
+    kind = detect.fullmatch(value)
+    if kind in ("ip_address", "ipv6"):
+        return rw.detected(kind, value)
     trail = "." if value.endswith(".") else ""
     name = value.rstrip(".")
     labels = name.split(".")
+    shape = catalogue.host_shape(name)
+    if shape is not None and shape.public:
+        return value
     suffix = vocabulary.aws_suffix(name)
     if suffix is not None:
         keep_from = len(labels) - len(suffix.split("."))
+        words = shape.words if shape is not None else frozenset()
         out = [
-            label if i >= keep_from or vocabulary.is_public_host_label(label) else _label(rw, label)
+            label
+            if i >= keep_from or label in words or vocabulary.is_public_host_label(label)
+            else _label(rw, label, shape)
             for i, label in enumerate(labels)
         ]
     else:
-        out = [_label(rw, label) for label in labels[:-1]] + labels[-1:]
+        registry = 2 if ".".join(labels[-2:]).lower() in catalogue.second_level_suffixes() else 1
+        out = [_label(rw, label, None) for label in labels[:-registry]] + labels[-registry:]
     return ".".join(out) + trail
 
 
-def _label(rw: Rewriter, label: str) -> str:
+def _label(rw: Rewriter, label: str, shape: catalogue.HostShape | None) -> str:
+    """One resource label of a host name, faked as what it holds: an embedded address (kept
+    when it identifies nobody, as a documentation address), the parts of a label the host's
+    shape lays out, an id of a catalogue format or an account id, else a name."""
+    if label == "*":
+        return label
     m = IP_LABEL.match(label)
     if m and rw.on("ip_address"):
-        fake = rw.detected("ip_address", ".".join(m.groups()[1:]))
+        address = ".".join(m.groups()[1:])
+        if detect.harmless_address(address):
+            return label
+        fake = rw.detected("ip_address", address)
         return f"{m.group(1)}-{fake.replace('.', '-')}"
-    if detect.fullmatch(label) == "resource_id":
-        return rw.detected("resource_id", label)
+    parts = catalogue.label_parts(shape, label) if shape is not None else None
+    if parts is not None:
+        return "".join(_label_part(rw, role, text) for role, text in parts)
+    kind = detect.fullmatch(label)
+    if kind in ("resource_id", "org_id", "account_id"):
+        return rw.detected(kind, label)
     return rw.name(label, "hostname")
+
+
+def _label_part(rw: Rewriter, role: str, text: str) -> str:
+    if role == "keep" or not text:
+        return text
+    if role == "id":
+        kind = detect.fullmatch(text)
+        return rw.detected(kind, text) if kind is not None else rw.name(text, "hostname")
+    return rw.name(text, "hostname")
 
 
 def email(rw: Rewriter, value: str) -> str:

@@ -1,8 +1,11 @@
 """The AWS vocabulary that is public: values every account sees the same way, kept verbatim.
 
 Faking them would break code under test (`startswith("arn:aws:iam::aws:policy/")`, a metric
-name, a model id) and identify nothing. Regions and endpoint prefixes come from botocore's own
-data, so the list follows the installed botocore.
+name, a model id) and identify nothing. What is AWS's own is read from the catalogue
+(`pagetape.catalogue`: AWS domains, host shapes and words, AWS-owned accounts, hosted zone ids,
+public names, documentation placeholders) and from botocore (regions, endpoint prefixes,
+operation names), so the list follows the installed botocore; this module answers the
+questions the sanitizer asks of one value.
 """
 
 from __future__ import annotations
@@ -11,91 +14,53 @@ import re
 from collections.abc import Iterable
 from functools import cache, lru_cache
 
-# Domains AWS owns; a host under one of them is AWS's, only its resource labels are data.
-AWS_DOMAINS = (
-    "amazonaws.com", "amazonaws.com.cn", "amazonaws-us-gov.com", "amazon.com", "aws.amazon.com",
-    "awsstatic.com", "cloudfront.net", "amazontrust.com", "aws.dev", "api.aws", "on.aws",
-    "awsapps.com", "amazoncognito.com", "aws", "ec2.internal", "compute.internal",
-    "amazonwebservices.com", "a2z.com", "aws.com", "sc2s.sgov.gov", "c2s.ic.gov",
-)  # fmt: skip
-# Labels of AWS host names that are structure, not resources.
-AWS_HOST_WORDS = frozenset(
-    {
-        "compute", "compute-1", "internal", "dualstack", "fips", "vpce", "s3-website",
-        "s3-control", "s3-accesspoint", "execute-api", "elb", "api", "console", "signin",
-        "portal", "sso", "oidc", "email", "smtp", "queue", "sqs", "sns", "www", "docs", "ec2",
-    }
-)  # fmt: skip
-# Account ids of AWS itself and of the public AMI publishers everyone sees in DescribeImages.
-AWS_ACCOUNTS = frozenset(
-    {
-        "137112412989", "591542846629", "801119661308", "099720109477", "309956199498",
-        "136693071363", "679593333241", "125523088429", "013907871322", "898082745236",
-        "amazon", "aws", "aws-marketplace", "self",
-    }
-)  # fmt: skip
-MODEL_PROVIDERS = (
-    "amazon", "anthropic", "meta", "cohere", "ai21", "mistral", "stability", "deepseek",
-    "writer", "twelvelabs", "luma", "qwen", "openai", "google", "minimax", "moonshot", "nvidia",
-)  # fmt: skip
+from pagetape import catalogue
+
+MODEL_PROVIDERS = catalogue.model_providers()
 _MODEL_ID = re.compile(
-    rf"(?:(?:us|eu|apac|global|us-gov|jp|au|ca)\.)?(?:{'|'.join(MODEL_PROVIDERS)})\."
-    r"[a-z0-9][a-z0-9.\-]*(?::\d+(?::[a-z0-9]+)?)?"
-)
-_INSTANCE_TYPE = re.compile(
-    r"(?:db\.|cache\.|ml\.|search\.|ra3\.|dc2\.)?[a-z][a-z0-9-]*\d[a-z0-9-]*\."
-    r"(?:nano|micro|small|medium|large|\d*xlarge|metal(?:-\d+xl)?|\d+gb)"
-)
-_DEVICE = re.compile(r"/dev/(?:sd|xvd|hd|nvme)[a-z0-9]+|(?:sd|xvd)[a-z]\d{0,2}|nvme\d+n\d+")
-_AZ_ID = re.compile(r"[a-z]{2,4}\d-az\d{1,2}|[a-z]{3}\d+-[a-z]+\d*-az\d")
+    rf"(?:(?:{'|'.join(map(re.escape, catalogue.model_geo_prefixes()))})\.)?"
+    rf"(?:{'|'.join(map(re.escape, MODEL_PROVIDERS))})\."
+    r"[a-z0-9][a-z0-9-]*(?::\d+(?::[a-z0-9]+)?)?"
+)  # no dot after the model name: writer.orders-db.acme-corp.com is a host, not a model
+_INSTANCE_TYPE = re.compile(catalogue.value_format("instance_type"))
+_DEVICE = re.compile(catalogue.value_format("device_name"))
 AWS_NAMESPACE_PREFIX = "AWS/"
-
-
-@cache
-def regions() -> frozenset[str]:
-    """Every region botocore's endpoint data names, in every partition."""
-    from botocore.loaders import create_loader
-
-    found: set[str] = set()
-    data = create_loader().load_data("endpoints")
-    for partition in data.get("partitions", []):
-        found.update(partition.get("regions", {}))
-    return frozenset(found)
-
-
-@cache
-def endpoint_prefixes() -> frozenset[str]:
-    """Service endpoint prefixes (host labels such as `sqs`, `s3`, `bedrock-runtime`)."""
-    from botocore.loaders import create_loader
-
-    data = create_loader().load_data("endpoints")
-    out: set[str] = set()
-    for partition in data.get("partitions", []):
-        out.update(partition.get("services", {}))
-    return frozenset(out)
+_HOSTISH = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*")
+regions = catalogue.regions
+endpoint_prefixes = catalogue.endpoint_prefixes
+aws_suffix = catalogue.aws_suffix
 
 
 def is_region_or_zone(value: str) -> bool:
+    """A region, an Availability Zone name (us-east-1a, us-east-1-bos-1a) or a zone id."""
     if value in regions():
         return True
-    return (value[:-1] in regions() and value[-1:].isalpha()) or bool(_AZ_ID.fullmatch(value))
+    if value[-1:].isalpha() and value[:-1] in regions():
+        return True
+    if value[-1:].isalpha() and value[-2:-1] == "-" and "-" in value[:-2]:
+        local = value[:-1].rstrip("-").rsplit("-", 2)  # us-east-1-bos-1a: a Local Zone
+        if len(local) == 3 and local[0] in regions() and local[1].isalpha():
+            return local[2].isdigit()
+    return catalogue.is_zone_id(value)
 
 
 def is_aws_domain(host: str) -> bool:
-    host = host.lower().rstrip(".")
-    return any(host == d or host.endswith("." + d) for d in AWS_DOMAINS)
+    return aws_suffix(host) is not None
 
 
 def is_public_arn(arn: str) -> bool:
-    """ARNs owned by AWS itself: managed policies (`arn:aws:iam::aws:policy/...`), public
-    foundation models and other resources of account `aws`."""
+    """ARNs owned by AWS itself: resources of account `aws` (managed policies) or of an account
+    AWS publishes from (Lambda Insights layers), public foundation models, and AWS's resources
+    of no account (SSM public parameters)."""
     parts = arn.split(":", 5)
     if len(parts) < 6:
         return False
-    if parts[4] == "aws":
+    service, account, resource = parts[2], parts[4], parts[5]
+    if catalogue.is_aws_account(account):
         return True
-    resource = parts[5]
-    return parts[2] == "bedrock" and not parts[4] and is_model_id(resource.rpartition("/")[2])
+    if not account and catalogue.public_arn_resource(service, resource):
+        return True
+    return service == "bedrock" and not account and is_model_id(resource.rpartition("/")[2])
 
 
 def is_model_id(value: str) -> bool:
@@ -105,24 +70,39 @@ def is_model_id(value: str) -> bool:
 @lru_cache(maxsize=1 << 16)
 def is_public_value(value: str) -> bool:
     """A value the whole world shares: regions, zones, instance types, model ids, device names,
-    AWS domains, AWS-owned accounts and AWS metric namespaces. Cached: the sanitizer asks about
-    every string, and a chain repeats most of them."""
+    AWS domains and host names, AWS-owned accounts, AWS's public names (alias/aws/*,
+    /aws/service/*, AWS/ namespaces, default groups), hosted zone ids of AWS endpoints, service
+    principals, VPC endpoint service names, API operation names (CloudTrail's EventName), and
+    documentation or redaction placeholders. Cached: the sanitizer asks about every string, and
+    a chain repeats most of them."""
     return (
         is_region_or_zone(value)
-        or value in AWS_ACCOUNTS
+        or catalogue.is_aws_account(value)
+        or catalogue.is_placeholder(value)
+        or value in catalogue.hosted_zone_ids()
+        or catalogue.is_public_name(value)
         or bool(_INSTANCE_TYPE.fullmatch(value))
         or is_model_id(value)
         or bool(_DEVICE.fullmatch(value))
-        or value.startswith(AWS_NAMESPACE_PREFIX)
         or (value.startswith("arn:") and is_public_arn(value))
-        or ("." in value and is_aws_domain(value) and _all_public_labels(value))
+        or ("." in value and _public_dotted(value))
+        or catalogue.is_operation_name(value)
     )
 
 
-def aws_suffix(host: str) -> str | None:
-    """The AWS domain HOST is under (any case, trailing dot allowed), or None."""
-    host = host.lower().rstrip(".")
-    return next((d for d in AWS_DOMAINS if host == d or host.endswith("." + d)), None)
+def _public_dotted(value: str) -> bool:
+    host = value.lower().rstrip(".")
+    if host in catalogue.service_principals() or catalogue.is_endpoint_service(value):
+        return True
+    domain = host.rpartition("@")[2].removeprefix("*.")
+    if _HOSTISH.fullmatch(domain) and catalogue.is_reserved_domain(domain):
+        return True  # example.com and its names (jane@example.com): documentation's own
+    if host.startswith("aws.") and host[4:] in endpoint_prefixes():  # EventBridge: aws.ec2
+        return True
+    shape = catalogue.host_shape(host)
+    if shape is not None and shape.public:
+        return True
+    return is_aws_domain(host) and _all_public_labels(host)
 
 
 def _all_public_labels(host: str) -> bool:
@@ -132,21 +112,30 @@ def _all_public_labels(host: str) -> bool:
         return False
     host = host.lower().rstrip(".")
     labels = host[: -len(suffix)].rstrip(".").split(".") if host != suffix else []
-    return all(is_public_host_label(label) for label in labels if label)
+    shape = catalogue.host_shape(host)
+    words = shape.words if shape is not None else frozenset()
+    return all(is_public_host_label(label) or label in words for label in labels if label)
 
 
 def is_public_host_label(label: str) -> bool:
+    """A label of an AWS host name that is structure: a service, a region or zone (also as
+    ElastiCache writes it, use1), an AWS host word, or a region joined to a word (s3-us-west-2,
+    s3-website-eu-west-1)."""
     return (
-        label in AWS_HOST_WORDS
+        label in catalogue.host_words()
         or label in endpoint_prefixes()
         or is_region_or_zone(label)
-        or (label.startswith(("s3-", "ec2-")) and is_region_or_zone(label[3:]))
+        or label in catalogue.region_short_codes()
+        or any(
+            label.startswith(p) and is_region_or_zone(label[len(p) :])
+            for p in catalogue.region_joined_prefixes()
+        )
     )
 
 
 # Inside such a structure, only these members hold AWS's own names (an alarm's AlarmName and
 # a dimension's Value stay data).
-PUBLIC_NAME_MEMBERS = frozenset({"MetricName", "Name", "PolicyName", "Path"})
+PUBLIC_NAME_MEMBERS = catalogue.public_context_members()
 
 
 def public_context(members: Iterable[tuple[str, object]]) -> bool:
@@ -164,17 +153,7 @@ def public_context(members: Iterable[tuple[str, object]]) -> bool:
 
 # Words that recur as structure in every cassette whatever the service: path and key parts such
 # as list/, keys/, in/, prod/ identify nobody. The service model adds its own (model_words).
-_GENERIC = """
-    a an and app api apps archive archives backup backups batch bin bucket build cache common
-    config configs content current daily data default dev docs download downloads export exports
-    file files first home images import imports in incoming input inputs internal item items
-    key keys latest list lists local log logs main manifest media monthly new old out outgoing
-    output outputs private prod production public qa raw reports results root shared source src
-    stage staging static system temp test tests tmp token tokens upload uploads user users v1 v2
-    var weekly www example test invalid localhost corp intra intranet lan com net org io
-    mail smtp email
-"""
-GENERIC_WORDS = frozenset(_GENERIC.split())
+GENERIC_WORDS = catalogue.generic_words()
 _MODEL_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+")
 
 
