@@ -422,6 +422,8 @@ class Sanitizer:
             return "secret"
         if member_name and IDENT_MEMBER_RE.search(member_name):
             return "name"
+        if self._at and self._at[-1] == "[]" and shape is not None and shape.type_name == "string":
+            return "name"  # a plain list of strings is a list of names (EKS clusters, TableNames)
         return "free_text"
 
     def _walk(
