@@ -100,7 +100,7 @@ def test_names_with_spaces_and_unmodelled_keys_are_sanitized() -> None:
         "name": "ACME Q3 lookalikes",
         "description": "Built for ACME by the growth team.",
         "status": "ACTIVE",
-        "futureField": {"bob.jones@acme-corp.com": "owner", "111122223333": "account"},
+        "futureField": {"bob.jones@acme-corp.com": "owner", "210987654321": "account"},
     }
     error = {"message": "denied", "bob.jones@acme-corp.com": "x"}
     sanitizer = Sanitizer(b"secret-for-this-test")
@@ -108,7 +108,7 @@ def test_names_with_spaces_and_unmodelled_keys_are_sanitized() -> None:
         [_exchange({"audienceGenerationJobs": [job]}), _exchange(error, 403)]
     )
     text = json.dumps([i.response.body for i in out])
-    for real in ("ACME", "lookalikes", "bob.jones", "acme-corp", "111122223333"):
+    for real in ("ACME", "lookalikes", "bob.jones", "acme-corp", "210987654321"):
         assert real not in text, real
     name = out[0].response.body["audienceGenerationJobs"][0]["name"]
     assert len(name) == len(job["name"]) and name.count(" ") == 2

@@ -74,7 +74,7 @@ def _raw_token(doc: Doc) -> None:
 
 def _foreign_arn(doc: Doc) -> None:
     job(doc, 2, 1)["datasetGroupArn"] = (
-        "arn:aws:personalize:us-east-1:111122223333:dataset-group/retail"
+        "arn:aws:personalize:us-east-1:210987654321:dataset-group/retail"
     )
 
 
@@ -119,15 +119,15 @@ BAD: list[tuple[str, Path, Callable[[Doc], None], list[str]]] = [
     (
         "account-id", DELETIONS, _foreign_arn,
         ['interaction 3: response.body.dataDeletionJobs[1].datasetGroupArn: account id the '
-         'sanitizer did not produce: "111122223333"'],
+         'sanitizer did not produce: "210987654321"'],
     ),
     (
         "bucket", DELETIONS, _reason(3, "Could not read s3://acme-private-exports/users.csv."),
         [f'interaction 4: {FAILURES}: bucket the sanitizer did not produce: "acme-private-exports"'],
     ),
     (
-        "email", DELETIONS, _reason(2, "Submitted by jane.doe@example.org today."),
-        [f'interaction 3: {FAILURES}: email the sanitizer did not produce: "jane.doe@example.org"'],
+        "email", DELETIONS, _reason(2, "Submitted by jane.doe@globex-mail.org today."),
+        [f'interaction 3: {FAILURES}: email the sanitizer did not produce: "jane.doe@globex-mail.org"'],
     ),
     (
         "public-ip", DELETIONS, _reason(0, "Request from 54.239.28.85 was refused."),
@@ -135,15 +135,15 @@ BAD: list[tuple[str, Path, Callable[[Doc], None], list[str]]] = [
     ),
     (
         "metadata-params", DELETIONS,
-        _set(["metadata", "params"], {"datasetGroupArn": "arn:aws:personalize:us-east-1:111122223333:dataset-group/x"}),
+        _set(["metadata", "params"], {"datasetGroupArn": "arn:aws:personalize:us-east-1:210987654321:dataset-group/x"}),
         ['metadata: metadata.params.datasetGroupArn: account id the sanitizer did not produce: '
-         '"111122223333"'],
+         '"210987654321"'],
     ),
     (
         "request-path", DELETIONS,
-        _set(["interactions", 0, "request", "path"], "/jobs/arn%3Aaws%3Apersonalize%3Aus-east-1%3A111122223333%3Ax/jane.doe@example.org"),
-        ['interaction 1: request.path: account id the sanitizer did not produce: "111122223333"',
-         'interaction 1: request.path: email the sanitizer did not produce: "jane.doe@example.org"'],
+        _set(["interactions", 0, "request", "path"], "/jobs/arn%3Aaws%3Apersonalize%3Aus-east-1%3A210987654321%3Ax/jane.doe@globex-mail.org"),
+        ['interaction 1: request.path: account id the sanitizer did not produce: "210987654321"',
+         'interaction 1: request.path: email the sanitizer did not produce: "jane.doe@globex-mail.org"'],
     ),
     (
         "unsanitized-token", DELETIONS, _raw_token,

@@ -386,11 +386,6 @@ def test_documentation_placeholders_are_named_exactly_when_sanitize_replaces_the
     _assert_parity(_named(findings), _vcr_changes(path, written))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the sanitizer still fakes AWS's documentation placeholders (no catalogue entry for "
-    "them yet), and verify names what sanitize replaces: once sanitize keeps them, this passes",
-)
 def test_documentation_placeholders_are_not_reported(tmp_path: Path) -> None:
     body = json.dumps({"Credentials": {"AccessKeyId": PLACEHOLDERS[1]},
                        "Account": PLACEHOLDERS[0]})  # fmt: skip

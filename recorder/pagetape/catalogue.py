@@ -374,6 +374,15 @@ def format_named(name: str) -> IdFormat:
     return next(f for f in catalogue().id_formats if f.name == name)
 
 
+@cache
+def id_prefix_words() -> frozenset[str]:
+    """The prefixes of AWS's id formats as words (`eni`, `eni-attach`, `vpce`): a word of text
+    equal to one is AWS's vocabulary, kept as the prefix of every id is."""
+    return frozenset(
+        p.rstrip("-_:") for f in catalogue().id_formats for p in f.prefixes if p.rstrip("-_:")
+    )
+
+
 def formats(rule: str | None = None) -> tuple[IdFormat, ...]:
     return tuple(f for f in catalogue().id_formats if rule is None or f.rule == rule)
 

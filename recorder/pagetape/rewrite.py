@@ -144,6 +144,8 @@ class Rewriter:
         name in a model's own answer is not faked while the id beside it is kept."""
         if value in self._public or value in self._schema:
             return True
+        if value in catalogue.id_prefix_words():
+            return True  # eni, vpce: the prefix every such id keeps
         if not vocabulary.is_public_value(value):
             return False
         m = _MODEL_NAME.fullmatch(value)
