@@ -422,8 +422,6 @@ class Sanitizer:
             return "secret"
         if member_name and IDENT_MEMBER_RE.search(member_name):
             return "name"
-        if self._at and self._at[-1] == "[]" and shape is not None and shape.type_name == "string":
-            return "name"  # a plain list of strings is a list of names (EKS clusters, TableNames)
         return "free_text"
 
     def _walk(
@@ -453,6 +451,8 @@ class Sanitizer:
                 return self.values.public(value)
             if kind != "token" and shape is None and name and detect.is_secret_key(name):
                 kind = "secret"
+            if kind == "free_text" and _listed_name(value, shape, self._at):
+                kind = "name"  # a plain list of strings is a list of names (EKS clusters)
             if self.keep and kind not in ("secret", "token") and self.keep.matches(self._at):
                 return self.values.keep(value)
             return self._string(value, kind)
@@ -571,6 +571,14 @@ def _by_wire(shape: botocore.model.Shape | None) -> dict[str, tuple[str, botocor
         out.setdefault(member.serialization.get("name", name), (name, member))
         out.setdefault(name, (name, member))
     return out
+
+
+def _listed_name(value: str, shape: botocore.model.Shape | None, at: list[str]) -> bool:
+    """An element of a list of strings without white space: a name (EKS `clusters`, DynamoDB
+    `TableNames`); one with spaces is a sentence or a command line, free text."""
+    in_list = bool(at) and at[-1] == "[]"
+    string = shape is not None and shape.type_name == "string"
+    return in_list and string and not any(ch.isspace() for ch in value)
 
 
 def _data_plane(op: botocore.model.OperationModel, shape: botocore.model.Shape) -> bool:
