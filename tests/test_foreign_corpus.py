@@ -15,6 +15,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from helpers import encoded_forms
+from pagetape import catalogue
 from pagetape.importer import read_vcr, vcr_pairs
 from pagetape.isolation import isolated_environment
 from pagetape.replay import Tape
@@ -122,6 +123,7 @@ def test_sanitized_without_an_identifier_left_and_verify_clean(
         e for e in EMAIL.findall(original) if not e.endswith(("amazon.com", ".example"))
     }
     planted |= {n for n in NAMED if n in original}
+    planted -= {v for v in planted if catalogue.is_placeholder(v)}  # 123456789012 is fake already
     left = [form for value in planted for form in encoded_forms(value) if form in text]
     assert left == []
     assert verify_file(sanitized[name]) == []
