@@ -552,6 +552,7 @@ class Sanitizer:
                 result[k] = self.values.schema(v)
             elif k in members:
                 member_name, member = members[k]
+                self.values.key(k)  # a member name is schema wherever it recurs (result_key)
                 result[k] = self._at_walk(k, v, member, member_name, info, public)
             else:
                 # Keys the model does not name (error bodies, newer fields, documents) may be
