@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import cache, lru_cache
+from functools import lru_cache
 
 from pagetape import catalogue
 
@@ -152,38 +152,5 @@ def public_context(members: Iterable[tuple[str, object]]) -> bool:
 
 
 # Words that recur as structure in every cassette whatever the service: path and key parts such
-# as list/, keys/, in/, prod/ identify nobody. The service model adds its own (model_words).
+# as list/, keys/, in/, prod/ identify nobody (free text's public vocabulary: pagetape.prose).
 GENERIC_WORDS = catalogue.generic_words()
-_MODEL_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+")
-
-
-@cache
-def model_words(service: str) -> frozenset[str]:
-    """Lowercased words of one service's model: operation, shape and member names, enum values
-    and URI path literals. A name part that is one of them (`list`, `hostedzone`) is structure
-    shared by every account, not an identifying value."""
-    from pagetape.specs import botocore_session
-
-    try:
-        model = botocore_session().get_service_model(service)
-    except Exception:
-        return GENERIC_WORDS
-    words: set[str] = {*GENERIC_WORDS, service, *service.split("-")}
-
-    def add(text: str) -> None:
-        words.update(w.lower() for w in _MODEL_WORD.findall(text))
-
-    for name in model.operation_names:
-        add(name)
-        uri = model.operation_model(name).http.get("requestUri", "")
-        for part in re.split(r"[/?&=]", uri):
-            if part and not part.startswith("{"):
-                words.add(part.lower())
-    for shape_name in model.shape_names:
-        shape = model.shape_for(shape_name)
-        add(shape_name)
-        for member in getattr(shape, "members", {}):
-            add(member)
-        for value in getattr(shape, "enum", None) or []:
-            words.add(str(value).lower())
-    return frozenset(words)
