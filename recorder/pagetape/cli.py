@@ -18,6 +18,16 @@ from pagetape import signals
 from pagetape.errors import PagetapeError, RecordingError, UsageError
 from pagetape.terminal import printable, printable_lines
 
+# --keep PATH, shared by record and sanitize.
+KeepPaths = Annotated[
+    list[str] | None,
+    typer.Option(
+        metavar="PATH",
+        help="Keep the values at a member path real, e.g. Items[].status.S (recorded in "
+        "the cassette; secret-looking keys can never be kept).",
+    ),
+]
+
 app = typer.Typer(
     name="pagetape",
     help="Record real AWS paginated list calls into sanitized cassettes; replay them offline.",
@@ -105,14 +115,7 @@ def record(
             help="Switch a sanitization rule off (see pagetape sanitize --list-rules).",
         ),
     ] = None,
-    keep: Annotated[
-        list[str] | None,
-        typer.Option(
-            metavar="PATH",
-            help="Keep the values at a member path real, e.g. Items[].status.S (recorded in "
-            "the cassette; secret-looking keys can never be kept).",
-        ),
-    ] = None,
+    keep: KeepPaths = None,
     manifest: Annotated[
         Path | None,
         typer.Option(
@@ -373,14 +376,7 @@ def sanitize(
     keep_rule: Annotated[
         list[str] | None, typer.Option(metavar="RULE", help="Switch a rule off, by name.")
     ] = None,
-    keep: Annotated[
-        list[str] | None,
-        typer.Option(
-            metavar="PATH",
-            help="Keep the values at a member path real, e.g. Items[].status.S (recorded in "
-            "the cassette; secret-looking keys can never be kept).",
-        ),
-    ] = None,
+    keep: KeepPaths = None,
     list_rules: Annotated[bool, typer.Option(help="List the sanitization rules and exit.")] = False,
 ) -> None:
     """Sanitize an existing vcrpy or pagetape cassette into a pagetape cassette."""
