@@ -37,6 +37,8 @@ TARGETS = {
     "GetBatchPredictionJobs": "AWSHawksNestServiceFacade.GetBatchPredictionJobs",
     "ListBatchSegmentJobs": "AmazonPersonalize.ListBatchSegmentJobs",
     "ListDataDeletionJobs": "AmazonPersonalize.ListDataDeletionJobs",
+    "ListOrganizationalUnitsForParent": "AWSOrganizationsV20161128.ListOrganizationalUnitsForParent",
+    "GetParametersByPath": "AmazonSSM.GetParametersByPath",
 }
 
 

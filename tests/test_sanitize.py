@@ -1211,3 +1211,47 @@ def test_sanitizing_is_deterministic_and_idempotent(
         assert [j["status"] for j in jobs] == [j["status"] for j in raw]
         assert [j["creationDateTime"] for j in jobs] == [j["creationDateTime"] for j in raw]
         assert [sorted(j) for j in jobs] == [sorted(j) for j in raw]
+
+
+def test_an_id_the_model_names_keeps_its_format_even_without_a_digit() -> None:
+    """A root id of letters only (`r-abcd`, valid by RootId's pattern) cannot be told from a
+    word in text, but the model says ParentId is one: it is faked as a root id, and the OU's
+    root part gets the same fake."""
+    from sanitize_helpers import json11
+
+    exchange = json11(
+        "organizations",
+        "ListOrganizationalUnitsForParent",
+        {"ParentId": "r-abcd"},
+        {"OrganizationalUnits": [{"Id": "ou-abcd-wxyzwxyz", "Name": "payroll"}]},
+    )
+    sanitizer = Sanitizer(TEST_SECRET.encode())
+    [out], params = sanitizer.sanitize(
+        [exchange], {"ParentId": "r-abcd"}, "organizations", "ListOrganizationalUnitsForParent"
+    )
+    root = params["ParentId"]
+    assert re.fullmatch(r"r-[0-9a-z]{4}", root) and root != "r-abcd"
+    assert out.request.body["ParentId"] == root
+    [unit] = out.response.body["OrganizationalUnits"]
+    assert re.fullmatch(r"ou-[0-9a-z]{4}-[0-9a-z]{8}", unit["Id"])
+    assert unit["Id"].split("-")[1] == root[2:]
+
+
+def test_a_parameter_path_beside_its_value_is_a_name_faked_as_its_arn_is() -> None:
+    """An SSM parameter is {Name, Value} like a tag, but its Name is a path that names the
+    resource: faked part by part as the same path inside its ARN, not kept as a tag key."""
+    from sanitize_helpers import json11
+
+    arn = "arn:aws:ssm:eu-west-1:123456789012:parameter/app/prod/region"
+    exchange = json11(
+        "ssm",
+        "GetParametersByPath",
+        {"Path": "/app/prod"},
+        {"Parameters": [{"Name": "/app/prod/region", "Value": "eu-west-1", "ARN": arn}]},
+    )
+    [out], _ = Sanitizer(TEST_SECRET.encode()).sanitize([exchange])
+    [param] = out.response.body["Parameters"]
+    assert param["Name"] != "/app/prod/region"
+    assert param["ARN"].endswith(":parameter" + param["Name"])
+    assert out.request.body["Path"] == param["Name"].rsplit("/", 1)[0]
+    assert param["Value"] == "eu-west-1"

@@ -210,6 +210,20 @@ class PublicContext(_Entry, kw_only=True, frozen=True):
     members: frozenset[str]
 
 
+class Pairs(_Entry, kw_only=True, frozen=True):
+    keys: tuple[str, ...]
+    values: tuple[str, ...]
+    references: tuple[str, ...]
+
+
+class MemberGroup(_Entry, kw_only=True, frozen=True):
+    members: frozenset[str]
+
+
+class DataPlane(_Entry, kw_only=True, frozen=True):
+    shapes: tuple[ModelRef, ...]
+
+
 class Catalogue(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     pagetape_catalogue: int
     about: str
@@ -235,6 +249,9 @@ class Catalogue(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields
     model_ids: ModelIds
     value_formats: tuple[ValueFormat, ...]
     public_context: PublicContext
+    pairs: Pairs
+    error_code_members: MemberGroup
+    data_plane: DataPlane
 
 
 @cache
@@ -413,6 +430,30 @@ def format_of(value: str, rule: str | None = None) -> IdFormat | None:
     """The catalogue format VALUE is written in (of RULE when given), or None."""
     for fmt, pattern in _compiled_formats():
         if (rule is None or fmt.rule == rule) and pattern.fullmatch(value):
+            return fmt
+    return None
+
+
+@cache
+def _formats_by_shape() -> dict[tuple[str, str], tuple[IdFormat, ...]]:
+    out: dict[tuple[str, str], list[IdFormat]] = {}
+    for fmt in catalogue().id_formats:
+        for ref in fmt.model:
+            out.setdefault((ref.service, ref.shape), []).append(fmt)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+@lru_cache(maxsize=1 << 14)
+def model_format(service: str, shape: str, pattern: str | None, value: str) -> IdFormat | None:
+    """The format of VALUE when the model says it is an id: the member's SHAPE is one the
+    catalogue lists for the format, or its PATTERN spells the format's prefix (`^(r-[0-9a-z]
+    {4,32})|(ou-...)$` of ParentId). The model is the evidence `well_formed` needs in free
+    text, so `r-abcd` is a root id here although it has no digit."""
+    listed = _formats_by_shape().get((service, shape), ())
+    for fmt, compiled in _compiled_formats():
+        if not compiled.fullmatch(value):
+            continue
+        if fmt in listed or (pattern and any(p and p in pattern for p in fmt.prefixes)):
             return fmt
     return None
 
@@ -757,6 +798,21 @@ def value_format(name: str) -> str:
 
 def public_context_members() -> frozenset[str]:
     return catalogue().public_context.members
+
+
+def pairs() -> Pairs:
+    """The members of key/value structures: the value's treatment follows what the key says."""
+    return catalogue().pairs
+
+
+def error_code_members() -> frozenset[str]:
+    return catalogue().error_code_members.members
+
+
+@cache
+def data_plane_shapes() -> frozenset[tuple[str, str]]:
+    """(service, shape) of data-plane payloads: customer data whatever their words."""
+    return frozenset((ref.service, ref.shape) for ref in catalogue().data_plane.shapes)
 
 
 def sources() -> Iterator[tuple[str, str]]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode
 
-from pagetape import codec, detect, eventstream, match, proof, vocabulary
+from pagetape import catalogue, codec, detect, eventstream, match, proof, vocabulary
 from pagetape.cassette import Interaction, Request, Response
 from pagetape.keep import KeepPaths
 from pagetape.pseudonym import TOKEN_RE
@@ -45,20 +45,11 @@ SIGV2_FIELDS = frozenset(
 _SIGNATURE = re.compile(r"(Signature=)([0-9a-fA-F]+)")
 # The members of a key/value pair (tags, dimensions, CloudFormation and RDS parameters, ECS
 # environment): the value's treatment follows what the key says (DbPassword: a secret).
-_PAIR_KEYS = ("Key", "key", "Name", "name", "ParameterKey", "ParameterName", "OptionName")
-_PAIR_VALUES = ("Value", "value", "ParameterValue", "OptionValue")
+_PAIRS = catalogue.pairs()
+_PAIR_KEYS, _PAIR_VALUES = _PAIRS.keys, _PAIRS.values
 # Where an error body (no model shape) names the error: the code is AWS's own vocabulary.
-ERROR_CODE_MEMBERS = frozenset({"__type", "code", "Code"})
+ERROR_CODE_MEMBERS = catalogue.error_code_members()
 _ERROR_CODE = re.compile(r"(?:[\w.]+#)?[A-Z][A-Za-z0-9]*(?:\.[A-Z][A-Za-z0-9]*)*(?::[\w/.:-]*)?")
-# Data-plane payloads (service, shape): customer data throughout, whatever its words; the
-# names inside (attribute names) are schema.
-DATA_PLANE = frozenset(
-    {
-        ("dynamodb", "AttributeValue"),
-        ("dynamodbstreams", "AttributeValue"),
-        ("route53domains", "ContactDetail"),  # a registrant's name, address, phone, email
-    }
-)
 
 
 @dataclass
@@ -382,7 +373,7 @@ class Sanitizer:
             return self.values.schema(value)
         if shape is None and name in ERROR_CODE_MEMBERS and _ERROR_CODE.fullmatch(value):
             return self.values.public(value)
-        if siblings and name in _PAIR_KEYS and _keyed(siblings):
+        if siblings and _pair_key(name, value, siblings):
             return self.values.schema(value)
         if siblings and name in _PAIR_VALUES:
             pair_kind = self._pair_kind(siblings, info)
@@ -391,7 +382,21 @@ class Sanitizer:
         kind = self._classify(name, shape, info)
         if public and kind == "name" and name in vocabulary.PUBLIC_NAME_MEMBERS:
             return self.values.public(value)
+        fmt = self._model_id(value, kind, shape, info)
+        if fmt is not None:
+            return self.values.detected(fmt.rule, value)
         return self._string(value, kind)
+
+    def _model_id(
+        self, value: str, kind: str, shape: botocore.model.Shape | None, info: _OpInfo
+    ) -> catalogue.IdFormat | None:
+        """The catalogue format of an id the model names (a RootId, a ParentId): faked in its
+        format even where text alone could not tell it from a word (`r-abcd`)."""
+        if kind != "name" or shape is None or info.op is None or not self._on("resource_id"):
+            return None
+        service = info.op.service_model.service_name
+        fmt = catalogue.model_format(service, shape.name, shape.metadata.get("pattern"), value)
+        return fmt if fmt is not None and self._on(fmt.rule) else None
 
     def _params(self, service: str, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
         info = self._info(service, operation)
@@ -455,6 +460,9 @@ class Sanitizer:
                 kind = "name"  # a plain list of strings is a list of names (EKS clusters)
             if self.keep and kind not in ("secret", "token") and self.keep.matches(self._at):
                 return self.values.keep(value)
+            fmt = self._model_id(value, kind, shape, info)
+            if fmt is not None:
+                return self.values.detected(fmt.rule, value)
             return self._string(value, kind)
         return value
 
@@ -546,7 +554,7 @@ class Sanitizer:
                 # {"Name": "InstanceId", "Value": "i-0abc..."} a name.
                 kept = pair_kind != "secret" and self.keep.matches([*self._at, k])
                 result[k] = self.values.keep(v) if kept else self._string(v, pair_kind)
-            elif k in _PAIR_KEYS and isinstance(v, str) and _keyed(value):
+            elif _pair_key(k, v, value):
                 # The key of a tag, dimension or filter (Name, Environment, tag:Owner, vpc-id)
                 # is vocabulary: only what a detector finds in it is replaced.
                 result[k] = self.values.schema(v)
@@ -583,7 +591,9 @@ def _listed_name(value: str, shape: botocore.model.Shape | None, at: list[str]) 
 
 
 def _data_plane(op: botocore.model.OperationModel, shape: botocore.model.Shape) -> bool:
-    return (op.service_model.service_name, shape.name) in DATA_PLANE
+    """Data-plane payloads (the catalogue's shapes): customer data throughout, whatever its
+    words; the names inside (attribute names) are schema."""
+    return (op.service_model.service_name, shape.name) in catalogue.data_plane_shapes()
 
 
 def _blob_payload(shape: botocore.model.Shape | None) -> bool:
@@ -594,10 +604,19 @@ def _blob_payload(shape: botocore.model.Shape | None) -> bool:
     return member is not None and member.type_name == "blob"
 
 
+def _pair_key(name: str | None, value: Any, pair: Mapping[str, Any]) -> bool:
+    """NAME is the key of a tag, dimension, filter or environment variable: schema the code
+    reads. A path is not (an SSM parameter's `/acme/prod/db-url` beside its Value): it names
+    the resource, as its ARN does, and is faked as the ARN's resource is."""
+    return (
+        name in _PAIR_KEYS and isinstance(value, str) and not value.startswith("/") and _keyed(pair)
+    )
+
+
 def _keyed(value: Mapping[str, Any]) -> bool:
     """A tag, dimension or filter: a Key or Name beside a Value or Values."""
     return any(k in value for k in _PAIR_KEYS) and any(
-        k in value for k in (*_PAIR_VALUES, "Values", "values")
+        k in value for k in (*_PAIR_VALUES, *_PAIRS.references)
     )
 
 

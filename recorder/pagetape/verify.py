@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from pagetape import audit, detect
+from pagetape import audit, catalogue, detect
 from pagetape import cassette as cassette_io
 from pagetape.errors import CassetteError, UsageError
 from pagetape.pseudonym import TOKEN_RE
@@ -327,6 +327,9 @@ class _Checker:
         if "hostname" in self.kept or name in self.fakes or detect.fullmatch(name) != "hostname":
             return
         labels = name.split(".")
+        shape = catalogue.host_shape(name)
+        if shape is not None and shape.public:
+            return  # AWS's own host (a Route 53 name server)
         suffix = vocabulary.aws_suffix(name)
         if suffix is not None:
             labels = labels[: len(labels) - len(suffix.split("."))]
@@ -341,10 +344,20 @@ class _Checker:
             elif not (
                 label in self.fakes
                 or vocabulary.is_public_host_label(label)
+                or (shape is not None and label in shape.words)
+                or self._faked_parts(shape, label)
                 or self._kept_by_sanitizer("hostname_label", label)
             ):
                 yield f"host name{self.unproduced}: {_short(name)}"
                 return
+
+    def _faked_parts(self, shape: catalogue.HostShape | None, label: str) -> bool:
+        """A label the host's catalogue shape lays out (`cluster-<id>` of an RDS endpoint) is
+        fake when each part the sanitizer rewrites is a fake it produced."""
+        parts = catalogue.label_parts(shape, label) if shape is not None else None
+        return parts is not None and all(
+            role == "keep" or not text or text in self.fakes for role, text in parts
+        )
 
     def _url(self, url: str) -> Iterator[str]:
         from urllib.parse import parse_qsl, urlsplit
