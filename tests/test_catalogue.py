@@ -10,7 +10,7 @@ import re
 import msgspec
 import pytest
 
-from pagetape import catalogue, detect, structured, vocabulary
+from pagetape import addresses, catalogue, detect, marks, structured, vocabulary
 from pagetape.rewrite import Rewriter
 
 CAT = catalogue.catalogue()
@@ -103,7 +103,7 @@ def test_an_organizational_unit_shares_the_fake_of_its_root() -> None:
 
 def test_iam_unique_ids_carry_the_mark_and_verify_proves_them() -> None:
     fake = _rewriter().detected("iam_unique_id", "AROAJQABLZS4A3QDU576Q")
-    assert fake.startswith("AROA" + detect.FAKE_MARK) and len(fake) == 21
+    assert fake.startswith("AROA" + marks.FAKE_MARK) and len(fake) == 21
     assert detect.is_fake("iam_unique_id", fake)
     assert not detect.is_fake("iam_unique_id", "AROAJQABLZS4A3QDU576Q")
 
@@ -239,9 +239,9 @@ def test_the_catalogue_s_networks_are_networks() -> None:
     nets = CAT.networks
     for entry in (*nets.harmless, *nets.private, *nets.fake):
         ipaddress.ip_network(entry.cidr)
-    assert detect.harmless_address("192.168.0.0/16") and detect.harmless_address("fc00::/7")
-    assert not detect.harmless_address("192.168.4.0/24")
-    assert detect.is_private_address("169.254.10.1") and detect.is_private_address("fd12::1")
+    assert addresses.harmless("192.168.0.0/16") and addresses.harmless("fc00::/7")
+    assert not addresses.harmless("192.168.4.0/24")
+    assert addresses.is_private("169.254.10.1") and addresses.is_private("fd12::1")
 
 
 @pytest.mark.parametrize("entry", CAT.placeholders.values, ids=lambda e: e.value)

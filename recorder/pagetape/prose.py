@@ -17,7 +17,7 @@ from pathlib import Path
 _FILE = Path(__file__).parent / "data" / "public_words.txt"
 # Dates, times, versions, sizes and counters: numbers identify nobody (a 12-digit account id or
 # a phone number is found by its detector before this applies).
-_NUMERIC = re.compile(r"[-+]?v?[0-9][0-9.,:/%+-]*(?:[0-9]|[A-Za-z]{1,3})?|[0-9]+(?:st|nd|rd|th)")
+_NUMERIC = re.compile(r"-?v?[0-9][0-9.,:/%+-]*(?:[0-9]|[A-Za-z]{1,3})?|[0-9]+(?:st|nd|rd|th)")
 _DATE = re.compile(
     r"\d{4}-\d{2}(?:-\d{2})?(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
 )

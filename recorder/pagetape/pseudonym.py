@@ -19,6 +19,7 @@ import string
 from collections.abc import Callable, Iterable, Iterator
 
 from pagetape import catalogue
+from pagetape.marks import account_check
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 HEX_ID_RE = re.compile(r"^(?=.*[0-9])(?=.*[a-f])[0-9a-f]{8,}$")
@@ -203,8 +204,6 @@ class Pseudonymizer:
     def account(self, value: str) -> str:
         """Twelve digits whose last four are public check digits of the first eight, so anyone
         can tell a pagetape account id from a real one; dashes stay where they were."""
-        from pagetape.detect import account_check
-
         digits = value.replace("-", "")
 
         def make(s: Iterator[int]) -> str:

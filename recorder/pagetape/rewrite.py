@@ -16,7 +16,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import quote, unquote
 
-from pagetape import catalogue, detect, prose, rules, structured, vocabulary
+from pagetape import addresses, catalogue, detect, prose, rules, structured, vocabulary
 from pagetape.pseudonym import UUID_RE, Pseudonymizer
 
 ACCOUNT_RUN = re.compile(r"(?<!\d)(\d{12})(?!\d)")
@@ -57,8 +57,8 @@ class Rewriter:
         first_token: int = 1,
         known_fakes: Iterable[str] = (),
     ) -> None:
-        self.disabled = frozenset(disabled)
-        rules.check_names(set(self.disabled))
+        self.switches = rules.Switches.of(disabled)
+        self.disabled = self.switches.off
         trusted = [fake for fake in known_fakes if detect.claims_fake(fake)]
         self.pseudo = Pseudonymizer(secret, first_token, trusted)
         self.stats: Counter[str] = Counter()
@@ -72,7 +72,7 @@ class Rewriter:
         self._automaton_size = -1
 
     def on(self, rule: str) -> bool:
-        return rule not in self.disabled
+        return self.switches.on(rule)
 
     # -- by kind -------------------------------------------------------------------------------
 
@@ -90,7 +90,7 @@ class Rewriter:
             return self.secret(value)
         if kind == "free_text":
             return self.text(value)
-        if detect.harmless_address(value):
+        if addresses.harmless(value):
             return value  # 203.0.113.25, 0.0.0.0/0: an address that identifies nobody stays one
         document = structured.json_document(self, value)
         if document is not None:
@@ -166,7 +166,7 @@ class Rewriter:
         if not value or not self.on("secret_value") or self.pseudo.is_fake(value):
             return value
         whole = detect.fullmatch(value, self.disabled)
-        if whole in ("access_key_id", "secret_key", "well_known_secret", "jwt", "private_key"):
+        if whole in rules.CREDENTIALS:
             return self.detected(whole, value)
         self.rule_of.setdefault(value, "secret_value")
         return self.counted("secret_value", value, self.pseudo.secret(value))
@@ -197,11 +197,8 @@ class Rewriter:
         if self.pseudo.is_fake(value):
             return value
         self.rule_of.setdefault(value, kind)
-        fake = (
-            structured.url(self, value, context)
-            if kind == "embedded_url"
-            else self._rewrite(kind, value)
-        )
+        rule = rules.get(kind)
+        fake = rule.fake(self, value, context) if rule.fake else self.name(value, kind)
         if fake != value:
             fake = self.pseudo.assign(value, fake)
         return self.counted(kind, value, fake)
@@ -216,42 +213,27 @@ class Rewriter:
             self.stats[rule] += 1
         return after
 
-    def _rewrite(self, kind: str, value: str) -> str:
-        simple = {
-            "access_key_id": self.pseudo.access_key,
-            "iam_unique_id": self.pseudo.access_key,
-            "ip_address": self.pseudo.ipv4,
-            "ipv6": self.pseudo.ipv6,
-            "account_id": self.pseudo.account,
-            "resource_id": self.pseudo.resource_id,
-            "org_id": self.pseudo.resource_id,
-            "canonical_user_id": self.pseudo.resource_id,
-            "cognito_pool_id": self.pseudo.resource_id,
-            "mac_address": self.pseudo.resource_id,
-            "secret_key": self.pseudo.marked,
-            "well_known_secret": self.pseudo.marked,
-        }
-        if kind in simple:
-            return simple[kind](value)
-        if kind in detect.PERSONAL_KINDS:
-            return self.pseudo.personal(kind, value)
-        if kind == "arn":
-            return self._arn(value)
-        if kind == "s3_uri":
-            return "s3://" + self._s3_path(value[len("s3://") :])
-        if kind == "email":
-            return structured.email(self, value)
-        if kind == "hostname":
-            return structured.host(self, value)
-        if kind == "jwt":
-            return structured.jwt(self, value)
-        if kind == "private_key":
-            return structured.private_key(self, value)
-        return self.name(value, kind)  # uuid: the word rule keeps it hex
+    # -- composite values: what a rule's fake asks for (`rules.Fakes`) -------------------------
 
-    # -- ARNs and S3 ---------------------------------------------------------------------------
+    def email(self, value: str) -> str:
+        return structured.email(self, value)
 
-    def _arn(self, value: str) -> str:
+    def host(self, value: str) -> str:
+        return structured.host(self, value)
+
+    def url(self, value: str, context: str) -> str:
+        return structured.url(self, value, context)
+
+    def jwt(self, value: str) -> str:
+        return structured.jwt(self, value)
+
+    def private_key(self, value: str) -> str:
+        return structured.private_key(self, value)
+
+    def s3_uri(self, value: str) -> str:
+        return "s3://" + self._s3_path(value[len("s3://") :])
+
+    def arn(self, value: str) -> str:
         """An ARN part by part: partition, service, region and resource type kept; the account
         faked unless it is AWS's (or a documentation placeholder); the resource's names faked,
         but not what the catalogue's layout of the service says is AWS's (root, app/net of a

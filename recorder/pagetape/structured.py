@@ -14,7 +14,7 @@ import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
-from pagetape import catalogue, detect, vocabulary
+from pagetape import addresses, catalogue, detect, marks, vocabulary
 
 if TYPE_CHECKING:
     from pagetape.rewrite import Rewriter
@@ -65,7 +65,7 @@ def _label(rw: Rewriter, label: str, shape: catalogue.HostShape | None) -> str:
     m = IP_LABEL.match(label)
     if m and rw.on("ip_address"):
         address = ".".join(m.groups()[1:])
-        if detect.harmless_address(address):
+        if addresses.harmless(address):
             return label
         fake = rw.detected("ip_address", address)
         return f"{m.group(1)}-{fake.replace('.', '-')}"
@@ -94,7 +94,7 @@ def email(rw: Rewriter, value: str) -> str:
     local, _, domain = value.rpartition(at)
     labels = domain.split(".")[:-1]
     fakes = [rw.name(label, "email") for label in labels]
-    return f"{rw.name(local, 'email')}{at}{'.'.join([*fakes, detect.FAKE_EMAIL_TLD])}"
+    return f"{rw.name(local, 'email')}{at}{'.'.join([*fakes, marks.FAKE_EMAIL_TLD])}"
 
 
 def url(rw: Rewriter, value: str, kind: str = "free_text") -> str:
@@ -152,7 +152,7 @@ def jwt(rw: Rewriter, value: str) -> str:
         clean = rw.document(decoded)
         encoded = json.dumps(clean, separators=(",", ":")).encode()
         claims = base64.urlsafe_b64encode(encoded).decode().rstrip("=")
-    mark = detect.FAKE_MARK
+    mark = marks.FAKE_MARK
     fake_signature = (
         mark + rw.pseudo.word(signature)[len(mark) :] if len(signature) > len(mark) else mark
     )
@@ -210,10 +210,8 @@ def private_key(rw: Rewriter, value: str) -> str:
     """A PEM block: its body replaced, the armour kept."""
     lines = value.split("\n")
     if len(lines) < 3:
-        return f"-----BEGIN PRIVATE KEY-----{detect.FAKE_MARK}-----END PRIVATE KEY-----"
-    body = [
-        detect.FAKE_MARK + rw.pseudo.word(line)[len(detect.FAKE_MARK) :] for line in lines[1:-1]
-    ]
+        return f"-----BEGIN PRIVATE KEY-----{marks.FAKE_MARK}-----END PRIVATE KEY-----"
+    body = [marks.FAKE_MARK + rw.pseudo.word(line)[len(marks.FAKE_MARK) :] for line in lines[1:-1]]
     return "\n".join([lines[0], *body, lines[-1]])
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from pagetape import audit, catalogue, detect
+from pagetape import audit, catalogue, detect, marks, rules
 from pagetape import cassette as cassette_io
 from pagetape.errors import CassetteError, UsageError
 from pagetape.pseudonym import TOKEN_RE
@@ -177,7 +177,7 @@ class _Checker:
         self.name = name
         self.tape = tape
         self.fakes = frozenset(tape.metadata.fakes)
-        self.kept = set(tape.metadata.kept_rules)
+        self.rules = rules.Switches(frozenset(tape.metadata.kept_rules))
         self.unproduced = " the sanitizer did not produce"
         self._rewriter: Rewriter | None = None
         # Values on a path the user keeps (`--keep`): real there, and so everywhere.
@@ -195,7 +195,7 @@ class _Checker:
                 part = getattr(interaction, side)
                 for header, value in part.headers.items():
                     low = header.lower()
-                    if "headers" not in self.kept and low in CREDENTIAL_HEADERS:
+                    if self.rules.on("headers") and low in CREDENTIAL_HEADERS:
                         yield self._f(where, f"{side}.headers.{header}", "credential header")
                     else:
                         yield from self._walk(value, f"{side}.headers.{header}", where, low)
@@ -203,7 +203,7 @@ class _Checker:
             yield from self._walk(interaction.request.path, "request.path", where)
             for key, value in interaction.request.query:
                 yield from self._walk(value, f"request.query.{key}", where, key)
-        if "token" not in self.kept:
+        if self.rules.on("token"):
             yield from self._chain()
 
     def _f(self, where: str, path: str, message: str) -> Finding:
@@ -226,19 +226,17 @@ class _Checker:
                 yield self._f(where, path, message)
 
     def _unreplaced_secret(self, key: str, value: str) -> bool:
-        if "secret_value" in self.kept or not value or key in self.token_keys:
+        if not self.rules.on("secret_value") or not value or key in self.token_keys:
             return False
         if not detect.is_secret_key(key):
             return False
         return not (
-            value.startswith(detect.SECRET_FAKE_PREFIX)
+            value.startswith(marks.SECRET_FAKE_PREFIX)
             or TOKEN_RE.match(value)
-            or detect.FAKE_MARK in value
+            or marks.FAKE_MARK in value
             or value in self.fakes
             or value.lower() in ("true", "false", "none", "null")
-            or (
-                key.lower() == "authorization" and "Signature=" + detect.SECRET_FAKE_PREFIX in value
-            )
+            or (key.lower() == "authorization" and "Signature=" + marks.SECRET_FAKE_PREFIX in value)
         )
 
     def _string(self, text: str) -> Iterator[str]:
@@ -248,7 +246,7 @@ class _Checker:
         text = _decoded(text)
         for hit in detect.scan(text):
             kind, value = hit.kind, hit.value
-            if kind in self.kept:
+            if not self.rules.on(kind):
                 continue
             if kind == "arn":
                 yield from self._arn(value)
@@ -296,7 +294,7 @@ class _Checker:
         # Only what the engine calls an account id is one: a short number (98765) is not, and
         # its fake (40213) proves nothing either way.
         if (
-            "account_id" not in self.kept
+            self.rules.on("account_id")
             and detect.fullmatch(account) == "account_id"
             and not self._fake("account_id", account)
         ):
@@ -310,7 +308,7 @@ class _Checker:
     def _bucket(self, bucket: str) -> Iterator[str]:
         if (
             _BUCKET.fullmatch(bucket)
-            and "s3_uri" not in self.kept
+            and self.rules.on("s3_uri")
             and bucket not in self.fakes
             and not self._kept_by_sanitizer("s3_uri", bucket)
         ):
@@ -324,7 +322,11 @@ class _Checker:
         from pagetape.structured import IP_LABEL
 
         name = host.rstrip(".")
-        if "hostname" in self.kept or name in self.fakes or detect.fullmatch(name) != "hostname":
+        if (
+            not self.rules.on("hostname")
+            or name in self.fakes
+            or detect.fullmatch(name) != "hostname"
+        ):
             return
         labels = name.split(".")
         shape = catalogue.host_shape(name)
@@ -384,7 +386,7 @@ class _Checker:
     def _jwt(self, token: str) -> Iterator[str]:
         import base64
 
-        if "jwt" in self.kept:
+        if not self.rules.on("jwt"):
             return
         if not detect.is_fake("jwt", token):
             yield f"JSON web token{self.unproduced}"
