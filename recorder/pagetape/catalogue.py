@@ -210,6 +210,14 @@ class PublicContext(_Entry, kw_only=True, frozen=True):
     members: frozenset[str]
 
 
+class AwsMembers(_Entry, kw_only=True, frozen=True):
+    """Members of SERVICE whose value AWS sets to its own, the same for every account (the
+    hosted zone of a load balancer's region): kept wherever they are, by what they mean."""
+
+    service: str
+    members: frozenset[str]
+
+
 class Catalogue(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     pagetape_catalogue: int
     about: str
@@ -235,6 +243,7 @@ class Catalogue(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields
     model_ids: ModelIds
     value_formats: tuple[ValueFormat, ...]
     public_context: PublicContext
+    aws_members: tuple[AwsMembers, ...]
 
 
 @cache
@@ -757,6 +766,12 @@ def value_format(name: str) -> str:
 
 def public_context_members() -> frozenset[str]:
     return catalogue().public_context.members
+
+
+@cache
+def aws_members(service: str) -> frozenset[str]:
+    """The members of SERVICE that hold AWS's own values (CanonicalHostedZoneId of elbv2)."""
+    return frozenset(m for e in catalogue().aws_members if e.service == service for m in e.members)
 
 
 def sources() -> Iterator[tuple[str, str]]:
