@@ -218,6 +218,12 @@ class AwsMembers(_Entry, kw_only=True, frozen=True):
     members: frozenset[str]
 
 
+class IdPaths(_Entry, kw_only=True, frozen=True):
+    """Literal paths AWS writes before an id (/hostedzone/): kept; the id after is faked."""
+
+    prefixes: tuple[str, ...]
+
+
 class Catalogue(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     pagetape_catalogue: int
     about: str
@@ -244,6 +250,7 @@ class Catalogue(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields
     value_formats: tuple[ValueFormat, ...]
     public_context: PublicContext
     aws_members: tuple[AwsMembers, ...]
+    id_paths: IdPaths
 
 
 @cache
@@ -772,6 +779,14 @@ def public_context_members() -> frozenset[str]:
 def aws_members(service: str) -> frozenset[str]:
     """The members of SERVICE that hold AWS's own values (CanonicalHostedZoneId of elbv2)."""
     return frozenset(m for e in catalogue().aws_members if e.service == service for m in e.members)
+
+
+def split_id_path(value: str) -> tuple[str, str]:
+    """(AWS's literal path, the id after it) of /hostedzone/Z1D633PJN98FT9; ("", VALUE) when
+    VALUE starts with no such path or has nothing after it."""
+    prefix = next((p for p in catalogue().id_paths.prefixes if value.startswith(p)), "")
+    rest = value[len(prefix) :]
+    return (prefix, rest) if rest and "/" not in rest else ("", value)
 
 
 def sources() -> Iterator[tuple[str, str]]:
