@@ -251,6 +251,7 @@ class Catalogue(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields
     public_context: PublicContext
     aws_members: tuple[AwsMembers, ...]
     id_paths: IdPaths
+    dns_labels: WordGroup
 
 
 @cache
@@ -787,6 +788,11 @@ def split_id_path(value: str) -> tuple[str, str]:
     prefix = next((p for p in catalogue().id_paths.prefixes if value.startswith(p)), "")
     rest = value[len(prefix) :]
     return (prefix, rest) if rest and "/" not in rest else ("", value)
+
+
+def is_dns_label(label: str) -> bool:
+    """An underscored DNS label that is protocol structure (_domainkey, _dmarc, _tcp)."""
+    return label.lower() in catalogue().dns_labels.words
 
 
 def sources() -> Iterator[tuple[str, str]]:
