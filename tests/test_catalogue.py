@@ -256,3 +256,54 @@ def test_secret_key_words_come_from_the_catalogue() -> None:
     assert detect.is_secret_key("DbPassword") and detect.is_secret_key("X-Amz-Signature")
     assert detect.is_secret_key("sts:ExternalId") and detect.is_secret_key("client_secret")
     assert not detect.is_secret_key("SecretName") and not detect.is_secret_key("AccessKeyId")
+
+
+@pytest.mark.parametrize("entry", CAT.aws_members, ids=lambda e: e.service)
+def test_aws_members_are_members_of_their_service(entry: catalogue.AwsMembers) -> None:
+    from pagetape.specs import botocore_session
+
+    model = botocore_session().get_service_model(entry.service)
+    found = {
+        name
+        for shape_name in model.shape_names
+        if (shape := model.shape_for(shape_name)).type_name == "structure"
+        for name in shape.members
+    }
+    assert entry.members <= found
+
+
+def test_route53_id_paths_stay_and_the_id_is_faked_as_bare() -> None:
+    rw = _rewriter()
+    bare = rw.string("Z0123456789ABCDEFGHIJ", "name")
+    assert rw.string("/hostedzone/Z0123456789ABCDEFGHIJ", "name") == "/hostedzone/" + bare
+    assert re.fullmatch(r"[A-Z0-9]{21}", bare) and bare != "Z0123456789ABCDEFGHIJ"
+    assert catalogue.split_id_path("/hostedzone/") == ("", "/hostedzone/")
+
+
+def test_a_dkim_record_and_its_target_share_the_selector_fake() -> None:
+    rw = _rewriter()
+    token = "4fz2qk7hx3ulmw6bd5yn2ojr8tcevsia"
+    name = rw.string(f"{token}._domainkey.globex-payments.com.", "name")
+    target = rw.string(f"{token}.dkim.amazonses.com", "name")
+    selector, label, *_ = name.split(".")
+    assert label == "_domainkey" and selector != token
+    assert target == f"{selector}.dkim.amazonses.com"
+    assert name.endswith("." + rw.string("globex-payments.com.", "name"))
+
+
+@pytest.mark.parametrize("dns", ["checkout-prod-1", "internal-checkout-prod-1234567890"])
+def test_a_load_balancer_s_dns_name_agrees_with_its_name(dns: str) -> None:
+    rw = _rewriter()
+    name = rw.string("checkout-prod", "name")
+    faked = rw.string(f"{dns}.us-east-1.elb.amazonaws.com", "name")
+    assert faked.removeprefix("internal-").startswith(name + "-")
+
+
+def test_a_cognito_pool_id_keeps_its_region_whatever_its_length() -> None:
+    rw = _rewriter()
+    for real in ("us-east-1_aBcDeFgH1", "eu-west-1_0123456789abcdef0123456789abcdef"):
+        fake = rw.string(real, "name")
+        region = real.partition("_")[0]
+        assert fake.startswith(region + "_") and fake != real
+        assert re.fullmatch(r"[0-9A-Za-z]+", fake.partition("_")[2])
+        assert len(fake) == len(real)

@@ -224,6 +224,20 @@ class DataPlane(_Entry, kw_only=True, frozen=True):
     shapes: tuple[ModelRef, ...]
 
 
+class AwsMembers(_Entry, kw_only=True, frozen=True):
+    """Members of SERVICE whose value AWS sets to its own, the same for every account (the
+    hosted zone of a load balancer's region): kept wherever they are, by what they mean."""
+
+    service: str
+    members: frozenset[str]
+
+
+class IdPaths(_Entry, kw_only=True, frozen=True):
+    """Literal paths AWS writes before an id (/hostedzone/): kept; the id after is faked."""
+
+    prefixes: tuple[str, ...]
+
+
 class Catalogue(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     pagetape_catalogue: int
     about: str
@@ -252,6 +266,9 @@ class Catalogue(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields
     pairs: Pairs
     error_code_members: MemberGroup
     data_plane: DataPlane
+    aws_members: tuple[AwsMembers, ...]
+    id_paths: IdPaths
+    dns_labels: WordGroup
 
 
 @cache
@@ -813,6 +830,25 @@ def error_code_members() -> frozenset[str]:
 def data_plane_shapes() -> frozenset[tuple[str, str]]:
     """(service, shape) of data-plane payloads: customer data whatever their words."""
     return frozenset((ref.service, ref.shape) for ref in catalogue().data_plane.shapes)
+
+
+@cache
+def aws_members(service: str) -> frozenset[str]:
+    """The members of SERVICE that hold AWS's own values (CanonicalHostedZoneId of elbv2)."""
+    return frozenset(m for e in catalogue().aws_members if e.service == service for m in e.members)
+
+
+def split_id_path(value: str) -> tuple[str, str]:
+    """(AWS's literal path, the id after it) of /hostedzone/Z1D633PJN98FT9; ("", VALUE) when
+    VALUE starts with no such path or has nothing after it."""
+    prefix = next((p for p in catalogue().id_paths.prefixes if value.startswith(p)), "")
+    rest = value[len(prefix) :]
+    return (prefix, rest) if rest and "/" not in rest else ("", value)
+
+
+def is_dns_label(label: str) -> bool:
+    """An underscored DNS label that is protocol structure (_domainkey, _dmarc, _tcp)."""
+    return label.lower() in catalogue().dns_labels.words
 
 
 def sources() -> Iterator[tuple[str, str]]:

@@ -101,6 +101,9 @@ class Rewriter:
         rule = "account_id" if kind == "account_id" else "name"
         if not self.on(rule):
             return self.text(value)
+        path, rest = catalogue.split_id_path(value)
+        if path:  # /hostedzone/Z1D6...: AWS's literal path stays, the id is faked as bare
+            return path + self.string(rest, kind)
         if "/" in value or " " in value:
             # A path or a name with spaces: each part is a name of its own, so the parts stay
             # linked to the same parts inside ARNs ("/aws/lambda/fn" and "log-group:/aws/...").

@@ -232,6 +232,7 @@ class Rule:
 
 
 _TLDS = "|".join(catalogue.tlds())
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 
 # Order matters for detectors: the first alternative that matches at a position wins.
 RULES: tuple[Rule, ...] = (
@@ -321,8 +322,9 @@ RULES: tuple[Rule, ...] = (
          proves=_address_proves),
     Rule("hostname", "fake host names outside AWS-owned domains label by label (top-level "
          "domain kept); AWS host names keep service and region labels, and names that embed "
-         "an address (ip-10-0-0-1.ec2.internal) embed the faked address",
-         r"(?<![A-Za-z0-9.@_*-])(?:\*\.)?(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
+         "an address (ip-10-0-0-1.ec2.internal) embed the faked address; underscored labels "
+         "(RFC 8552: <selector>._domainkey.<domain>) are labels too, but not the last one",
+         r"(?<![A-Za-z0-9.@_*-])(?:\*\.)?(?:_?" + _LABEL + r"\.)*" + _LABEL + r"\."
          r"(?i:" + _TLDS + r")\.?(?![A-Za-z0-9-]|\.[A-Za-z0-9])",
          needs=_has("."), accepts=_host_accepts, fake=lambda rw, v, _: rw.host(v),
          listable=True),

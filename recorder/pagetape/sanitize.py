@@ -177,7 +177,10 @@ class Sanitizer:
                 member = op.input_shape.members.get(name)
                 if member is not None:
                     minimum = max(minimum, int(member.metadata.get("min", 0)))
-        info = _OpInfo(op, tokens_in | tokens_out, registry().hints(service), minimum)
+        # Members whose value is AWS's own by what they mean (the catalogue) are kept.
+        hints: dict[str, HintKind] = {m: "keep" for m in catalogue.aws_members(service)}
+        hints.update(registry().hints(service))
+        info = _OpInfo(op, tokens_in | tokens_out, hints, minimum)
         self._infos[(service, operation)] = info
         return info
 

@@ -59,9 +59,10 @@ def host(rw: Rewriter, value: str) -> str:
 def _label(rw: Rewriter, label: str, shape: catalogue.HostShape | None) -> str:
     """One resource label of a host name, faked as what it holds: an embedded address (kept
     when it identifies nobody, as a documentation address), the parts of a label the host's
-    shape lays out, an id of a catalogue format or an account id, else a name."""
-    if label == "*":
-        return label
+    shape lays out, an id of a catalogue format or an account id, else a name. An underscored
+    label of a protocol (RFC 8552: the _domainkey of DKIM) is structure and stays."""
+    if label == "*" or catalogue.is_dns_label(label):
+        return label  # a wildcard; _domainkey, _dmarc, _tcp: DNS structure, not a name
     m = IP_LABEL.match(label)
     if m and rw.on("ip_address"):
         address = ".".join(m.groups()[1:])

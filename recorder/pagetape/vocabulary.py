@@ -119,10 +119,11 @@ def _all_public_labels(host: str) -> bool:
 
 def is_public_host_label(label: str) -> bool:
     """A label of an AWS host name that is structure: a service, a region or zone (also as
-    ElastiCache writes it, use1), an AWS host word, or a region joined to a word (s3-us-west-2,
-    s3-website-eu-west-1)."""
+    ElastiCache writes it, use1), an AWS host word, a region joined to a word (s3-us-west-2,
+    s3-website-eu-west-1), or an underscored label of a DNS protocol (_domainkey)."""
     return (
         label in catalogue.host_words()
+        or catalogue.is_dns_label(label)
         or label in endpoint_prefixes()
         or is_region_or_zone(label)
         or label in catalogue.region_short_codes()
