@@ -10,7 +10,7 @@ import re
 import msgspec
 import pytest
 
-from pagetape import addresses, catalogue, detect, marks, structured, vocabulary
+from pagetape import addresses, catalogue, detect, marks, prose, structured, vocabulary
 from pagetape.rewrite import Rewriter
 
 CAT = catalogue.catalogue()
@@ -225,11 +225,11 @@ def test_regions_endpoint_prefixes_and_suffixes_are_botocore_s() -> None:
     assert {"use1", "euw1", "apne1", "usgw1"} <= catalogue.region_short_codes()
 
 
-def test_operation_names_are_read_from_every_botocore_model() -> None:
+def test_operation_names_are_those_of_every_botocore_model() -> None:
     from botocore.loaders import create_loader
 
     loader = create_loader()
-    names = catalogue.operation_names()
+    names = prose.operations()
     for service in ("sts", "s3", "ec2", "cloudtrail", "dynamodb", "bedrock-runtime"):
         assert set(loader.load_service_model(service, "service-2")["operations"]) <= names
     assert len(names) > 10000

@@ -15,13 +15,11 @@ Loaded once and decoded into frozen msgspec Structs; every lookup is cached.
 
 from __future__ import annotations
 
-import gzip
 import ipaddress
 import re
 from collections.abc import Iterator
 from functools import cache, lru_cache
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -327,50 +325,6 @@ def dns_suffixes() -> frozenset[str]:
         outputs = partition.get("outputs", {})
         found += [outputs.get("dnsSuffix"), outputs.get("dualStackDnsSuffix")]
     return frozenset(s for s in found if isinstance(s, str))
-
-
-_OPERATION_ENTRY = re.compile(rb'"([A-Z][A-Za-z0-9]*)"\s*:\s*\{\s*"name"\s*:\s*"\1"')
-
-
-@cache
-def operation_names() -> frozenset[str]:
-    """Every operation name of every installed botocore service model (AssumeRole, GetObject:
-    what CloudTrail's EventName holds). The models list operations before shapes and open each
-    with its name, so only that part of each file is read (0.8 s, where loading every model
-    takes several seconds); asked only of values shaped like an operation name."""
-    loader = _loader()
-    names: set[str] = set()
-    for service in loader.list_available_services("service-2"):
-        names.update(_operations_of(loader, service))
-    return frozenset(names)
-
-
-def _operations_of(loader: Any, service: str) -> Iterator[str]:
-    version = loader.determine_latest_version(service, "service-2")
-    for base in loader.search_paths:
-        for name, opener in (("service-2.json", open), ("service-2.json.gz", gzip.open)):
-            path = Path(base, service, version, name)
-            if not path.is_file():
-                continue
-            head = bytearray()
-            with opener(path, "rb") as handle:
-                while chunk := handle.read(1 << 16):
-                    head += chunk
-                    end = head.find(b'"shapes"')
-                    if end >= 0:
-                        del head[end:]
-                        break
-            yield from (m.group(1).decode() for m in _OPERATION_ENTRY.finditer(head))
-            return
-
-
-_OPERATION_SHAPE = re.compile(r"[A-Z][a-z0-9]+(?:[A-Z][A-Za-z0-9]*)+")
-
-
-@lru_cache(maxsize=1 << 14)
-def is_operation_name(value: str) -> bool:
-    """An AWS API operation name (AssumeRole, ListBuckets), of any installed service."""
-    return bool(_OPERATION_SHAPE.fullmatch(value)) and value in operation_names()
 
 
 # -- identifiers ---------------------------------------------------------------------------------

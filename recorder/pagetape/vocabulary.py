@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-from pagetape import catalogue
+from pagetape import catalogue, prose
 
 MODEL_PROVIDERS = catalogue.model_providers()
 _MODEL_ID = re.compile(
@@ -86,8 +86,17 @@ def is_public_value(value: str) -> bool:
         or bool(_DEVICE.fullmatch(value))
         or (value.startswith("arn:") and is_public_arn(value))
         or ("." in value and _public_dotted(value))
-        or catalogue.is_operation_name(value)
+        or _is_operation_name(value)
     )
+
+
+_OPERATION_SHAPE = re.compile(r"[A-Z][a-z0-9]+(?:[A-Z][A-Za-z0-9]*)+")
+
+
+def _is_operation_name(value: str) -> bool:
+    """An AWS API operation name of two words or more (CloudTrail's EventName: AssumeRole);
+    a one-word one (Publish, Scan) may as well be a customer's name."""
+    return bool(_OPERATION_SHAPE.fullmatch(value)) and value in prose.operations()
 
 
 def _public_dotted(value: str) -> bool:
