@@ -109,3 +109,28 @@ def test_sanitize_keeps_a_path_of_a_json_body(tmp_path: Path) -> None:
     assert kept["jobName"] == "acme-segments-7"
     assert "210987654321" not in target.read_text()
     assert doc["metadata"]["kept_paths"] == ["batchSegmentJobs[].jobName"]
+
+
+def test_record_keeps_a_path_of_an_xml_body(cli: Any, moto_url: str, tmp_path: Path) -> None:
+    """Query-protocol XML (IAM) is walked by member path too: the kept user names stay in the
+    list and inside their ARNs, the path beside them is faked; the cassette verifies clean."""
+    iam = boto3.client(
+        "iam", region_name="us-east-1", endpoint_url=moto_url,
+        aws_access_key_id=SANDBOX_KEY[0], aws_secret_access_key=SANDBOX_KEY[1],
+    )  # fmt: skip
+    names = ["ana.moreira", "svc-ledger-export"]
+    for name in names:
+        if not any(u["UserName"] == name for u in iam.list_users()["Users"]):
+            iam.create_user(UserName=name, Path="/keep-test/")
+    result = cli(
+        "record", "iam", "list-users", "-p", "PathPrefix=/keep-test/", "--page-size", "1",
+        "--keep", "Users[].UserName", "--region", "us-east-1", "--endpoint-url", moto_url,
+        "-o", "users.json",
+    )  # fmt: skip
+    assert result.code == 0, result.stderr
+    out = tmp_path / "users.json"
+    text = out.read_text()
+    for name in names:
+        assert f"<UserName>{name}</UserName>" in text and f":user/keep-test/{name}" not in text
+        assert f"/{name}</Arn>" in text  # the ARN's name part is the kept name too
+    assert verify_file(out) == []

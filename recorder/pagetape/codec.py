@@ -17,6 +17,7 @@ import io
 import json
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -32,9 +33,22 @@ CBOR_TYPE = "application/cbor"
 CBOR_MARK = "$cbor"
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>\s*")
 
-# Called for every XML leaf and attribute: (member name, member shape or None, text, inside a
-# structure of AWS's own names, the leaf texts of its structure by tag) -> text.
-LeafRewrite = Callable[[str | None, "botocore.model.Shape | None", str, bool, dict[str, str]], str]
+
+@dataclass(frozen=True)
+class XmlLeaf:
+    """Where an XML leaf or attribute sits: the member it binds to (None where the model does
+    not say: then its tag), inside a structure of AWS's own names or not, the leaf texts of its
+    structure by tag, and its member path (`Reservations`, `[]`, `Instances`...), as the JSON
+    walker tracks it for keep paths."""
+
+    name: str | None
+    shape: botocore.model.Shape | None
+    public: bool
+    siblings: dict[str, str]
+    path: tuple[str, ...]
+
+
+LeafRewrite = Callable[[XmlLeaf, str], str]  # (where, text) -> text
 
 
 def content_type(headers: Any) -> str:
@@ -161,6 +175,7 @@ class _XmlWalk:
         self.protocol = protocol
         self.public = False  # inside a structure whose names are AWS's own
         self.siblings: dict[str, str] = {}  # leaf texts of the structure being walked
+        self.path: list[str] = []  # member path of the element being walked
 
     def root(self, root: ElementTree.Element, shape: botocore.model.Shape | None) -> None:
         if shape is not None and self.protocol == "query":
@@ -188,16 +203,30 @@ class _XmlWalk:
         elif kind == "list":
             assert shape is not None
             for child in elem:
-                self.node(child, shape.member, name)
+                self.at("[]", child, shape.member, name)
         elif kind == "map":
             assert shape is not None
             for entry in elem:
                 self.entry(entry, shape, name)
         elif len(elem):
             for child in elem:  # not in the model: every leaf by its own tag
-                self.node(child, None, _local(child.tag))
+                self.at(_local(child.tag), child, None, _local(child.tag))
         elif elem.text:
-            elem.text = self.leaf(name, shape, elem.text, self.public, self.siblings)
+            where = XmlLeaf(name, shape, self.public, self.siblings, tuple(self.path))
+            elem.text = self.leaf(where, elem.text)
+
+    def at(
+        self,
+        segment: str,
+        elem: ElementTree.Element,
+        shape: botocore.model.Shape | None,
+        name: str | None,
+    ) -> None:
+        self.path.append(segment)
+        try:
+            self.node(elem, shape, name)
+        finally:
+            self.path.pop()
 
     def structure(self, elem: ElementTree.Element, shape: botocore.model.Shape) -> None:
         from pagetape.vocabulary import public_context
@@ -223,29 +252,34 @@ class _XmlWalk:
         for child in elem:
             found = by_wire.get(_local(child.tag))
             if found is None:
-                self.node(child, None, _local(child.tag))
+                self.at(_local(child.tag), child, None, _local(child.tag))
                 continue
             member_name, member = found
-            if member.serialization.get("flattened") and member.type_name == "list":
-                self.node(child, member.member, member_name)
-            elif member.serialization.get("flattened") and member.type_name == "map":
-                self.entry(child, member, member_name)
-            else:
-                self.node(child, member, member_name)
+            self.path.append(member_name)
+            try:
+                if member.serialization.get("flattened") and member.type_name == "list":
+                    self.at("[]", child, member.member, member_name)
+                elif member.serialization.get("flattened") and member.type_name == "map":
+                    self.entry(child, member, member_name)
+                else:
+                    self.node(child, member, member_name)
+            finally:
+                self.path.pop()
 
     def entry(
         self, entry: ElementTree.Element, shape: botocore.model.Shape, name: str | None
     ) -> None:
         key_name = shape.key.serialization.get("name", "key")
         value_name = shape.value.serialization.get("name", "value")
+        key = next((p.text or "" for p in entry if _local(p.tag) == key_name), "")
         for part in entry:
             tag = _local(part.tag)
             if tag == key_name:
                 self.node(part, shape.key, None)
             elif tag == value_name:
-                self.node(part, shape.value, name)
+                self.at(key, part, shape.value, name)  # the path names the map's key, as in JSON
             else:
-                self.node(part, None, tag)
+                self.at(tag, part, None, tag)
 
     def attributes(self, elem: ElementTree.Element, shape: botocore.model.Shape | None) -> None:
         members = shape.members if shape is not None and shape.type_name == "structure" else {}
@@ -261,7 +295,8 @@ class _XmlWalk:
                 None,
             )
             name, member = bound if bound else (local, None)
-            elem.attrib[attr] = self.leaf(name, member, value, self.public, {})
+            where = XmlLeaf(name, member, self.public, {}, (*self.path, name))
+            elem.attrib[attr] = self.leaf(where, value)
 
 
 def _local(tag: str) -> str:

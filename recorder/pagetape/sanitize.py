@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode
@@ -354,41 +354,30 @@ class Sanitizer:
             protocol = codec.wire_protocol(info.op.service_model, ctype) if info.op else ""
             try:
                 return codec.rewrite_xml(
-                    data, shape, protocol, lambda n, s, v, p, sib: self._leaf(n, s, v, info, p, sib)
+                    data, shape, protocol, lambda leaf, v: self._leaf(leaf, v, info)
                 )
             except (ValueError, SyntaxError):  # not XML after all (ParseError is a SyntaxError)
                 pass
         return self._text(data)
 
-    def _leaf(
-        self,
-        name: str | None,
-        shape: botocore.model.Shape | None,
-        value: str,
-        info: _OpInfo,
-        public: bool = False,
-        siblings: dict[str, str] | None = None,
-    ) -> str:
+    def _leaf(self, leaf: codec.XmlLeaf, value: str, info: _OpInfo) -> str:
         """An XML leaf or attribute, classified by the member it binds to (S3's <Key>, EC2's
         <ownerId>); one the model does not name is classified by its tag, and a bare number
-        there is only checked for account ids."""
+        there is only checked for account ids. A pair's key and value are read together, as
+        the JSON walker reads them."""
+        name, shape, siblings = leaf.name, leaf.shape, leaf.siblings
         if shape is None and _SCALAR.fullmatch(value):
             return self.values.schema(value)
-        if shape is None and name in ERROR_CODE_MEMBERS and _ERROR_CODE.fullmatch(value):
-            return self.values.public(value)
         if siblings and _pair_key(name, value, siblings):
             return self.values.schema(value)
         if siblings and name in _PAIR_VALUES:
             pair_kind = self._pair_kind(siblings, info)
+            kept = bool(self.keep) and pair_kind != "secret" and self.keep.matches(leaf.path)
+            if pair_kind and kept:
+                return self.values.keep(value)
             if pair_kind:
                 return self._string(value, pair_kind)
-        kind = self._classify(name, shape, info)
-        if public and kind == "name" and name in vocabulary.PUBLIC_NAME_MEMBERS:
-            return self.values.public(value)
-        fmt = self._model_id(value, kind, shape, info)
-        if fmt is not None:
-            return self.values.detected(fmt.rule, value)
-        return self._string(value, kind)
+        return self._value(value, name, shape, info, leaf.public, leaf.path)
 
     def _model_id(
         self, value: str, kind: str, shape: botocore.model.Shape | None, info: _OpInfo
@@ -452,22 +441,34 @@ class Sanitizer:
             member = shape.member if shape is not None and shape.type_name == "list" else None
             return [self._at_walk("[]", v, member, name, info, public) for v in value]
         if isinstance(value, str):
-            if shape is None and name in ERROR_CODE_MEMBERS and _ERROR_CODE.fullmatch(value):
-                return self.values.public(value)  # AWS's own error code (an error body)
-            kind = self._classify(name, shape, info)
-            if public and kind == "name" and name in vocabulary.PUBLIC_NAME_MEMBERS:
-                return self.values.public(value)
-            if kind != "token" and shape is None and name and detect.is_secret_key(name):
-                kind = "secret"
-            if kind == "free_text" and _listed_name(value, shape, self._at):
-                kind = "name"  # a plain list of strings is a list of names (EKS clusters)
-            if self.keep and kind not in ("secret", "token") and self.keep.matches(self._at):
-                return self.values.keep(value)
-            fmt = self._model_id(value, kind, shape, info)
-            if fmt is not None:
-                return self.values.detected(fmt.rule, value)
-            return self._string(value, kind)
+            return self._value(value, name, shape, info, public, self._at)
         return value
+
+    def _value(
+        self,
+        value: str,
+        name: str | None,
+        shape: botocore.model.Shape | None,
+        info: _OpInfo,
+        public: bool,
+        at: Sequence[str],
+    ) -> str:
+        """One string of a body, JSON or XML, by the member it binds to and its path AT."""
+        if shape is None and name in ERROR_CODE_MEMBERS and _ERROR_CODE.fullmatch(value):
+            return self.values.public(value)  # AWS's own error code (an error body)
+        kind = self._classify(name, shape, info)
+        if public and kind == "name" and name in vocabulary.PUBLIC_NAME_MEMBERS:
+            return self.values.public(value)
+        if kind != "token" and shape is None and name and detect.is_secret_key(name):
+            kind = "secret"
+        if kind == "free_text" and _listed_name(value, shape, at):
+            kind = "name"  # a plain list of strings is a list of names (EKS clusters)
+        if self.keep and kind not in ("secret", "token") and self.keep.matches(at):
+            return self.values.keep(value)
+        fmt = self._model_id(value, kind, shape, info)
+        if fmt is not None:
+            return self.values.detected(fmt.rule, value)
+        return self._string(value, kind)
 
     def _at_walk(
         self,
@@ -585,12 +586,13 @@ def _by_wire(shape: botocore.model.Shape | None) -> dict[str, tuple[str, botocor
     return out
 
 
-def _listed_name(value: str, shape: botocore.model.Shape | None, at: list[str]) -> bool:
+def _listed_name(value: str, shape: botocore.model.Shape | None, at: Sequence[str]) -> bool:
     """An element of a list of strings without white space: a name (EKS `clusters`, DynamoDB
-    `TableNames`); one with spaces is a sentence or a command line, free text."""
+    `TableNames`); one with spaces is a sentence or a command line, and one with a wildcard a
+    pattern (an ELB rule's `/api/*`): free text."""
     in_list = bool(at) and at[-1] == "[]"
     string = shape is not None and shape.type_name == "string"
-    return in_list and string and not any(ch.isspace() for ch in value)
+    return in_list and string and "*" not in value and not any(ch.isspace() for ch in value)
 
 
 def _data_plane(op: botocore.model.OperationModel, shape: botocore.model.Shape) -> bool:

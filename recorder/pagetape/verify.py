@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from pagetape import audit, catalogue, detect, marks, rules
+from pagetape import audit, catalogue, chain, detect, marks, rules
 from pagetape import cassette as cassette_io
 from pagetape.errors import CassetteError, UsageError
 from pagetape.pseudonym import TOKEN_RE
@@ -492,9 +492,17 @@ def _on_kept_paths(tape: cassette_io.Cassette) -> Iterator[str]:
         elif isinstance(value, str) and keep.matches(at):
             yield value
 
+    found = chain.operation(tape.metadata.service, tape.metadata.operation)
     for interaction in tape.interactions:
         yield from walk(interaction.request.body, ())
-        yield from walk(interaction.response.body, ())
+        if isinstance(interaction.response.body, str) and found is not None:
+            # An XML body: its paths are those of the parsed response, as the sanitizer walks it.
+            try:
+                yield from walk(chain.parsed(found[0], interaction), ())
+            except Exception:
+                continue
+        else:
+            yield from walk(interaction.response.body, ())
 
 
 def _opaque_tokens(op: Any, spec: Any) -> list[bool]:
