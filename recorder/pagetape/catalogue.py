@@ -421,12 +421,19 @@ def model_format(service: str, shape: str, pattern: str | None, value: str) -> I
     {4,32})|(ou-...)$` of ParentId). The model is the evidence `well_formed` needs in free
     text, so `r-abcd` is a root id here although it has no digit."""
     listed = _formats_by_shape().get((service, shape), ())
+    candidates = _spelled_in(pattern) if pattern else ()
+    if not listed and not candidates:
+        return None
     for fmt, compiled in _compiled_formats():
-        if not compiled.fullmatch(value):
-            continue
-        if fmt in listed or (pattern and any(p and p in pattern for p in fmt.prefixes)):
+        if (fmt in listed or fmt in candidates) and compiled.fullmatch(value):
             return fmt
     return None
+
+
+@lru_cache(maxsize=1 << 12)
+def _spelled_in(pattern: str) -> tuple[IdFormat, ...]:
+    """The formats whose prefix a model PATTERN spells (`r-` in RootId's)."""
+    return tuple(f for f in catalogue().id_formats if any(p and p in pattern for p in f.prefixes))
 
 
 def split_id(fmt: IdFormat, value: str) -> tuple[str, str, list[str]]:
@@ -525,7 +532,9 @@ def is_public_name(value: str) -> bool:
     prefixes, values, pattern = _public_names()
     if value in values or (pattern is not None and pattern.fullmatch(value)):
         return True
-    return any(value.startswith(p) and len(value) > len(p) for p in prefixes)
+    return value.startswith(prefixes) and any(
+        value.startswith(p) and len(value) > len(p) for p in prefixes
+    )
 
 
 @cache

@@ -70,11 +70,13 @@ def _compiled(skipped: frozenset[str], buckets: tuple[int, ...]) -> re.Pattern[s
     return re.compile("|".join(parts)) if parts else None
 
 
+@lru_cache(maxsize=1 << 16)
 def _pattern_for(text: str, disabled: frozenset[str]) -> re.Pattern[str] | None:
     """The detectors that can match somewhere in TEXT, by what each rule `needs` (a character, a
     run length). One alternation of every detector tries each alternative at each position (70
     us for a sentence holding nothing); leaving out those that cannot match changes no result
-    (the others keep their order) and leaves most field values with nothing to run."""
+    (the others keep their order) and leaves most field values with nothing to run. Cached:
+    both sanitizer passes, the leak proof and verify scan the same values."""
     run = max(map(len, text.split()), default=0)  # the longest stretch without white space
     absent = frozenset(r.name for r in rules.DETECTORS if not r.needs(text, run))
     buckets = tuple(r.sized.bucket(run) for r in rules.SIZED if r.sized is not None)
@@ -100,7 +102,7 @@ def _hits(pattern: re.Pattern[str] | None, text: str) -> Iterator[Hit]:
     if pattern is None:
         return
     for m in pattern.finditer(text):
-        rule = rules.get(m.lastgroup or "")
+        rule = rules.BY_NAME[m.lastgroup or ""]
         value = m.group(0)
         if rule.trims:
             value = value.rstrip(".,;:)]}'\"")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Protocol
 
 from pagetape import addresses, catalogue, marks, personal, vocabulary
@@ -63,6 +63,9 @@ def _marked(value: str, listed: frozenset[str]) -> bool:
 
 
 def _has(*needles: str) -> Needs:
+    if len(needles) == 1:
+        needle = needles[0]
+        return lambda text, run: needle in text
     return lambda text, run: any(n in text for n in needles)
 
 
@@ -92,13 +95,10 @@ def _formatted(kind: str) -> Callable[[str], bool]:
 def _needs_punctuation(kind: str) -> Needs:
     """A text without any punctuation of KIND's prefixes (i-, sha256:) holds none of its ids."""
 
-    @cache
-    def chars() -> frozenset[str]:
-        return frozenset(
-            c for f in catalogue.formats(kind) for p in f.prefixes for c in p if not c.isalnum()
-        )
-
-    return lambda text, run: any(c in text for c in chars())
+    chars = frozenset(
+        c for f in catalogue.formats(kind) for p in f.prefixes for c in p if not c.isalnum()
+    )
+    return lambda text, run: any(c in text for c in chars)
 
 
 def _address_accepts(value: str) -> bool:
@@ -196,7 +196,9 @@ class SizedPattern:
     white space) long enough for it: the detect-secrets formats. Runs fall into few buckets (the
     distinct minimum widths), so the engine compiles few alternations."""
 
-    def bucket(self, run: int) -> int:
+    @staticmethod
+    @lru_cache(maxsize=4096)
+    def bucket(run: int) -> int:
         return max((w for _, w in _secret_widths() if w <= run), default=-1)
 
     @staticmethod
