@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 IP_LABEL = re.compile(r"^(ip|ec2)-(\d{1,3})-(\d{1,3})-(\d{1,3})-(\d{1,3})$")
 _BASE64_RUN = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/]{16,}={0,2}(?![A-Za-z0-9+/=_-])")
 _PRINTABLE = re.compile(r"^[\x20-\x7e\t\r\n]+$")
+_JDBC = "jdbc:"
 
 
 def host(rw: Rewriter, value: str) -> str:
@@ -99,7 +100,12 @@ def email(rw: Rewriter, value: str) -> str:
 
 def url(rw: Rewriter, value: str, kind: str = "free_text") -> str:
     """http(s) URLs: scheme and port kept, the host as a host name, path segments by KIND (names
-    in an identifier field such as QueueUrl, free text elsewhere), query values by their key."""
+    in an identifier field such as QueueUrl, free text elsewhere), query values by their key.
+    A JDBC URL (AWS Glue's JDBC_CONNECTION_URL: jdbc:<subprotocol>://host:port/db) is the URL
+    it wraps, `jdbc:` kept; SQL Server's `;name=value` parameters are a query of their own."""
+    if value.startswith(_JDBC):
+        inner, semi, params = value[len(_JDBC) :].partition(";")
+        return _JDBC + url(rw, inner, kind) + semi + query(rw, params, ";")
     try:
         parts = urlsplit(value)
         port = parts.port
@@ -126,18 +132,18 @@ def _segment(rw: Rewriter, segment: str, kind: str) -> str:
     return quote(new, safe="~@!$&'()*+,;=:") if new != value else segment
 
 
-def query(rw: Rewriter, text: str) -> str:
+def query(rw: Rewriter, text: str, separator: str = "&") -> str:
     """key=value&...: secret-looking keys (X-Amz-Signature, X-Amz-Security-Token) lose their
     values, the others are free text; the encoding of untouched pairs is kept."""
     if not text:
         return text
     out = []
-    for pair in text.split("&"):
+    for pair in text.split(separator):
         raw_key, eq, raw_value = pair.partition("=")
         key, value = unquote(raw_key.replace("+", " ")), unquote(raw_value.replace("+", " "))
         new = rw.secret(value) if detect.is_credential_key(key) and value else rw.text(value)
         out.append(pair if new == value else f"{raw_key}{eq}{quote(new, safe='')}")
-    return "&".join(out)
+    return separator.join(out)
 
 
 def jwt(rw: Rewriter, value: str) -> str:
