@@ -15,6 +15,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode
 
@@ -391,6 +392,8 @@ class Sanitizer:
         kind = self._classify(name, shape, info)
         if public and kind == "name" and name in vocabulary.PUBLIC_NAME_MEMBERS:
             return self.values.public(value)
+        if kind in ("name", "free_text") and _service_enum(info, value):
+            kind = "keep"
         return self._string(value, kind)
 
     def _params(self, service: str, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -453,6 +456,8 @@ class Sanitizer:
                 kind = "secret"
             if kind == "free_text" and _listed_name(value, shape, self._at):
                 kind = "name"  # a plain list of strings is a list of names (EKS clusters)
+            if kind in ("name", "free_text") and _service_enum(info, value):
+                kind = "keep"
             if self.keep and kind not in ("secret", "token") and self.keep.matches(self._at):
                 return self.values.keep(value)
             return self._string(value, kind)
@@ -480,6 +485,8 @@ class Sanitizer:
         if isinstance(value, str):
             if self.keep and self.keep.matches(self._at):
                 return self.values.keep(value)
+            if value in (getattr(shape, "enum", None) or ()):
+                return self.values.string(value, "keep")  # ContactType PERSON: the model's own
             return self.values.data(value)
         if isinstance(value, list):
             member = shape.member if shape is not None and shape.type_name == "list" else None
@@ -574,6 +581,21 @@ def _by_wire(shape: botocore.model.Shape | None) -> dict[str, tuple[str, botocor
     return out
 
 
+def _service_enum(info: _OpInfo, value: str) -> bool:
+    """VALUE is a value of one of the service's enums, met in a member typed plain String (Cost
+    Optimization Hub's actionType Rightsize is its ActionType enum): the model's own."""
+    return info.op is not None and value in _enum_values(info.op.service_model.service_name)
+
+
+@cache
+def _enum_values(service: str) -> frozenset[str]:
+    from pagetape.specs import botocore_session
+
+    model = botocore_session().get_service_model(service)
+    shapes = (model.shape_for(name) for name in model.shape_names)
+    return frozenset(v for shape in shapes for v in getattr(shape, "enum", None) or ())
+
+
 def _listed_name(value: str, shape: botocore.model.Shape | None, at: list[str]) -> bool:
     """An element of a list of strings without white space: a name (EKS `clusters`, DynamoDB
     `TableNames`); one with spaces is a sentence or a command line, free text."""
@@ -595,9 +617,10 @@ def _blob_payload(shape: botocore.model.Shape | None) -> bool:
 
 
 def _keyed(value: Mapping[str, Any]) -> bool:
-    """A tag, dimension or filter: a Key or Name beside a Value or Values."""
+    """A tag, dimension or filter: a Key or Name beside a Value or Values; an ECS secret, the
+    name of an environment variable beside the ARN it is read from (valueFrom)."""
     return any(k in value for k in _PAIR_KEYS) and any(
-        k in value for k in (*_PAIR_VALUES, "Values", "values")
+        k in value for k in (*_PAIR_VALUES, "Values", "values", "valueFrom")
     )
 
 
