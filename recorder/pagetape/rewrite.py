@@ -179,6 +179,13 @@ class Rewriter:
         known = self.pseudo.fake_of(value)
         if known is not None:
             return known
+        address = structured.address_label(self, value)  # ip-172-31-10-93: a host, no domain
+        if address is not None:
+            return address
+        prefix = catalogue.name_prefix(value)
+        if prefix is not None:  # AWSReservedSSO_<set>_<hex>: each part faked in its own shape
+            parts = value[len(prefix) :].split("_")
+            return self.pseudo.assign(value, prefix + "_".join(map(self.pseudo.word, parts)))
         self.rule_of.setdefault(value, rule)
         self._learn(value)
         splittable = len(value) > 12 and not UUID_RE.match(value)
@@ -380,6 +387,9 @@ class Rewriter:
             return token
         if self.is_public(core):
             return token
+        address = structured.address_label(self, core)  # ip-10-0-0-1 looks like public words
+        if address is not None:
+            return lead + self.counted("ip_address", core, address) + trail
         known = self.pseudo.fake_of(core)
         stem, dot, ext = core.rpartition(".")
         if known is None and dot and ext.lower() in _file_extensions():

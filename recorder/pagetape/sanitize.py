@@ -392,7 +392,7 @@ class Sanitizer:
         kind = self._classify(name, shape, info)
         if public and kind == "name" and name in vocabulary.PUBLIC_NAME_MEMBERS:
             return self.values.public(value)
-        if kind in ("name", "free_text") and _service_enum(info, value):
+        if kind in ("name", "free_text") and _model_value(info, name, value):
             kind = "keep"
         return self._string(value, kind)
 
@@ -456,7 +456,7 @@ class Sanitizer:
                 kind = "secret"
             if kind == "free_text" and _listed_name(value, shape, self._at):
                 kind = "name"  # a plain list of strings is a list of names (EKS clusters)
-            if kind in ("name", "free_text") and _service_enum(info, value):
+            if kind in ("name", "free_text") and _model_value(info, name, value):
                 kind = "keep"
             if self.keep and kind not in ("secret", "token") and self.keep.matches(self._at):
                 return self.values.keep(value)
@@ -581,9 +581,12 @@ def _by_wire(shape: botocore.model.Shape | None) -> dict[str, tuple[str, botocor
     return out
 
 
-def _service_enum(info: _OpInfo, value: str) -> bool:
-    """VALUE is a value of one of the service's enums, met in a member typed plain String (Cost
-    Optimization Hub's actionType Rightsize is its ActionType enum): the model's own."""
+def _model_value(info: _OpInfo, member_name: str | None, value: str) -> bool:
+    """The model says what VALUE is though its member is typed plain String: a value of one of
+    the service's enums (Cost Optimization Hub's actionType Rightsize is its ActionType enum),
+    or a version number in a member named for one (SSM's AgentVersion 2.3.117.0 is no address)."""
+    if vocabulary.is_version(member_name, value):
+        return True
     return info.op is not None and value in _enum_values(info.op.service_model.service_name)
 
 

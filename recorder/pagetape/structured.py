@@ -63,13 +63,9 @@ def _label(rw: Rewriter, label: str, shape: catalogue.HostShape | None) -> str:
     shape lays out, an id of a catalogue format or an account id, else a name."""
     if label == "*":
         return label
-    m = IP_LABEL.match(label)
-    if m and rw.on("ip_address"):
-        address = ".".join(m.groups()[1:])
-        if detect.harmless_address(address):
-            return label
-        fake = rw.detected("ip_address", address)
-        return f"{m.group(1)}-{fake.replace('.', '-')}"
+    address = address_label(rw, label)
+    if address is not None:
+        return address
     parts = catalogue.label_parts(shape, label) if shape is not None else None
     if parts is not None:
         return "".join(_label_part(rw, role, text) for role, text in parts)
@@ -77,6 +73,19 @@ def _label(rw: Rewriter, label: str, shape: catalogue.HostShape | None) -> str:
     if kind in ("resource_id", "org_id", "account_id"):
         return rw.detected(kind, label)
     return rw.name(label, "hostname")
+
+
+def address_label(rw: Rewriter, label: str) -> str | None:
+    """ip-10-0-0-1 (EC2's private DNS label, also alone as SSM's ComputerName) with the faked
+    address in it, kept when the address identifies nobody; None for any other label."""
+    m = IP_LABEL.match(label)
+    if m is None or not rw.on("ip_address"):
+        return None
+    address = ".".join(m.groups()[1:])
+    if detect.harmless_address(address):
+        return label
+    fake = rw.detected("ip_address", address)
+    return f"{m.group(1)}-{fake.replace('.', '-')}"
 
 
 def _label_part(rw: Rewriter, role: str, text: str) -> str:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from pagetape import audit, detect
+from pagetape import audit, detect, vocabulary
 from pagetape import cassette as cassette_io
 from pagetape.errors import CassetteError, UsageError
 from pagetape.pseudonym import TOKEN_RE
@@ -217,7 +217,7 @@ class _Checker:
             for i, item in enumerate(value):
                 yield from self._walk(item, f"{path}[{i}]", where, key)
         elif isinstance(value, str):
-            if value in self.kept_values:
+            if value in self.kept_values or vocabulary.is_version(key, value):
                 return
             if key is not None and self._unreplaced_secret(key, value):
                 yield self._f(where, path, "value under a secret-looking key was not replaced")

@@ -25,6 +25,7 @@ _MODEL_ID = re.compile(
 _INSTANCE_TYPE = re.compile(catalogue.value_format("instance_type"))
 _DEVICE = re.compile(catalogue.value_format("device_name"))
 AWS_NAMESPACE_PREFIX = "AWS/"
+_VERSION = re.compile(r"v?[0-9]{1,6}(?:\.[0-9]{1,6}){1,3}")
 _HOSTISH = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*")
 regions = catalogue.regions
 endpoint_prefixes = catalogue.endpoint_prefixes
@@ -88,6 +89,13 @@ def is_public_value(value: str) -> bool:
         or ("." in value and _public_dotted(value))
         or catalogue.is_operation_name(value)
     )
+
+
+def is_version(member: str | None, value: str) -> bool:
+    """VALUE, in a member named for a version (SSM's AgentVersion, RDS's EngineVersion), is a
+    version number (2.3.117.0) as SSM's Version shape has it, not the IPv4 address it looks
+    like."""
+    return bool(member and member.endswith("Version") and _VERSION.fullmatch(value))
 
 
 def _public_dotted(value: str) -> bool:
