@@ -377,7 +377,12 @@ class Rewriter:
 
     def _words(self, text: str) -> str:
         """Default-deny over the words of TEXT (what lies between detected values)."""
-        return _WORD.sub(lambda m: self._word(m.group(0)), text) if text.strip() else text
+        if not text.strip():
+            return text
+        return "".join(
+            piece if numbers else _WORD.sub(lambda m: self._word(m.group(0)), piece)
+            for piece, numbers in prose.number_groups(text)
+        )
 
     def _word(self, token: str) -> str:
         """One white-space-free word of free text: public parts stay, unless the same value
@@ -390,6 +395,10 @@ class Rewriter:
         address = structured.address_label(self, core)  # ip-10-0-0-1 looks like public words
         if address is not None:
             return lead + self.counted("ip_address", core, address) + trail
+        document = structured.base64_document(core)  # a CSV report or user data, encoded
+        if document is not None:
+            clean = self._text(document, deny=True)
+            return lead + structured.base64_encoded(clean, core) + trail
         known = self.pseudo.fake_of(core)
         stem, dot, ext = core.rpartition(".")
         if known is None and dot and ext.lower() in _file_extensions():
@@ -401,6 +410,11 @@ class Rewriter:
             return token
         if known is not None:
             return lead + self.counted("free_text", core, known) + trail
+        key, eq, value = core.partition("=")
+        if eq and value and detect.is_credential_key(key):
+            # password=..., -Djavax.net.ssl.trustStorePassword=...: the setting's name is
+            # schema, its value a secret, whatever words it is made of.
+            return lead + self.schema(key) + eq + self.secret(value) + trail
         # Split at punctuation (JSON quoted into text, paths, key=value) and only then at
         # colons, so `sqs:SendMessage` is judged as an IAM action before as two words.
         for separators in (_SEPARATORS, _COLONS):

@@ -221,6 +221,25 @@ def base64_runs(rw: Rewriter, text: str) -> str:
     return _BASE64_RUN.sub(replace, text)
 
 
+def base64_document(word: str) -> str | None:
+    """The lines of text WORD encodes in base64 (IAM's credential report, EC2 user data), or
+    None: a run that decodes to bytes, or to one line (`user:pass`), is no document and stays
+    one opaque word."""
+    if len(word) < 16 or len(word) % 4 or not _BASE64_RUN.fullmatch(word):
+        return None
+    try:
+        decoded = base64.b64decode(word, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return decoded if "\n" in decoded.strip() and _PRINTABLE.match(decoded) else None
+
+
+def base64_encoded(text: str, original: str) -> str:
+    """TEXT in base64 again; ORIGINAL when nothing in it changed."""
+    encoded = base64.b64encode(text.encode()).decode()
+    return original if base64.b64decode(original).decode() == text else encoded
+
+
 def private_key(rw: Rewriter, value: str) -> str:
     """A PEM block: its body replaced, the armour kept."""
     lines = value.split("\n")
