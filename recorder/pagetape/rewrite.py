@@ -103,8 +103,9 @@ class Rewriter:
             return self.text(value)
         if "/" in value or " " in value:
             # A path or a name with spaces: each part is a name of its own, so the parts stay
-            # linked to the same parts inside ARNs ("/aws/lambda/fn" and "log-group:/aws/...").
-            parts = re.split(r"([/ ]+)", value)
+            # linked to the same parts inside ARNs ("/aws/lambda/fn" and "log-group:/aws/..."),
+            # and an id before a colon keeps its format (QuickSight's federated/iam/AROA...:s).
+            parts = re.split(r"([/ :]+)", value)
 
             def fake(part: str) -> str:
                 return self.string(part, kind)
