@@ -17,7 +17,6 @@ ROOT = Path(__file__).resolve().parent.parent
 # Checks of issue 16's evidence corpora (moto, real placebo folders) that do not hold yet, one
 # test id a line: marked xfail (not strict: a corpus fixture's outcome can shift with moto's
 # data), so the suite stays green while the list says exactly what is left to fix.
-OPEN_CHECKS = ROOT / "tests" / "open_checks.txt"
 TEST_SECRET = "pagetape-test-secret"
 SANDBOX_KEY = ("AKIASANDBOXTESTS0000", "sandbox-test-secret-key")
 
@@ -100,16 +99,3 @@ def moto_url() -> Iterator[str]:
     server.start()
     yield f"http://127.0.0.1:{port}"
     server.stop()
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark the checks OPEN_CHECKS lists as known failures, with the issue they belong to."""
-    if not OPEN_CHECKS.exists():
-        return
-    lines = OPEN_CHECKS.read_text().splitlines()
-    open_ids = {line.strip() for line in lines if line.strip() and not line.startswith("#")}
-    for item in items:
-        if item.nodeid in open_ids:
-            item.add_marker(
-                pytest.mark.xfail(reason="issue 16: not fixed yet (tests/open_checks.txt)")
-            )

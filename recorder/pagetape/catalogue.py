@@ -120,9 +120,13 @@ class EndpointServices(_Entry, kw_only=True, frozen=True):
 
 
 class PublicNames(_Entry, kw_only=True, frozen=True):
+    """AWS's names: whole VALUES, names matching PATTERN or starting with PREFIXES; a name
+    after one of NAME_PREFIXES is the customer's (AWSReservedSSO_<permission set>_<id>)."""
+
     prefixes: tuple[str, ...] = ()
     values: tuple[str, ...] = ()
     pattern: str | None = None
+    name_prefixes: tuple[str, ...] = ()
     example: str
 
 
@@ -535,6 +539,12 @@ def is_public_name(value: str) -> bool:
     return value.startswith(prefixes) and any(
         value.startswith(p) and len(value) > len(p) for p in prefixes
     )
+
+
+def name_prefix(value: str) -> str | None:
+    """The prefix AWS puts before a customer's name in VALUE (AWSReservedSSO_), if any."""
+    prefixes = (p for e in catalogue().public_names for p in e.name_prefixes)
+    return next((p for p in prefixes if value.startswith(p) and len(value) > len(p)), None)
 
 
 @cache

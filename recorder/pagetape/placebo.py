@@ -482,7 +482,7 @@ def _pages(group: _Group) -> Iterator[_Page]:
                     f"{response.path}: status_code {response.status} but data has no "
                     "Error.Code, so the error cannot be rebuilt"
                 )
-            parsed = {"Error": error}
+            parsed = {"Error": error, **_error_members(op, error["Code"], response.data, convert)}
         elif op.output_shape is None:
             parsed = {}
         else:
@@ -506,6 +506,20 @@ def _pages(group: _Group) -> Iterator[_Page]:
             f"members botocore's model does not know were dropped: {shown}"
             + (f" and {more} more" if more > 0 else "")
         )
+
+
+def _error_members(
+    op: botocore.model.OperationModel, code: str, data: dict[str, Any], convert: _Converter
+) -> dict[str, Any]:
+    """The members of the modelled error CODE that placebo saved beside `Error` (QuickSight's
+    ResourceNotFoundException.ResourceType): botocore parses them from the error body."""
+    from pagetape import wire
+
+    shape = wire.error_shape(op, code)
+    if shape is None:
+        return {}
+    found = {k: v for k, v in data.items() if k in shape.members and k != "Message"}
+    return dict(convert.value(shape, found, "data")) if found else {}
 
 
 # -- chains ------------------------------------------------------------------------------------

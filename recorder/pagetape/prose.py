@@ -21,6 +21,10 @@ _NUMERIC = re.compile(r"-?v?[0-9][0-9.,:/%+-]*(?:[0-9]|[A-Za-z]{1,3})?|[0-9]+(?:
 _DATE = re.compile(
     r"\d{4}-\d{2}(?:-\d{2})?(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
 )
+# Three or more numbers in a row, nothing else: a record of counts or timers (a DNS SOA record's
+# serial, refresh, retry, expire, TTL: 32-bit numbers, RFC 1035 section 3.3.13), whose long
+# members are no id. Detectors (accounts, phones, cards) have run before.
+_NUMBER_GROUP = re.compile(r"(?<!\S)[0-9]{1,10}(?:[ \t]+[0-9]{1,10}){2,}(?!\S)")
 # Surrounding punctuation that is not part of a word (quotes, brackets, sentence marks).
 _EDGE = "\"'`()[]{}<>,.;:!?*"
 _COMPOUND = re.compile(r"[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*")
@@ -101,3 +105,14 @@ def split_edges(token: str) -> tuple[str, str, str]:
         return token, "", ""
     start = token.index(core)
     return token[:start], core, token[start + len(core) :]
+
+
+def number_groups(text: str) -> list[tuple[str, bool]]:
+    """TEXT in pieces, each flagged when it is a group of three or more bare numbers, which
+    stays whole (`1 7200 900 1209600 86400`) though a lone run of six digits would not."""
+    pieces: list[tuple[str, bool]] = []
+    last = 0
+    for m in _NUMBER_GROUP.finditer(text):
+        pieces += [(text[last : m.start()], False), (m.group(0), True)]
+        last = m.end()
+    return [*pieces, (text[last:], False)]

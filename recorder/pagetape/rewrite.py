@@ -106,8 +106,9 @@ class Rewriter:
             return path + self.string(rest, kind)
         if "/" in value or " " in value:
             # A path or a name with spaces: each part is a name of its own, so the parts stay
-            # linked to the same parts inside ARNs ("/aws/lambda/fn" and "log-group:/aws/...").
-            parts = re.split(r"([/ ]+)", value)
+            # linked to the same parts inside ARNs ("/aws/lambda/fn" and "log-group:/aws/..."),
+            # and an id before a colon keeps its format (QuickSight's federated/iam/AROA...:s).
+            parts = re.split(r"([/ :]+)", value)
 
             def fake(part: str) -> str:
                 return self.string(part, kind)
@@ -182,6 +183,13 @@ class Rewriter:
         known = self.pseudo.fake_of(value)
         if known is not None:
             return known
+        address = structured.address_label(self, value)  # ip-172-31-10-93: a host, no domain
+        if address is not None:
+            return address
+        prefix = catalogue.name_prefix(value)
+        if prefix is not None:  # AWSReservedSSO_<set>_<hex>: each part faked in its own shape
+            parts = value[len(prefix) :].split("_")
+            return self.pseudo.assign(value, prefix + "_".join(map(self.pseudo.word, parts)))
         self.rule_of.setdefault(value, rule)
         self._learn(value)
         splittable = len(value) > 12 and not UUID_RE.match(value)
@@ -355,7 +363,12 @@ class Rewriter:
 
     def _words(self, text: str) -> str:
         """Default-deny over the words of TEXT (what lies between detected values)."""
-        return _WORD.sub(lambda m: self._word(m.group(0)), text) if text.strip() else text
+        if not text.strip():
+            return text
+        return "".join(
+            piece if numbers else _WORD.sub(lambda m: self._word(m.group(0)), piece)
+            for piece, numbers in prose.number_groups(text)
+        )
 
     def _word(self, token: str) -> str:
         """One white-space-free word of free text: public parts stay, unless the same value
@@ -365,6 +378,13 @@ class Rewriter:
             return token
         if self.is_public(core):
             return token
+        address = structured.address_label(self, core)  # ip-10-0-0-1 looks like public words
+        if address is not None:
+            return lead + self.counted("ip_address", core, address) + trail
+        document = structured.base64_document(core)  # a CSV report or user data, encoded
+        if document is not None:
+            clean = self._text(document, deny=True)
+            return lead + structured.base64_encoded(clean, core) + trail
         known = self.pseudo.fake_of(core)
         stem, dot, ext = core.rpartition(".")
         if known is None and dot and ext.lower() in _file_extensions():
@@ -376,6 +396,11 @@ class Rewriter:
             return token
         if known is not None:
             return lead + self.counted("free_text", core, known) + trail
+        key, eq, value = core.partition("=")
+        if eq and value and detect.is_credential_key(key):
+            # password=..., -Djavax.net.ssl.trustStorePassword=...: the setting's name is
+            # schema, its value a secret, whatever words it is made of.
+            return lead + self.schema(key) + eq + self.secret(value) + trail
         # Split at punctuation (JSON quoted into text, paths, key=value) and only then at
         # colons, so `sqs:SendMessage` is judged as an IAM action before as two words.
         for separators in (_SEPARATORS, _COLONS):

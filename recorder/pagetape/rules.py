@@ -243,11 +243,11 @@ RULES: tuple[Rule, ...] = (
     Rule("token", "replace pagination tokens whole by pagetape-token-NNNN, in request and "
          "response, body or query; the chain stays linked"),
     Rule("url", "fake URL path labels and query values by the operation's model"),
-    Rule("embedded_url", "URLs inside values (http, database, broker, ftp...): scheme, port and "
-         "AWS host labels kept; host, path and query rewritten, passwords, presigned "
-         "credentials and signatures replaced",
-         r"(?:https?|postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?|s?ftp|ssh"
-         r"|ldaps?|smtps?)://[^\s\"'<>\\^`{|}]+",
+    Rule("embedded_url", "URLs inside values (http, database, JDBC, broker, ftp...): scheme, "
+         "port, parameter names and AWS host labels kept; host, path and query values "
+         "rewritten, passwords, presigned credentials and signatures replaced",
+         r"(?:jdbc:)?(?:https?|postgres(?:ql)?|mysql|mariadb|sqlserver|redshift|mongodb(?:\+srv)?"
+         r"|rediss?|amqps?|s?ftp|ssh|ldaps?|smtps?)://[^\s\"'<>\\^`{|}]+",
          needs=_has("://"), fake=lambda rw, v, context: rw.url(v, context)),
     Rule("private_key", "replace PEM private key blocks",
          r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----",

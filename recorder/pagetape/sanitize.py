@@ -15,6 +15,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode
 
@@ -463,6 +464,8 @@ class Sanitizer:
             kind = "secret"
         if kind == "free_text" and _listed_name(value, shape, at):
             kind = "name"  # a plain list of strings is a list of names (EKS clusters)
+        if kind in ("name", "free_text") and _model_value(info, name, value):
+            kind = "keep"
         if self.keep and kind not in ("secret", "token") and self.keep.matches(at):
             return self.values.keep(value)
         fmt = self._model_id(value, kind, shape, info)
@@ -492,6 +495,8 @@ class Sanitizer:
         if isinstance(value, str):
             if self.keep and self.keep.matches(self._at):
                 return self.values.keep(value)
+            if value in (getattr(shape, "enum", None) or ()):
+                return self.values.string(value, "keep")  # ContactType PERSON: the model's own
             return self.values.data(value)
         if isinstance(value, list):
             member = shape.member if shape is not None and shape.type_name == "list" else None
@@ -586,6 +591,24 @@ def _by_wire(shape: botocore.model.Shape | None) -> dict[str, tuple[str, botocor
     return out
 
 
+def _model_value(info: _OpInfo, member_name: str | None, value: str) -> bool:
+    """The model says what VALUE is though its member is typed plain String: a value of one of
+    the service's enums (Cost Optimization Hub's actionType Rightsize is its ActionType enum),
+    or a version number in a member named for one (SSM's AgentVersion 2.3.117.0 is no address)."""
+    if vocabulary.is_version(member_name, value):
+        return True
+    return info.op is not None and value in _enum_values(info.op.service_model.service_name)
+
+
+@cache
+def _enum_values(service: str) -> frozenset[str]:
+    from pagetape.specs import botocore_session
+
+    model = botocore_session().get_service_model(service)
+    shapes = (model.shape_for(name) for name in model.shape_names)
+    return frozenset(v for shape in shapes for v in getattr(shape, "enum", None) or ())
+
+
 def _listed_name(value: str, shape: botocore.model.Shape | None, at: Sequence[str]) -> bool:
     """An element of a list of strings without white space: a name (EKS `clusters`, DynamoDB
     `TableNames`); one with spaces is a sentence or a command line, and one with a wildcard a
@@ -619,7 +642,8 @@ def _pair_key(name: str | None, value: Any, pair: Mapping[str, Any]) -> bool:
 
 
 def _keyed(value: Mapping[str, Any]) -> bool:
-    """A tag, dimension or filter: a Key or Name beside a Value or Values."""
+    """A tag, dimension or filter: a Key or Name beside a Value or Values; an ECS secret, the
+    name of an environment variable beside the ARN it is read from (valueFrom)."""
     return any(k in value for k in _PAIR_KEYS) and any(
         k in value for k in (*_PAIR_VALUES, *_PAIRS.references)
     )

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 IP_LABEL = re.compile(r"^(ip|ec2)-(\d{1,3})-(\d{1,3})-(\d{1,3})-(\d{1,3})$")
 _BASE64_RUN = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/]{16,}={0,2}(?![A-Za-z0-9+/=_-])")
 _PRINTABLE = re.compile(r"^[\x20-\x7e\t\r\n]+$")
+_JDBC = "jdbc:"
 
 
 def host(rw: Rewriter, value: str) -> str:
@@ -63,13 +64,9 @@ def _label(rw: Rewriter, label: str, shape: catalogue.HostShape | None) -> str:
     label of a protocol (RFC 8552: the _domainkey of DKIM) is structure and stays."""
     if label == "*" or catalogue.is_dns_label(label):
         return label  # a wildcard; _domainkey, _dmarc, _tcp: DNS structure, not a name
-    m = IP_LABEL.match(label)
-    if m and rw.on("ip_address"):
-        address = ".".join(m.groups()[1:])
-        if addresses.harmless(address):
-            return label
-        fake = rw.detected("ip_address", address)
-        return f"{m.group(1)}-{fake.replace('.', '-')}"
+    address = address_label(rw, label)
+    if address is not None:
+        return address
     parts = catalogue.label_parts(shape, label) if shape is not None else None
     if parts is not None:
         return "".join(_label_part(rw, role, text) for role, text in parts)
@@ -77,6 +74,19 @@ def _label(rw: Rewriter, label: str, shape: catalogue.HostShape | None) -> str:
     if kind in ("resource_id", "org_id", "account_id"):
         return rw.detected(kind, label)
     return rw.name(label, "hostname")
+
+
+def address_label(rw: Rewriter, label: str) -> str | None:
+    """ip-10-0-0-1 (EC2's private DNS label, also alone as SSM's ComputerName) with the faked
+    address in it, kept when the address identifies nobody; None for any other label."""
+    m = IP_LABEL.match(label)
+    if m is None or not rw.on("ip_address"):
+        return None
+    address = ".".join(m.groups()[1:])
+    if addresses.harmless(address):
+        return label
+    fake = rw.detected("ip_address", address)
+    return f"{m.group(1)}-{fake.replace('.', '-')}"
 
 
 def _label_part(rw: Rewriter, role: str, text: str) -> str:
@@ -100,7 +110,12 @@ def email(rw: Rewriter, value: str) -> str:
 
 def url(rw: Rewriter, value: str, kind: str = "free_text") -> str:
     """http(s) URLs: scheme and port kept, the host as a host name, path segments by KIND (names
-    in an identifier field such as QueueUrl, free text elsewhere), query values by their key."""
+    in an identifier field such as QueueUrl, free text elsewhere), query values by their key.
+    A JDBC URL (AWS Glue's JDBC_CONNECTION_URL: jdbc:<subprotocol>://host:port/db) is the URL
+    it wraps, `jdbc:` kept; SQL Server's `;name=value` parameters are a query of their own."""
+    if value.startswith(_JDBC):
+        inner, semi, params = value[len(_JDBC) :].partition(";")
+        return _JDBC + url(rw, inner, kind) + semi + query(rw, params, ";")
     try:
         parts = urlsplit(value)
         port = parts.port
@@ -127,18 +142,18 @@ def _segment(rw: Rewriter, segment: str, kind: str) -> str:
     return quote(new, safe="~@!$&'()*+,;=:") if new != value else segment
 
 
-def query(rw: Rewriter, text: str) -> str:
+def query(rw: Rewriter, text: str, separator: str = "&") -> str:
     """key=value&...: secret-looking keys (X-Amz-Signature, X-Amz-Security-Token) lose their
     values, the others are free text; the encoding of untouched pairs is kept."""
     if not text:
         return text
     out = []
-    for pair in text.split("&"):
+    for pair in text.split(separator):
         raw_key, eq, raw_value = pair.partition("=")
         key, value = unquote(raw_key.replace("+", " ")), unquote(raw_value.replace("+", " "))
         new = rw.secret(value) if detect.is_credential_key(key) and value else rw.text(value)
         out.append(pair if new == value else f"{raw_key}{eq}{quote(new, safe='')}")
-    return "&".join(out)
+    return separator.join(out)
 
 
 def jwt(rw: Rewriter, value: str) -> str:
@@ -205,6 +220,25 @@ def base64_runs(rw: Rewriter, text: str) -> str:
         return base64.b64encode(clean.encode()).decode() if clean != decoded else run
 
     return _BASE64_RUN.sub(replace, text)
+
+
+def base64_document(word: str) -> str | None:
+    """The lines of text WORD encodes in base64 (IAM's credential report, EC2 user data), or
+    None: a run that decodes to bytes, or to one line (`user:pass`), is no document and stays
+    one opaque word."""
+    if len(word) < 16 or len(word) % 4 or not _BASE64_RUN.fullmatch(word):
+        return None
+    try:
+        decoded = base64.b64decode(word, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return decoded if "\n" in decoded.strip() and _PRINTABLE.match(decoded) else None
+
+
+def base64_encoded(text: str, original: str) -> str:
+    """TEXT in base64 again; ORIGINAL when nothing in it changed."""
+    encoded = base64.b64encode(text.encode()).decode()
+    return original if base64.b64decode(original).decode() == text else encoded
 
 
 def private_key(rw: Rewriter, value: str) -> str:

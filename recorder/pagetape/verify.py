@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from pagetape import audit, catalogue, chain, detect, marks, rules
+from pagetape import audit, catalogue, chain, detect, marks, rules, vocabulary
 from pagetape import cassette as cassette_io
 from pagetape.errors import CassetteError, UsageError
 from pagetape.pseudonym import TOKEN_RE
@@ -37,6 +37,7 @@ CREDENTIAL_HEADERS = frozenset(
      "cookie", "set-cookie", "x-amz-date"}
 )  # fmt: skip
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]")  # a wildcard (arn:aws:s3:::*) is none
+_SHOWN = 80  # characters of a value a finding quotes
 # Kinds whose every hit must be a fake (names, UUIDs and resource ids identify less and are
 # checked where their form allows: ARNs, buckets, host names).
 CHECKED = frozenset(
@@ -217,7 +218,7 @@ class _Checker:
             for i, item in enumerate(value):
                 yield from self._walk(item, f"{path}[{i}]", where, key)
         elif isinstance(value, str):
-            if value in self.kept_values:
+            if value in self.kept_values or vocabulary.is_version(key, value):
                 return
             if key is not None and self._unreplaced_secret(key, value):
                 yield self._f(where, path, "value under a secret-looking key was not replaced")
@@ -538,7 +539,9 @@ def _decoded(text: str) -> str:
 
 
 def _short(value: str) -> str:
-    return json.dumps(value if len(value) <= 48 else value[:45] + "...")
+    """VALUE quoted, cut when long: an image digest (sha256: and 64 hex, 71 characters) still
+    shows whole, so a user fixing a file by hand can search for it."""
+    return json.dumps(value if len(value) <= _SHOWN else value[: _SHOWN - 3] + "...")
 
 
 def verify(paths: Iterable[str | Path]) -> tuple[list[Path], list[Finding]]:

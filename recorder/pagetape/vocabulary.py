@@ -25,6 +25,7 @@ _MODEL_ID = re.compile(
 _INSTANCE_TYPE = re.compile(catalogue.value_format("instance_type"))
 _DEVICE = re.compile(catalogue.value_format("device_name"))
 AWS_NAMESPACE_PREFIX = "AWS/"
+_VERSION = re.compile(r"v?[0-9]{1,6}(?:\.[0-9]{1,6}){1,3}")
 _HOSTISH = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*")
 regions = catalogue.regions
 endpoint_prefixes = catalogue.endpoint_prefixes
@@ -97,6 +98,13 @@ def _is_operation_name(value: str) -> bool:
     """An AWS API operation name of two words or more (CloudTrail's EventName: AssumeRole);
     a one-word one (Publish, Scan) may as well be a customer's name."""
     return bool(_OPERATION_SHAPE.fullmatch(value)) and value in prose.operations()
+
+
+def is_version(member: str | None, value: str) -> bool:
+    """VALUE, in a member named for a version (SSM's AgentVersion, RDS's EngineVersion), is a
+    version number (2.3.117.0) as SSM's Version shape has it, not the IPv4 address it looks
+    like."""
+    return bool(member and member.endswith("Version") and _VERSION.fullmatch(value))
 
 
 def _public_dotted(value: str) -> bool:

@@ -43,13 +43,15 @@ def serialize(
     if status >= 300:
         info = parsed.get("Error")
         info = info if isinstance(info, Mapping) else {}
+        code = str(info.get("Code") or status)
         return error(
             protocol,
             status,
-            str(info.get("Code") or status),
+            code,
             str(info.get("Message") or ""),
             service=op.service_model,
             kind=str(info.get("Type") or "Sender"),
+            members=_error_body(op, code, parsed),
         )
     shape = op.output_shape
     if shape is None:  # an operation with no output: an empty success
@@ -108,10 +110,13 @@ def error(
     *,
     service: botocore.model.ServiceModel | None = None,
     kind: str = "Sender",
+    members: Mapping[str, Any] | None = None,
 ) -> Response:
     """The error response botocore parses to `{"Error": {"Code": CODE, "Message": MESSAGE}}`
     (S3 gets its own bare `<Error>` form; a query-compatible JSON service also gets the
-    `x-amzn-query-error` header that carries the query error code)."""
+    `x-amzn-query-error` header that carries the query error code). MEMBERS, the modelled
+    error's other body members, go into a JSON or CBOR body."""
+    extra = dict(members or {})
     if protocol not in PROTOCOLS:
         raise ValueError(f"no serializer for protocol {protocol!r}")
     if protocol in ("json", "rest-json"):
@@ -121,11 +126,12 @@ def error(
             headers["Content-Type"] = f"application/x-amz-json-{version}"
             if service.metadata.get("awsQueryCompatible") is not None:
                 headers["x-amzn-query-error"] = f"{code};{kind}"
-        return status, headers, json.dumps({"__type": code, "message": message}).encode()
+        return status, headers, json.dumps({"__type": code, "message": message, **extra}).encode()
     if protocol == "smithy-rpc-v2-cbor":
         import cbor2
 
-        return status, _CBOR_HEADERS.copy(), cbor2.dumps({"__type": code, "message": message})
+        body = {"__type": code, "message": message, **extra}
+        return status, _CBOR_HEADERS.copy(), cbor2.dumps(body)
     text = f"<Code>{escape(code)}</Code><Message>{escape(message)}</Message>"
     if protocol == "ec2":
         xml = (
@@ -140,6 +146,26 @@ def error(
             f"<RequestId>{REQUEST_ID}</RequestId></ErrorResponse>"
         )
     return status, {"Content-Type": "text/xml"}, xml.encode()
+
+
+def error_shape(op: botocore.model.OperationModel, code: str) -> botocore.model.Shape | None:
+    """OP's modelled error whose code is CODE (QuickSight's ResourceNotFoundException)."""
+    return next((s for s in op.error_shapes if s.error_code == code), None)
+
+
+def _error_body(
+    op: botocore.model.OperationModel, code: str, parsed: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The body members (no header or status binding) of OP's modelled error CODE in PARSED."""
+    shape = error_shape(op, code)
+    if shape is None:
+        return {}
+    body = {
+        name: parsed[name]
+        for name, member in shape.members.items()
+        if name in parsed and "location" not in member.serialization
+    }
+    return dict(_json(shape, body, "unixTimestamp")) if body else {}
 
 
 # -- scalars -----------------------------------------------------------------------------------
