@@ -216,7 +216,9 @@ def test_aws_values_are_never_personal(value: str) -> None:
 
 
 account_ids = st.integers(0, 10**12 - 1).map(lambda n: f"{n:012d}")
-datetimes = st.datetimes(datetime(1971, 1, 1), datetime(2100, 1, 1))
+# Until 2090: a millisecond timestamp of 2096 on starts with 4 and can pass as a 13-digit Visa
+# number (4080690000003 is Luhn-valid), which the card detector rightly does not rule out.
+datetimes = st.datetimes(datetime(1971, 1, 1), datetime(2090, 1, 1))
 hexes = (
     st.sampled_from([8, 17, 32, 40])
     .flatmap(lambda n: st.text("0123456789abcdef", min_size=n, max_size=n))
