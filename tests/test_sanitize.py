@@ -1255,3 +1255,13 @@ def test_a_parameter_path_beside_its_value_is_a_name_faked_as_its_arn_is() -> No
     assert param["ARN"].endswith(":parameter" + param["Name"])
     assert out.request.body["Path"] == param["Name"].rsplit("/", 1)[0]
     assert param["Value"] == "eu-west-1"
+
+
+def test_a_long_camel_case_run_is_judged_in_linear_time() -> None:
+    """Base64 user data (`IyEvYmluL2Jhc2g...`) is asked whether it is an operation name: the
+    shape check must not backtrack exponentially (a nested repeat took 38 s on 60 characters,
+    so this one would never return)."""
+    from pagetape import vocabulary
+
+    assert not vocabulary.is_public_value("Iy" + "EvYmlu" * 40 + "!")
+    assert vocabulary.is_public_value("AssumeRole")

@@ -91,13 +91,13 @@ def is_public_value(value: str) -> bool:
     )
 
 
-_OPERATION_SHAPE = re.compile(r"[A-Z][a-z0-9]+(?:[A-Z][A-Za-z0-9]*)+")
+_OPERATION_SHAPE = re.compile(r"[A-Z][a-z0-9]+[A-Z][A-Za-z0-9]*")  # no nested repeat: linear
 
 
 def _is_operation_name(value: str) -> bool:
     """An AWS API operation name of two words or more (CloudTrail's EventName: AssumeRole);
     a one-word one (Publish, Scan) may as well be a customer's name."""
-    return bool(_OPERATION_SHAPE.fullmatch(value)) and value in prose.operations()
+    return value in prose.operations() and bool(_OPERATION_SHAPE.fullmatch(value))
 
 
 def is_version(member: str | None, value: str) -> bool:
