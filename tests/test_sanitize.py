@@ -1265,3 +1265,54 @@ def test_a_long_camel_case_run_is_judged_in_linear_time() -> None:
 
     assert not vocabulary.is_public_value("Iy" + "EvYmlu" * 40 + "!")
     assert vocabulary.is_public_value("AssumeRole")
+
+
+def test_the_name_of_a_resource_that_holds_a_value_is_no_tag_key() -> None:
+    """An API Gateway key is {id, name, value, ...}: not a tag, so its name (a person's, here)
+    is faked as a name; a tag's Key beside its Value stays."""
+    from sanitize_helpers import json11
+
+    key = {"id": "k1x2", "name": "Margarethe Okonkwo key", "value": "q8Zt" * 10, "enabled": True}
+    exchange = json11(
+        "personalize",
+        "ListBatchSegmentJobs",
+        {},
+        {"batchSegmentJobs": [{"jobName": "j", "tags": [{"Key": "team", "Value": "x"}]}]},
+    )
+    rest = RawExchange(
+        service="apigateway", operation="GetApiKeys", method="GET", path="/apikeys",
+        query=[("includeValues", "true")], request_headers={}, request_body=b"", status=200,
+        response_headers={"Content-Type": "application/json"},
+        response_body=json.dumps({"item": [key]}).encode(),
+    )  # fmt: skip
+    [tagged, keys], _ = Sanitizer(TEST_SECRET.encode()).sanitize([exchange, rest])
+    [faked] = keys.response.body["item"]
+    assert "Okonkwo" not in faked["name"] and "Margarethe" not in faked["name"]
+    assert faked["value"] != key["value"]
+    assert tagged.response.body["batchSegmentJobs"][0]["tags"] == [{"Key": "team", "Value": "x"}]
+
+
+def test_a_date_of_birth_is_faked_as_another_date_wherever_it_sits() -> None:
+    """A birth date is a plain date to the vocabulary (dates stay), but under a dob key it is a
+    person's datum: a DynamoDB attribute, a Cognito user attribute, a key of JSON in a log."""
+    from sanitize_helpers import json11
+
+    item = {"id": {"S": "c-1"}, "dob": {"S": "1984-07-23"}, "since": {"S": "2021-03-04"}}
+    scan = RawExchange(
+        service="dynamodb", operation="Scan", method="POST", path="/", query=[],
+        request_headers={"Content-Type": "application/x-amz-json-1.0",
+                         "X-Amz-Target": "DynamoDB_20120810.Scan"},
+        request_body=b'{"TableName": "t"}', status=200,
+        response_headers={"Content-Type": "application/x-amz-json-1.0"},
+        response_body=json.dumps({"Items": [item], "Count": 1}).encode(),
+    )  # fmt: skip
+    log = json11(
+        "personalize", "ListBatchSegmentJobs", {},
+        {"batchSegmentJobs": [{"jobName": "j", "failureReason": '{"dob": "23/07/1984"}'}]},
+    )  # fmt: skip
+    [items, jobs], _ = Sanitizer(TEST_SECRET.encode()).sanitize([scan, log])
+    [out] = items.response.body["Items"]
+    assert out["dob"]["S"] != "1984-07-23" and re.fullmatch(r"\d{4}-\d{2}-\d{2}", out["dob"]["S"])
+    assert out["since"] == {"S": "2021-03-04"}  # a date under any other key stays
+    reason = json.loads(jobs.response.body["batchSegmentJobs"][0]["failureReason"])
+    assert reason["dob"] != "23/07/1984" and re.fullmatch(r"\d{2}/\d{2}/\d{4}", reason["dob"])

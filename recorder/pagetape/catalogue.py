@@ -195,6 +195,7 @@ class SecretKeys(_Entry, kw_only=True, frozen=True):
     last_words: frozenset[str]
     last_pairs: frozenset[tuple[str, str]]
     credential_last_words: frozenset[str]
+    personal_last_words: frozenset[str]
 
 
 class ModelIds(_Entry, kw_only=True, frozen=True):
@@ -214,6 +215,8 @@ class PublicContext(_Entry, kw_only=True, frozen=True):
 
 class Pairs(_Entry, kw_only=True, frozen=True):
     keys: tuple[str, ...]
+    named_keys: frozenset[str]  # a pair's key in a structure of any size
+    max_members: int  # Key/Name are a pair's key only in structures this small
     values: tuple[str, ...]
     references: tuple[str, ...]
 
@@ -768,6 +771,10 @@ def secret_last_pairs() -> frozenset[tuple[str, str]]:
 
 def credential_last_words() -> frozenset[str]:
     return catalogue().secret_keys.credential_last_words
+
+
+def personal_last_words() -> frozenset[str]:
+    return catalogue().secret_keys.personal_last_words
 
 
 def generic_words() -> frozenset[str]:

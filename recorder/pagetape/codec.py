@@ -46,6 +46,7 @@ class XmlLeaf:
     public: bool
     siblings: dict[str, str]
     path: tuple[str, ...]
+    container: botocore.model.Shape | None = None  # the structure the siblings belong to
 
 
 LeafRewrite = Callable[[XmlLeaf, str], str]  # (where, text) -> text
@@ -176,6 +177,7 @@ class _XmlWalk:
         self.public = False  # inside a structure whose names are AWS's own
         self.siblings: dict[str, str] = {}  # leaf texts of the structure being walked
         self.path: list[str] = []  # member path of the element being walked
+        self.container: botocore.model.Shape | None = None  # structure of the siblings
 
     def root(self, root: ElementTree.Element, shape: botocore.model.Shape | None) -> None:
         if shape is not None and self.protocol == "query":
@@ -212,7 +214,9 @@ class _XmlWalk:
             for child in elem:  # not in the model: every leaf by its own tag
                 self.at(_local(child.tag), child, None, _local(child.tag))
         elif elem.text:
-            where = XmlLeaf(name, shape, self.public, self.siblings, tuple(self.path))
+            where = XmlLeaf(
+                name, shape, self.public, self.siblings, tuple(self.path), self.container
+            )
             elem.text = self.leaf(where, elem.text)
 
     def at(
@@ -231,15 +235,15 @@ class _XmlWalk:
     def structure(self, elem: ElementTree.Element, shape: botocore.model.Shape) -> None:
         from pagetape.vocabulary import public_context
 
-        outer, outer_siblings = self.public, self.siblings
+        outer, outer_siblings, outer_container = self.public, self.siblings, self.container
         leaves = {_local(c.tag): c.text or "" for c in elem if not len(c)}
         wire_to_member = {m.serialization.get("name", n): n for n, m in shape.members.items()}
         self.public = outer or public_context(
             (wire_to_member.get(tag, tag), text) for tag, text in leaves.items()
         )
-        self.siblings = leaves
+        self.siblings, self.container = leaves, shape
         self._structure(elem, shape)
-        self.public, self.siblings = outer, outer_siblings
+        self.public, self.siblings, self.container = outer, outer_siblings, outer_container
 
     def _structure(self, elem: ElementTree.Element, shape: botocore.model.Shape) -> None:
         by_wire: dict[str, tuple[str, botocore.model.Shape]] = {}

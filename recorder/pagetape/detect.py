@@ -38,6 +38,13 @@ def is_credential_key(key: str) -> bool:
     )
 
 
+def is_personal_key(key: str) -> bool:
+    """A data key whose value is a person's datum though it looks like a plain date or number:
+    a date of birth (dob, date_of_birth, birthDate)."""
+    words = [w.lower() for w in _WORDS.findall(key)]
+    return bool(words) and words[-1] in catalogue.personal_last_words()
+
+
 def is_secret_key(key: str) -> bool:
     words = [w.lower() for w in _WORDS.findall(key)]
     if not words:

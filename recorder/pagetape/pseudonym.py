@@ -249,6 +249,27 @@ class Pseudonymizer:
 
         return self._unique(value, make)
 
+    def date(self, value: str) -> str:
+        """A date of birth: another valid date (1940-2005) written the same way (2024-01-31,
+        31/01/2024, 31.01.2024, 20240131); anything else becomes a word of its shape."""
+        m = _DATE.fullmatch(value)
+        if m is None:
+            return self.word(value)
+        order = "ymd" if m.group("y1") else "dmy" if m.group("y2") else "compact"
+
+        def make(s: Iterator[int]) -> str:
+            year = 1940 + next(s) % 66
+            month = 1 + next(s) % 12
+            day = 1 + next(s) % 28
+            if order == "compact":
+                return f"{year:04d}{month:02d}{day:02d}"
+            sep = m.group("s1") or m.group("s2")
+            if order == "ymd":
+                return f"{year:04d}{sep}{month:02d}{sep}{day:02d}"
+            return f"{day:02d}{sep}{month:02d}{sep}{year:04d}"
+
+        return self._unique(value, make)
+
     def personal(self, kind: str, value: str) -> str:
         """A phone, card or national-id number: its format-true fake (`pagetape.personal`)."""
         from pagetape import personal
@@ -299,6 +320,12 @@ class Pseudonymizer:
 def _same_case(original: str, fake: str) -> str:
     """Keep upper case where the original had it (02:42:AC:... stays upper-case hex)."""
     return fake.upper() if original.isupper() else fake
+
+
+_DATE = re.compile(
+    r"(?P<y1>\d{4})(?P<s1>[-/.])\d{2}(?P=s1)\d{2}|\d{2}(?P<s2>[-/.])\d{2}(?P=s2)(?P<y2>\d{4})"
+    r"|(?:19|20)\d{6}"
+)
 
 
 def _pick(stream: Iterator[int], alphabet: str, n: int) -> str:

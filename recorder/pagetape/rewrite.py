@@ -30,6 +30,7 @@ _MODEL_NAME = re.compile(
 )
 _SEPARATORS = re.compile(r"([/=@,;|&?#\"{}\[\]]+)")
 _COLONS = re.compile(r"(:+)")
+_VOCABULARY_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 
 
 def identifying(value: str) -> bool:
@@ -80,7 +81,7 @@ class Rewriter:
         """A value the model classified: keep, token, secret, free_text, name or account_id."""
         if kind == "keep" or not value:
             if value and kind == "keep":
-                self._public.add(value)  # an enum value is AWS's own wherever it recurs
+                self.vocabulary(value)  # an enum value is AWS's own wherever it recurs
             return value
         if kind == "token":
             return self.token(value) if self.on("token") else value
@@ -102,7 +103,8 @@ class Rewriter:
         if not self.on(rule):
             return self.text(value)
         path, rest = catalogue.split_id_path(value)
-        if path:  # /hostedzone/Z1D6...: AWS's literal path stays, the id is faked as bare
+        if path:  # /hostedzone/Z1D6..., /aws/lambda/fn: AWS's path stays, the rest is faked
+            self.vocabulary(path)  # and so do its words inside ARNs (log-group:/aws/lambda/fn)
             return path + self.string(rest, kind)
         if "/" in value or " " in value:
             # A path or a name with spaces: each part is a name of its own, so the parts stay
@@ -129,6 +131,13 @@ class Rewriter:
             return self._text(value, deny=True)
         finally:
             self._strict = False
+
+    def vocabulary(self, value: str) -> None:
+        """VALUE is AWS's own vocabulary (an enum value, an ARN's resource type): kept wherever
+        it recurs, and so are its words (the `Linux` of `Linux/UNIX` in an AMI description, the
+        `saml` of `saml-provider` in a sign-in URL), so no sentence fakes what a field keeps."""
+        self._public.add(value)
+        self._public.update(w for w in _VOCABULARY_WORD.findall(value) if len(w) > 2)
 
     def keep(self, value: str) -> str:
         """VALUE sits on a path the user keeps (`--keep`): real here, and so everywhere."""
@@ -174,6 +183,14 @@ class Rewriter:
             return self.detected(whole, value)
         self.rule_of.setdefault(value, "secret_value")
         return self.counted("secret_value", value, self.pseudo.secret(value))
+
+    def birth_date(self, value: str) -> str:
+        """A value under a date-of-birth key: a date identifies its person, so it is faked as
+        another date of the same format (a number or a word of its shape otherwise)."""
+        if not value or not self.on("birth_date") or self.pseudo.is_fake(value):
+            return value
+        self.rule_of.setdefault(value, "birth_date")
+        return self.counted("birth_date", value, self.pseudo.date(value))
 
     def name(self, value: str, rule: str) -> str:
         """The one way a name becomes a fake: account ids inside it are faked as account ids,
@@ -262,9 +279,15 @@ class Rewriter:
         if service == "s3" and self.on("s3_uri"):  # arn:aws:s3:::bucket/key: no resource type
             resource = self._s3_path(resource)
             return ":".join([prefix, partition, service, region, account, resource])
+        for piece in resource.split(":"):  # log-group:/aws/lambda/fn: AWS's path, as alone
+            path, _ = catalogue.split_id_path(piece)
+            if path:
+                self.vocabulary(path)
         segments = re.split(r"([/:])", resource)
         layout = catalogue.arn_layout(service)
         keep_first = len(segments) > 1 and not (layout is not None and layout.untyped)
+        if keep_first:
+            self.vocabulary(segments[0])  # the resource type: role, saml-provider, log-group
         words = layout.words if layout is not None else frozenset()
         principal = segments[0] in catalogue.principal_types() and service in ("iam", "sts")
         rule = "iam_principal" if principal else "arn"

@@ -258,7 +258,7 @@ RULES: tuple[Rule, ...] = (
          proves=lambda v, _: v.rsplit(".", 1)[-1].startswith(marks.FAKE_MARK)),
     Rule("arn", "rebuild ARNs part by part: partition, service, region and resource type kept, "
          "account and resource names faked; ARNs of account aws (managed policies) kept",
-         r"arn:aws[a-zA-Z-]*:[a-z0-9-]+:[a-z0-9-]*:(?:[0-9]{0,12}|aws):[^\s\"'<>,;()\[\]{}]+",
+         r"arn:aws[a-zA-Z-]*:[a-z0-9-]+:[a-z0-9-]*:(?:[0-9]{0,12}|aws):[^\s\"'<>,;(){}]+",
          needs=_has("arn:aws"), accepts=lambda v: not vocabulary.is_public_arn(v),
          fake=lambda rw, v, _: rw.arn(v), listable=True, trims=True),
     Rule("iam_principal", "fake IAM role, user and group names and paths inside IAM ARNs"),
@@ -348,6 +348,8 @@ RULES: tuple[Rule, ...] = (
          "the same form that are never issued",
          finder=personal.find, fake=lambda rw, v, _: rw.pseudo.personal("national_id", v),
          proves=_personal_proves("national_id")),
+    Rule("birth_date", "dates of birth (the values under dob, date_of_birth, birthDate keys of "
+         "items, maps and documents): another valid date written the same way"),
     Rule("secret_value", "replace values under secret-looking keys (passwords, tokens, API "
          "keys, sts:ExternalId, X-Amz-Signature) by pagetape-secret-... fakes"),
     Rule("name", "fake resource names and ids in identifier fields (members named ...Name, "

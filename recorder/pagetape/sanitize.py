@@ -139,6 +139,8 @@ class Sanitizer:
         return self.values.on(rule)
 
     def _string(self, value: str, kind: HintKind | str) -> str:
+        if kind == "birth_date":
+            return self.values.birth_date(value)
         if kind == "token" and not value:
             return value  # an empty token ends a chain (Resource Groups Tagging's "")
         if kind == "token" and value not in self._data_tokens:
@@ -367,9 +369,11 @@ class Sanitizer:
         there is only checked for account ids. A pair's key and value are read together, as
         the JSON walker reads them."""
         name, shape, siblings = leaf.name, leaf.shape, leaf.siblings
+        if name and shape is not None:
+            self.values.key(name)  # a member name is schema wherever it recurs, as in JSON
         if shape is None and _SCALAR.fullmatch(value):
             return self.values.schema(value)
-        if siblings and _pair_key(name, value, siblings):
+        if siblings and _pair_key(name, value, siblings, leaf.container):
             return self.values.schema(value)
         if siblings and name in _PAIR_VALUES:
             pair_kind = self._pair_kind(siblings, info)
@@ -462,6 +466,8 @@ class Sanitizer:
             return self.values.public(value)
         if kind != "token" and shape is None and name and detect.is_secret_key(name):
             kind = "secret"
+        if kind != "token" and name and detect.is_personal_key(name):
+            kind = "birth_date"
         if kind == "free_text" and _listed_name(value, shape, at):
             kind = "name"  # a plain list of strings is a list of names (EKS clusters)
         if kind in ("name", "free_text") and _model_value(info, name, value):
@@ -504,12 +510,27 @@ class Sanitizer:
         if not isinstance(value, dict):
             return value
         if shape is not None and shape.type_name == "map":
-            return {self.values.key(k): self._at_data(k, v, shape.value) for k, v in value.items()}
+            return {
+                self.values.key(k): self._birth_date(v)
+                if detect.is_personal_key(k)
+                else self._at_data(k, v, shape.value)
+                for k, v in value.items()
+            }
         members = _by_wire(shape)
         return {
             k: self._at_data(k, v, members[k][1] if k in members else None)
             for k, v in value.items()
         }
+
+    def _birth_date(self, value: Any) -> Any:
+        """The value of a date-of-birth attribute or key, at any depth ({"S": "1984-07-23"})."""
+        if isinstance(value, str):
+            return self.values.birth_date(value)
+        if isinstance(value, list):
+            return [self._birth_date(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self._birth_date(v) for k, v in value.items()}
+        return value
 
     def _at_data(self, segment: str, value: Any, shape: botocore.model.Shape | None) -> Any:
         self._at.append(segment)
@@ -532,6 +553,8 @@ class Sanitizer:
             return None
         if detect.is_credential_key(key):
             return "secret"
+        if detect.is_personal_key(key):
+            return "birth_date"  # a Cognito user's birthdate attribute
         dimension = any(isinstance(value.get(k), str) for k in ("Name", "name"))
         return "name" if dimension or IDENT_MEMBER_RE.search(key) else None
 
@@ -550,6 +573,8 @@ class Sanitizer:
             for k, v in value.items():
                 if isinstance(v, str) and detect.is_credential_key(k):
                     out[self.values.key(k)] = self.values.secret(v)
+                elif detect.is_personal_key(k):
+                    out[self.values.key(k)] = self._birth_date(v)
                 else:
                     out[self.values.key(k)] = self._at_walk(k, v, shape.value, name, info, public)
             return out
@@ -563,7 +588,7 @@ class Sanitizer:
                 # {"Name": "InstanceId", "Value": "i-0abc..."} a name.
                 kept = pair_kind != "secret" and self.keep.matches([*self._at, k])
                 result[k] = self.values.keep(v) if kept else self._string(v, pair_kind)
-            elif _pair_key(k, v, value):
+            elif _pair_key(k, v, value, shape):
                 # The key of a tag, dimension or filter (Name, Environment, tag:Owner, vpc-id)
                 # is vocabulary: only what a detector finds in it is replaced.
                 result[k] = self.values.schema(v)
@@ -632,13 +657,18 @@ def _blob_payload(shape: botocore.model.Shape | None) -> bool:
     return member is not None and member.type_name == "blob"
 
 
-def _pair_key(name: str | None, value: Any, pair: Mapping[str, Any]) -> bool:
+def _pair_key(
+    name: str | None, value: Any, pair: Mapping[str, Any], shape: botocore.model.Shape | None
+) -> bool:
     """NAME is the key of a tag, dimension, filter or environment variable: schema the code
     reads. A path is not (an SSM parameter's `/acme/prod/db-url` beside its Value): it names
-    the resource, as its ARN does, and is faked as the ARN's resource is."""
-    return (
-        name in _PAIR_KEYS and isinstance(value, str) and not value.startswith("/") and _keyed(pair)
-    )
+    the resource, as its ARN does, and is faked as the ARN's resource is. Nor is the `name` of
+    a larger structure that happens to hold a `value` (an API Gateway key: its name is the
+    customer's): a plain Key or Name is a pair's key only in a structure of a few members."""
+    if name not in _PAIR_KEYS or not isinstance(value, str) or value.startswith("/"):
+        return False
+    members = len(shape.members) if shape is not None and shape.type_name == "structure" else 0
+    return _keyed(pair) and (members <= _PAIRS.max_members or name in _PAIRS.named_keys)
 
 
 def _keyed(value: Mapping[str, Any]) -> bool:

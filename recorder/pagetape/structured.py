@@ -260,6 +260,8 @@ def walk_document(rw: Rewriter, value: Any, key: str | None = None) -> Any:
     if isinstance(value, str):
         if key is not None and detect.is_credential_key(key) and value:
             return rw.secret(value)
+        if key is not None and detect.is_personal_key(key):
+            return rw.birth_date(value)
         return rw.text(value)
     if isinstance(value, int) and not isinstance(value, bool) and 10**11 <= value < 10**12:
         # Twelve digits written as a JSON number (a Step Functions output's "account"): the
