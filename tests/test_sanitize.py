@@ -1316,3 +1316,17 @@ def test_a_date_of_birth_is_faked_as_another_date_wherever_it_sits() -> None:
     assert out["since"] == {"S": "2021-03-04"}  # a date under any other key stays
     reason = json.loads(jobs.response.body["batchSegmentJobs"][0]["failureReason"])
     assert reason["dob"] != "23/07/1984" and re.fullmatch(r"\d{2}/\d{2}/\d{4}", reason["dob"])
+
+
+def test_a_setting_in_a_log_line_is_judged_by_its_key() -> None:
+    """JSON quoted into a log message that does not parse as a whole, and key=value in prose:
+    the value of a password key is a secret whatever its characters, a dob a fake date; the
+    keys stay."""
+    from pagetape.rewrite import Rewriter
+
+    rw = Rewriter(TEST_SECRET.encode())
+    line = 'login ok {"user": "x", "dob": "1984-07-23", "password": "Tr0ub&4dor"} pwd=a&b9'
+    out = rw.text(line)
+    assert '"dob": "' in out and "1984-07-23" not in out
+    assert '"password": "pagetape-secret-' in out and "Tr0ub" not in out and "4dor" not in out
+    assert "pwd=pagetape-secret-" in out and "a&b9" not in out

@@ -31,6 +31,10 @@ _MODEL_NAME = re.compile(
 _SEPARATORS = re.compile(r"([/=@,;|&?#\"{}\[\]]+)")
 _COLONS = re.compile(r"(:+)")
 _VOCABULARY_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+# key: value, key=value, "key": "value" in free text (a log line, JSON quoted into a message).
+_SETTING = re.compile(
+    r"""(?<![\w.-])["']?(?P<key>[A-Za-z_][\w.-]{1,63})["']?\s*[:=]\s*["']?(?P<value>[^\s"',;}\]]+)"""
+)
 
 
 def identifying(value: str) -> bool:
@@ -385,9 +389,36 @@ class Rewriter:
         return "".join(out)
 
     def _words(self, text: str) -> str:
-        """Default-deny over the words of TEXT (what lies between detected values)."""
+        """Default-deny over the words of TEXT (what lies between detected values). A setting
+        written in prose or in JSON quoted into it (`"dob": "1984-07-23"`, `password: x`) is
+        judged by its key, as the same pair in a document is."""
         if not text.strip():
             return text
+        if ":" in text or "=" in text:
+            out: list[str] = []
+            last = 0
+            for m in _SETTING.finditer(text):
+                key, value = m.group("key"), m.group("value")
+                if detect.is_personal_key(key):
+                    fake = self.birth_date(value)
+                elif detect.is_credential_key(key):
+                    fake = self.secret(value)
+                else:
+                    continue
+                # The setting's name is schema (kept but for what a detector or a learnt name
+                # finds in it), what lies between is punctuation.
+                out += [
+                    self._plain_words(text[last : m.start("key")]),
+                    self.schema(key),
+                    text[m.end("key") : m.start("value")],
+                    fake,
+                ]
+                last = m.end("value")
+            if out:
+                return "".join(out) + self._plain_words(text[last:])
+        return self._plain_words(text)
+
+    def _plain_words(self, text: str) -> str:
         return "".join(
             piece if numbers else _WORD.sub(lambda m: self._word(m.group(0)), piece)
             for piece, numbers in prose.number_groups(text)
