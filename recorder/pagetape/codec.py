@@ -47,9 +47,17 @@ class XmlLeaf:
     siblings: dict[str, str]
     path: tuple[str, ...]
     container: botocore.model.Shape | None = None  # the structure the siblings belong to
+    owned: bool = False  # inside an AWS-owned resource (a managed policy): all AWS's own
 
 
 LeafRewrite = Callable[[XmlLeaf, str], str]  # (where, text) -> text
+# What a structure's leaves (member name, text) say of it: (its names are AWS's own, it is an
+# AWS-owned resource). The sanitizer's vocabulary answers; the walker only asks.
+Context = Callable[[list[tuple[str, str]]], tuple[bool, bool]]
+
+
+def _no_context(members: list[tuple[str, str]]) -> tuple[bool, bool]:
+    return False, False
 
 
 def content_type(headers: Any) -> str:
@@ -151,7 +159,11 @@ def is_marker(value: Any) -> bool:
 
 
 def rewrite_xml(
-    text: str, shape: botocore.model.Shape | None, protocol: str, leaf: LeafRewrite
+    text: str,
+    shape: botocore.model.Shape | None,
+    protocol: str,
+    leaf: LeafRewrite,
+    context: Context = _no_context,
 ) -> str:
     """Rewrite every leaf and attribute of an XML body through LEAF, each with the member name and
     shape it binds to (None when the model does not say), and serialize it again. Text that is
@@ -163,7 +175,7 @@ def rewrite_xml(
     for _, (prefix, uri) in ElementTree.iterparse(io.BytesIO(data), events=("start-ns",)):
         prefixes.setdefault(uri, prefix)
     root = ElementTree.fromstring(data)
-    _XmlWalk(leaf, protocol).root(root, shape)
+    _XmlWalk(leaf, protocol, context).root(root, shape)
     decl = _XML_DECL.match(text)
     return (decl.group(0) if decl else "") + _serialize(root, prefixes, top=True)
 
@@ -171,10 +183,12 @@ def rewrite_xml(
 class _XmlWalk:
     """Walks an element tree alongside botocore shapes, the way botocore's XML parsers bind it."""
 
-    def __init__(self, leaf: LeafRewrite, protocol: str) -> None:
+    def __init__(self, leaf: LeafRewrite, protocol: str, context: Context) -> None:
         self.leaf = leaf
         self.protocol = protocol
+        self.context = context
         self.public = False  # inside a structure whose names are AWS's own
+        self.owned = False  # inside an AWS-owned resource
         self.siblings: dict[str, str] = {}  # leaf texts of the structure being walked
         self.path: list[str] = []  # member path of the element being walked
         self.container: botocore.model.Shape | None = None  # structure of the siblings
@@ -215,8 +229,9 @@ class _XmlWalk:
                 self.at(_local(child.tag), child, None, _local(child.tag))
         elif elem.text:
             where = XmlLeaf(
-                name, shape, self.public, self.siblings, tuple(self.path), self.container
-            )
+                name, shape, self.public, self.siblings, tuple(self.path), self.container,
+                self.owned,
+            )  # fmt: skip
             elem.text = self.leaf(where, elem.text)
 
     def at(
@@ -233,17 +248,14 @@ class _XmlWalk:
             self.path.pop()
 
     def structure(self, elem: ElementTree.Element, shape: botocore.model.Shape) -> None:
-        from pagetape.vocabulary import public_context
-
-        outer, outer_siblings, outer_container = self.public, self.siblings, self.container
+        outer = (self.public, self.owned, self.siblings, self.container)
         leaves = {_local(c.tag): c.text or "" for c in elem if not len(c)}
         wire_to_member = {m.serialization.get("name", n): n for n, m in shape.members.items()}
-        self.public = outer or public_context(
-            (wire_to_member.get(tag, tag), text) for tag, text in leaves.items()
-        )
+        public, owned = self.context([(wire_to_member.get(t, t), x) for t, x in leaves.items()])
+        self.public, self.owned = self.public or public, self.owned or owned
         self.siblings, self.container = leaves, shape
         self._structure(elem, shape)
-        self.public, self.siblings, self.container = outer, outer_siblings, outer_container
+        self.public, self.owned, self.siblings, self.container = outer
 
     def _structure(self, elem: ElementTree.Element, shape: botocore.model.Shape) -> None:
         by_wire: dict[str, tuple[str, botocore.model.Shape]] = {}
@@ -299,7 +311,7 @@ class _XmlWalk:
                 None,
             )
             name, member = bound if bound else (local, None)
-            where = XmlLeaf(name, member, self.public, {}, (*self.path, name))
+            where = XmlLeaf(name, member, self.public, {}, (*self.path, name), None, self.owned)
             elem.attrib[attr] = self.leaf(where, value)
 
 

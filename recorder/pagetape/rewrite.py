@@ -141,7 +141,15 @@ class Rewriter:
         it recurs, and so are its words (the `Linux` of `Linux/UNIX` in an AMI description, the
         `saml` of `saml-provider` in a sign-in URL), so no sentence fakes what a field keeps."""
         self._public.add(value)
+        self._public.update(p for p in value.split("/") if p)  # /job-function/: its parts
         self._public.update(w for w in _VOCABULARY_WORD.findall(value) if len(w) > 2)
+
+    def owned(self, value: str) -> str:
+        """A value of an AWS-owned resource (a managed policy's name, id, document): kept, and
+        its words are AWS's vocabulary wherever they recur, so no other field fakes them."""
+        if value:
+            self.vocabulary(value)
+        return value
 
     def keep(self, value: str) -> str:
         """VALUE sits on a path the user keeps (`--keep`): real here, and so everywhere."""

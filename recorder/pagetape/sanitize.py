@@ -91,6 +91,7 @@ class Sanitizer:
         self.values = Rewriter(secret, disabled, first_token, known_fakes)
         self.keep = KeepPaths.of(keep_paths)
         self._at: list[str] = []  # the member path of the value being walked (for keep paths)
+        self._owned = False  # walking an AWS-owned resource (a managed policy)
         self.disabled = self.values.disabled
         self._infos: dict[tuple[str, str], _OpInfo] = {}
         # Token values a paginator reads out of the data, with the member they come from.
@@ -357,7 +358,11 @@ class Sanitizer:
             protocol = codec.wire_protocol(info.op.service_model, ctype) if info.op else ""
             try:
                 return codec.rewrite_xml(
-                    data, shape, protocol, lambda leaf, v: self._leaf(leaf, v, info)
+                    data,
+                    shape,
+                    protocol,
+                    lambda leaf, v: self._leaf(leaf, v, info),
+                    vocabulary.xml_context,
                 )
             except (ValueError, SyntaxError):  # not XML after all (ParseError is a SyntaxError)
                 pass
@@ -369,6 +374,8 @@ class Sanitizer:
         there is only checked for account ids. A pair's key and value are read together, as
         the JSON walker reads them."""
         name, shape, siblings = leaf.name, leaf.shape, leaf.siblings
+        if leaf.owned:
+            return self.values.owned(value)
         if name and shape is not None:
             self.values.key(name)  # a member name is schema wherever it recurs, as in JSON
         if shape is None and _SCALAR.fullmatch(value):
@@ -459,6 +466,8 @@ class Sanitizer:
         at: Sequence[str],
     ) -> str:
         """One string of a body, JSON or XML, by the member it binds to and its path AT."""
+        if self._owned:
+            return self.values.owned(value)
         if shape is None and name in ERROR_CODE_MEMBERS and _ERROR_CODE.fullmatch(value):
             return self.values.public(value)  # AWS's own error code (an error body)
         kind = self._classify(name, shape, info)
@@ -580,6 +589,12 @@ class Sanitizer:
             return out
         members = _by_wire(shape)
         public = public or vocabulary.public_context(value.items())
+        if not self._owned and vocabulary.aws_owned(value.items()):
+            self._owned = True  # a managed policy: all AWS's own, its documents included
+            try:
+                return self._walk_dict(value, shape, name, info, public)
+            finally:
+                self._owned = False
         pair_kind = self._pair_kind(value, info)
         result: dict[str, Any] = {}
         for k, v in value.items():

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from pagetape import audit, catalogue, chain, detect, marks, rules, vocabulary
+from pagetape import audit, catalogue, chain, codec, detect, marks, rules, vocabulary
 from pagetape import cassette as cassette_io
 from pagetape.errors import CassetteError, UsageError
 from pagetape.pseudonym import TOKEN_RE
@@ -200,12 +200,38 @@ class _Checker:
                         yield self._f(where, f"{side}.headers.{header}", "credential header")
                     else:
                         yield from self._walk(value, f"{side}.headers.{header}", where, low)
-                yield from self._walk(part.body, f"{side}.body", where)
+                leaves = self._xml_leaves(part.body) if side == "response" else None
+                if leaves is None:
+                    yield from self._walk(part.body, f"{side}.body", where)
+                for text in leaves or ():
+                    yield from self._walk(text, f"{side}.body", where)
             yield from self._walk(interaction.request.path, "request.path", where)
             for key, value in interaction.request.query:
                 yield from self._walk(value, f"request.query.{key}", where, key)
         if self.rules.on("token"):
             yield from self._chain()
+
+    def _xml_leaves(self, body: object) -> list[str] | None:
+        """The leaf and attribute texts of an XML body, as the sanitizer's walker binds them,
+        but those of AWS-owned resources (a managed policy's document: AWS's, kept whole);
+        None when BODY is no XML of a known operation."""
+        found = chain.operation(self.tape.metadata.service, self.tape.metadata.operation)
+        if not isinstance(body, str) or not body.lstrip().startswith("<") or found is None:
+            return None
+        op = found[0]
+        texts: list[str] = []
+
+        def leaf(where: codec.XmlLeaf, text: str) -> str:
+            if not where.owned:
+                texts.append(text)
+            return text
+
+        protocol = codec.wire_protocol(op.service_model, "text/xml")
+        try:
+            codec.rewrite_xml(body, op.output_shape, protocol, leaf, vocabulary.xml_context)
+        except (ValueError, SyntaxError):
+            return None
+        return texts
 
     def _f(self, where: str, path: str, message: str) -> Finding:
         return Finding(self.name, where, path, message)

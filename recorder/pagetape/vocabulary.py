@@ -169,6 +169,26 @@ def public_context(members: Iterable[tuple[str, object]]) -> bool:
     return False
 
 
+def aws_owned(members: Iterable[tuple[str, object]]) -> bool:
+    """A structure that is an AWS-owned resource, the same in every account: its own ARN
+    (`Arn`, `PolicyArn`) is of account `aws` (a managed policy). Everything inside it, its
+    policy documents included, is AWS's own."""
+    return any(
+        isinstance(value, str) and key in _OWN_ARN and value.split(":")[4:5] == ["aws"]
+        for key, value in members
+        if isinstance(value, str) and value.startswith("arn:")
+    )
+
+
+_OWN_ARN = frozenset({"Arn", "arn", "ARN", "PolicyArn"})
+
+
+def xml_context(members: list[tuple[str, str]]) -> tuple[bool, bool]:
+    """What an XML structure's leaves say of it (`codec.Context`): its names are AWS's own, it
+    is an AWS-owned resource. The sanitizer and `verify` walk XML with the same answers."""
+    return public_context(members), aws_owned(members)
+
+
 # Words that recur as structure in every cassette whatever the service: path and key parts such
 # as list/, keys/, in/, prod/ identify nobody (free text's public vocabulary: pagetape.prose).
 GENERIC_WORDS = catalogue.generic_words()
