@@ -114,9 +114,18 @@ class Rewriter:
             # A path or a name with spaces: each part is a name of its own, so the parts stay
             # linked to the same parts inside ARNs ("/aws/lambda/fn" and "log-group:/aws/..."),
             # and an id before a colon keeps its format (QuickSight's federated/iam/AROA...:s).
-            parts = re.split(r"([/ :]+)", value)
+            parts = re.split(r"([/ ]+)", value)
 
             def fake(part: str) -> str:
+                # At colons only around an id of a known format (federated/iam/AROA...:s):
+                # elsewhere a colon is part of the name (a cut ARN: <service>:<region>:<acct>:
+                # ..., whose account the name rule fakes inside it).
+                pieces = re.split(r"(:+)", part)
+                ids = (detect.fullmatch(p) for p in pieces[::2] if p)
+                if len(pieces) > 1 and any(k not in (None, "account_id") for k in ids):
+                    return "".join(
+                        p if i % 2 or not p else self.string(p, kind) for i, p in enumerate(pieces)
+                    )
                 return self.string(part, kind)
 
             return "".join(
