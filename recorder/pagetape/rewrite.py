@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from pagetape import addresses, catalogue, detect, prose, rules, structured, vocabulary
-from pagetape.pseudonym import UUID_RE, Pseudonymizer
+from pagetape.pseudonym import HEX_ID_RE, UUID_RE, Pseudonymizer
 
 ACCOUNT_RUN = re.compile(r"(?<!\d)(\d{12})(?!\d)")
 _ALNUM = re.compile(r"[A-Za-z0-9]")
@@ -230,7 +230,8 @@ class Rewriter:
             return self.pseudo.assign(value, prefix + "_".join(map(self.pseudo.word, parts)))
         self.rule_of.setdefault(value, rule)
         self._learn(value)
-        splittable = len(value) > 12 and not UUID_RE.match(value)
+        # A hex id (an ELB's 16 hex digits) is opaque: a run of 12 digits in it is no account.
+        splittable = len(value) > 12 and not UUID_RE.match(value) and not HEX_ID_RE.match(value)
         if self.on("account_id") and splittable and ACCOUNT_RUN.search(value):
             parts = ACCOUNT_RUN.split(value)
             faked = [
