@@ -61,6 +61,18 @@ def _seed(url: str) -> None:
         ddb.put_item(TableName=TABLE, Item=item)
 
 
+def _record(
+    cli: Any, url: str, folder: Path, service: str, op: str, param: str, size: str, keep: str
+) -> Path:
+    """`pagetape record SERVICE OP -p PARAM --page-size SIZE --keep KEEP` against moto."""
+    result = cli(
+        "record", service, op, "-p", param, "--page-size", size, "--keep", keep,
+        "--region", "us-east-1", "--endpoint-url", url, "-o", "out.json",
+    )  # fmt: skip
+    assert result.code == 0, result.stderr
+    return folder / "out.json"
+
+
 def _items(path: Path) -> list[dict[str, Any]]:
     tape = cassette_io.load(path)
     return [i for x in tape.interactions for i in x.response.body["Items"]]
@@ -70,13 +82,8 @@ def test_record_keeps_the_named_path_and_fakes_the_rest(
     cli: Any, moto_url: str, tmp_path: Path
 ) -> None:
     _seed(moto_url)
-    result = cli(
-        "record", "dynamodb", "scan", "-p", f"TableName={TABLE}", "--page-size", "2",
-        "--keep", "Items[].status.S", "--region", "us-east-1", "--endpoint-url", moto_url,
-        "-o", "scan.json",
-    )  # fmt: skip
-    assert result.code == 0, result.stderr
-    out = tmp_path / "scan.json"
+    out = _record(cli, moto_url, tmp_path, "dynamodb", "scan", f"TableName={TABLE}", "2",
+                  "Items[].status.S")  # fmt: skip
     text = out.read_text()
     items = _items(out)
     assert sorted(i["status"]["S"] for i in items) == ["active", "active", "closed"]
@@ -122,13 +129,8 @@ def test_record_keeps_a_path_of_an_xml_body(cli: Any, moto_url: str, tmp_path: P
     for name in names:
         if not any(u["UserName"] == name for u in iam.list_users()["Users"]):
             iam.create_user(UserName=name, Path="/keep-test/")
-    result = cli(
-        "record", "iam", "list-users", "-p", "PathPrefix=/keep-test/", "--page-size", "1",
-        "--keep", "Users[].UserName", "--region", "us-east-1", "--endpoint-url", moto_url,
-        "-o", "users.json",
-    )  # fmt: skip
-    assert result.code == 0, result.stderr
-    out = tmp_path / "users.json"
+    out = _record(cli, moto_url, tmp_path, "iam", "list-users", "PathPrefix=/keep-test/", "1",
+                  "Users[].UserName")  # fmt: skip
     text = out.read_text()
     for name in names:
         assert f"<UserName>{name}</UserName>" in text and f":user/keep-test/{name}" not in text

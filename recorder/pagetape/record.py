@@ -114,7 +114,7 @@ def plan(request: RecordRequest) -> Plan:
     params_mod.check(params, op, reserved, validate=checked)
     if request.max_pages is not None and request.max_pages < 1:
         raise ParameterError("--max-pages must be at least 1")
-    rules.check_names(set(request.keep_rules))
+    rules.Switches.of(request.keep_rules)  # an unknown rule name: refused before any call
     KeepPaths.of(request.keep_paths)  # a malformed or secret-looking path: one sentence, now
     if request.max_attempts < 1:
         raise ParameterError("--max-attempts must be at least 1")

@@ -149,8 +149,7 @@ class Rewriter:
         """VALUE is AWS's own vocabulary (an enum value, an ARN's resource type): kept wherever
         it recurs, and so are its words (the `Linux` of `Linux/UNIX` in an AMI description, the
         `saml` of `saml-provider` in a sign-in URL), so no sentence fakes what a field keeps."""
-        self._public.add(value)
-        self._public.update(p for p in value.split("/") if p)  # /job-function/: its parts
+        self.public(value)  # and its path parts (/job-function/)
         self._public.update(w for w in _VOCABULARY_WORD.findall(value) if len(w) > 2)
 
     def owned(self, value: str) -> str:

@@ -394,8 +394,3 @@ class Switches:
 
     def on(self, name: str) -> bool:
         return get(name).name not in self.off
-
-
-def check_names(names: Iterable[str]) -> None:
-    """Refuse unknown rule names (user input) in one sentence."""
-    Switches.of(names)

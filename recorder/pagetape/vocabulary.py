@@ -174,9 +174,9 @@ def aws_owned(members: Iterable[tuple[str, object]]) -> bool:
     (`Arn`, `PolicyArn`) is of account `aws` (a managed policy). Everything inside it, its
     policy documents included, is AWS's own."""
     return any(
-        isinstance(value, str) and key in _OWN_ARN and value.split(":")[4:5] == ["aws"]
+        key in _OWN_ARN and value.startswith("arn:") and value.split(":")[4:5] == ["aws"]
         for key, value in members
-        if isinstance(value, str) and value.startswith("arn:")
+        if isinstance(value, str)
     )
 
 
