@@ -53,12 +53,13 @@ from recordings import (
     walk,
 )
 
-from pagetape import replay, writer
-from pagetape.capture import Capture, tag_operation
-from pagetape.isolation import isolated_environment
-from pagetape.replay import Tape
+from pagetape.aws.isolation import isolated_environment
+from pagetape.record.capture import Capture, tag_operation
+from pagetape.replay import engine as replay
+from pagetape.replay.engine import Tape
 from pagetape.sandbox import Sandbox
-from pagetape.sanitize import RawExchange
+from pagetape.sanitize import writer
+from pagetape.sanitize.walker import RawExchange
 
 VERSIONS = ("pagetape", "boto3", "botocore", "vcrpy", "moto", "placebo", "pytest-recording")
 

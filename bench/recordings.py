@@ -16,7 +16,7 @@ from typing import Any
 
 import boto3
 
-from pagetape.record import RecordRequest, plan, record
+from pagetape.record.recording import RecordRequest, plan, record
 
 KEY = ("AKIABENCHMARK0000000", "bench-secret-key-not-real")
 REGION = "us-east-1"

@@ -30,10 +30,10 @@ import botocore.session
 import pytest
 
 from helpers import SANDBOX_KEY, encoded_forms
-from pagetape import cassette as cassette_io
+from pagetape.cassette import store as cassette_io
 from pagetape.errors import LeakError
-from pagetape.record import RecordRequest, plan, record, snake_case
-from pagetape.verify import verify_file
+from pagetape.record.recording import RecordRequest, plan, record, snake_case
+from pagetape.verify.lint import verify_file
 from sanitize_helpers import decoded_runs
 
 REGION = "us-east-1"  # ip-…ec2.internal and compute-1.amazonaws.com are us-east-1 names
@@ -578,7 +578,7 @@ def _parse_pages(rec: Recording) -> list[dict[str, Any]]:
 def _body_bytes(body: Any, ctype: str) -> bytes:
     """The bytes botocore's parser reads, re-created from the stored body (CBOR included)."""
     try:
-        from pagetape.codec import to_bytes
+        from pagetape.wire.codec import to_bytes
     except ImportError:  # before the codec module: JSON and text bodies only
         return body.encode() if isinstance(body, str) else json.dumps(body).encode()
     return to_bytes(body, ctype)

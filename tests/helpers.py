@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from pagetape.record import RecordRequest, RecordResult, plan, record
+from pagetape.record.recording import RecordRequest, RecordResult, plan, record
 
 SANDBOX_KEY = ("AKIASANDBOXTESTS0000", "sandbox-test-secret-key")
 
@@ -87,7 +87,7 @@ def hand_made(
     fakes: list[str] | None = None,
 ) -> Any:
     """A cassette around hand-built interactions, for shapes the sandbox does not serve."""
-    from pagetape import cassette as cassette_io
+    from pagetape.cassette import store as cassette_io
 
     metadata = cassette_io.Metadata(
         service=service, operation=operation, region=region, params=params or {},

@@ -24,10 +24,10 @@ import botocore.model
 import jmespath
 
 from helpers import SANDBOX_KEY, record_from
-from pagetape.isolation import isolated_environment
-from pagetape.params import typed
-from pagetape.record import RecordResult, snake_case
-from pagetape.replay import Tape
+from pagetape.aws.isolation import isolated_environment
+from pagetape.aws.params import typed
+from pagetape.record.recording import RecordResult, snake_case
+from pagetape.replay.engine import Tape
 
 REGION = "eu-west-1"
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from helpers import hand_made
-from pagetape import cassette as cassette_io
+from pagetape.cassette import store as cassette_io
 from pagetape.sandbox import SandboxAccount, build_account
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 
 from helpers import RESULT_KEYS, SANDBOX_KEY, encoded_forms, hand_made, record_from
-from pagetape import cassette as cassette_io
-from pagetape.record import snake_case
+from pagetape.cassette import store as cassette_io
+from pagetape.record.recording import snake_case
 from pagetape.sandbox import Faults, Sandbox
-from pagetape.sanitize import RawExchange, Sanitizer
-from pagetape.secret import fakes_seal
+from pagetape.sanitize.secret import fakes_seal
+from pagetape.sanitize.walker import RawExchange, Sanitizer
 
 TEST_SECRET = "pagetape-test-secret"  # what conftest's hermetic fixture sets
 DENIED_KEY = ("AKIADENIEDSANITIZE01", "denied-secret-key")

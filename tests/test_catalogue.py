@@ -10,8 +10,9 @@ import re
 import msgspec
 import pytest
 
-from pagetape import addresses, catalogue, detect, marks, prose, structured, vocabulary
-from pagetape.rewrite import Rewriter
+from pagetape.aws import catalogue
+from pagetape.sanitize import addresses, detect, marks, prose, structured, vocabulary
+from pagetape.sanitize.rewrite import Rewriter
 
 CAT = catalogue.catalogue()
 FORMATS = {f.name: f for f in CAT.id_formats}
@@ -79,7 +80,7 @@ def test_each_format_example_is_detected_and_faked_in_its_format(name: str) -> N
 
 @pytest.mark.parametrize("name", sorted(n for n, f in FORMATS.items() if f.model))
 def test_formats_follow_the_botocore_shapes_they_cite(name: str) -> None:
-    from pagetape.specs import botocore_session
+    from pagetape.aws.specs import botocore_session
 
     fmt = FORMATS[name]
     _, prefix, _ = catalogue.split_id(fmt, fmt.example)
@@ -260,7 +261,7 @@ def test_secret_key_words_come_from_the_catalogue() -> None:
 
 @pytest.mark.parametrize("entry", CAT.aws_members, ids=lambda e: e.service)
 def test_aws_members_are_members_of_their_service(entry: catalogue.AwsMembers) -> None:
-    from pagetape.specs import botocore_session
+    from pagetape.aws.specs import botocore_session
 
     model = botocore_session().get_service_model(entry.service)
     found = {

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from helpers import answering
-from pagetape import cassette as cassette_io
+from pagetape.cassette import store as cassette_io
 from pagetape.sandbox import Sandbox
 from replay_helpers import ROOT
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from pagetape import detect
 from pagetape.sandbox import build_account
+from pagetape.sanitize import detect
 
 EVERYTHING = detect._compiled(frozenset(), (10**9,))  # every well-known token format too
 FRAGMENTS = [
@@ -59,7 +59,7 @@ def test_gated_scan_agrees_on_the_shipped_cassettes_and_the_sandbox_account() ->
 def test_a_secret_fake_holds_nothing_a_detector_finds() -> None:
     """`pagetape-secret-` and twelve hex digits: when all twelve were digits, verify read an
     account id it had not produced (seen on moto's client tokens, about one run in fifteen)."""
-    from pagetape.pseudonym import Pseudonymizer
+    from pagetape.sanitize.pseudonym import Pseudonymizer
 
     fakes = Pseudonymizer(b"k")
     assert [f for i in range(3000) if list(detect.scan(f := fakes.secret(f"token-{i}")))] == []

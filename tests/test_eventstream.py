@@ -1,7 +1,7 @@
 """AWS event-stream bodies: stored frame by frame, byte for byte; sanitized event by event with
 the model's shapes; replayed through boto3's own EventStream.
 
-Real parts only: frames written by `pagetape.eventstream` and cross-checked with botocore's own
+Real parts only: frames written by `pagetape.wire.eventstream` and cross-checked with botocore's own
 decoder, a local HTTP server answering real boto3 calls with them, real vcrpy recording the
 exchange into a YAML cassette, then the sanitizer, `pagetape verify` and replay.
 """
@@ -30,16 +30,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpers import SANDBOX_KEY, answering
-from pagetape import cassette as cassette_io
-from pagetape import codec
+from pagetape.aws.isolation import isolated_environment
+from pagetape.cassette import store as cassette_io
 from pagetape.errors import CassetteError
-from pagetape.eventstream import Header, Message, decode, encode, read_messages, write_message
-from pagetape.importer import read_vcr
-from pagetape.isolation import isolated_environment
-from pagetape.replay import Tape
-from pagetape.sanitize import RawExchange, Sanitizer
-from pagetape.verify import verify_file
-from pagetape.writer import build, write
+from pagetape.imports.vcr import read_vcr
+from pagetape.replay.engine import Tape
+from pagetape.sanitize.walker import RawExchange, Sanitizer
+from pagetape.sanitize.writer import build, write
+from pagetape.verify.lint import verify_file
+from pagetape.wire import codec
+from pagetape.wire.eventstream import Header, Message, decode, encode, read_messages, write_message
 from sanitize_helpers import TEST_SECRET, leaks
 
 ACCOUNT = "367279807972"

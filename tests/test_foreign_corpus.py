@@ -15,13 +15,13 @@ import pytest
 from botocore.exceptions import ClientError
 
 from helpers import encoded_forms
-from pagetape import catalogue
-from pagetape.importer import read_vcr, vcr_pairs
-from pagetape.isolation import isolated_environment
-from pagetape.replay import Tape
-from pagetape.verify import verify_file
-from pagetape.vocabulary import MODEL_PROVIDERS
-from pagetape.writer import sanitize_file
+from pagetape.aws import catalogue
+from pagetape.aws.isolation import isolated_environment
+from pagetape.imports.vcr import read_vcr, vcr_pairs
+from pagetape.replay.engine import Tape
+from pagetape.sanitize.vocabulary import MODEL_PROVIDERS
+from pagetape.sanitize.writer import sanitize_file
+from pagetape.verify.lint import verify_file
 
 VCR = Path(__file__).parent / "data" / "foreign" / "vcrpy"
 FILES = sorted(str(p.relative_to(VCR)) for p in VCR.rglob("*.yaml*"))
@@ -232,7 +232,7 @@ def test_pagetape_replay_calls_every_imported_cassette_again(
 ) -> None:
     """The cassette's parameters (URI labels and payloads included) call its first operation
     again through boto3, offline; a recorded error comes back as that error."""
-    from pagetape.replay import replay_chain
+    from pagetape.replay.engine import replay_chain
 
     doc = json.loads(sanitized[name].read_text())
     walk = replay_chain(sanitized[name])

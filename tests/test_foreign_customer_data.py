@@ -28,8 +28,8 @@ from urllib.parse import unquote
 import pytest
 
 from helpers import encoded_forms
-from pagetape.placebo import import_placebo
-from pagetape.verify import Finding, verify_file
+from pagetape.imports.placebo import import_placebo
+from pagetape.verify.lint import Finding, verify_file
 
 PLACEBO = Path(__file__).parent / "data" / "foreign" / "placebo"
 SOURCES = PLACEBO.parent / "SOURCES.md"

@@ -10,9 +10,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pagetape import cassette as cassette_io
+from pagetape.cassette import store as cassette_io
 from pagetape.errors import CassetteError
-from pagetape.verify import verify_file
+from pagetape.verify.lint import verify_file
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = (ROOT / "cassettes" / "personalize" / "list_data_deletion_jobs.json").read_bytes()

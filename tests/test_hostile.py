@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pagetape import cassette as cassette_io
+from pagetape.cassette import store as cassette_io
 from pagetape.errors import CassetteError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -128,7 +128,7 @@ def test_vcrpy_input_is_checked_before_parsing(cli, tmp_path: Path) -> None:
 
 def test_nesting_at_the_bound_is_read(tmp_path: Path) -> None:
     """The bound refuses only what is beyond it: a body nested to MAX_DEPTH loads and verifies."""
-    from pagetape.verify import verify_file
+    from pagetape.verify.lint import verify_file
 
     doc = _doc()
     inner: object = "x"
@@ -183,7 +183,7 @@ def test_verify_reports_a_token_loop(cli, tmp_path: Path) -> None:
 
 def test_verify_accepts_a_chain_recorded_twice(tmp_path: Path) -> None:
     """The same walk twice (a test that paginates twice) is no loop."""
-    from pagetape.verify import verify_file
+    from pagetape.verify.lint import verify_file
 
     doc = _doc()
     doc["interactions"] = doc["interactions"] * 2  # type: ignore[operator]

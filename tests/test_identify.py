@@ -15,8 +15,8 @@ from urllib.parse import urlencode
 import pytest
 from botocore.serialize import create_serializer
 
-from pagetape.identify import Exchange, Identity, Unidentified, identify
-from pagetape.specs import botocore_session
+from pagetape.aws.specs import botocore_session
+from pagetape.imports.identify import Exchange, Identity, Unidentified, identify
 
 HOSTS = [
     # (method, uri, body, service, operation, region, replayed path)
@@ -172,7 +172,7 @@ def test_every_operation_is_named_or_left_open_never_mistaken(protocol: str) -> 
 def test_s3_calls_made_by_clients_leave_the_models_lookups_read_untouched() -> None:
     """botocore's S3 handler strips `/{Bucket}` from the request URI of the model it loaded, in
     place; identification reads the published template whatever clients did before."""
-    from pagetape.isolation import fresh_session
+    from pagetape.aws.isolation import fresh_session
 
     bucket = Exchange("HEAD", "https://s3.amazonaws.com/some-bucket", {})
     assert isinstance(identify(bucket), Identity)

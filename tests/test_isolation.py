@@ -12,8 +12,8 @@ import boto3
 import pytest
 from botocore.exceptions import EndpointConnectionError
 
-from pagetape.isolation import REPLAY_CREDENTIALS, isolated_environment
-from pagetape.replay import Tape
+from pagetape.aws.isolation import REPLAY_CREDENTIALS, isolated_environment
+from pagetape.replay.engine import Tape
 from replay_helpers import CASSETTES, assert_same_as_sandbox, blocked_network
 from test_replay import USER_CODE
 

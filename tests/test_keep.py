@@ -11,11 +11,11 @@ import boto3
 import pytest
 
 from helpers import SANDBOX_KEY
-from pagetape import cassette as cassette_io
+from pagetape.cassette import store as cassette_io
 from pagetape.errors import UsageError
-from pagetape.keep import KeepPaths, parse
-from pagetape.verify import verify_file
-from pagetape.writer import sanitize_file
+from pagetape.sanitize.keep import KeepPaths, parse
+from pagetape.sanitize.writer import sanitize_file
+from pagetape.verify.lint import verify_file
 from sanitize_helpers import json11
 
 pytestmark = pytest.mark.moto
@@ -103,7 +103,7 @@ def test_record_refuses_a_secret_path_with_exit_2(cli: Any) -> None:
 
 def test_sanitize_keeps_a_path_of_a_json_body(tmp_path: Path) -> None:
     """`pagetape sanitize --keep` on a cassette recorded without it: the library call."""
-    from pagetape.writer import build, write
+    from pagetape.sanitize.writer import build, write
 
     job = {"jobName": "acme-segments-7", "roleArn": "arn:aws:iam::210987654321:role/x"}
     body = {"batchSegmentJobs": [job]}

@@ -9,8 +9,8 @@ from typing import Any
 import boto3
 
 from helpers import SANDBOX_KEY
-from pagetape import cassette as cassette_io
-from pagetape.record import RecordRequest, plan, record
+from pagetape.cassette import store as cassette_io
+from pagetape.record.recording import RecordRequest, plan, record
 
 
 def _client(service: str, url: str) -> Any:

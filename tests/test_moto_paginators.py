@@ -29,7 +29,7 @@ from moto_helpers import (
     unique,
     walk_paginator,
 )
-from pagetape.verify import verify_file
+from pagetape.verify.lint import verify_file
 
 pytestmark = pytest.mark.moto
 

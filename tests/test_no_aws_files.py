@@ -43,7 +43,7 @@ def _env(home: Path) -> dict[str, str]:
 def test_cli_replay_opens_nothing_under_dot_aws(tmp_path: Path) -> None:
     cassette = ROOT / "cassettes" / "personalize" / "list_batch_segment_jobs.json"
     code = AUDIT + (
-        "from pagetape.cli import main\n"
+        "from pagetape.cli.main import main\n"
         f"sys.argv = ['pagetape', 'replay', {str(cassette)!r}]\n"
         "try:\n    main()\nexcept SystemExit as exc:\n    code = exc.code\n"
         "print('OPENED', OPENED, file=sys.stderr)\n"

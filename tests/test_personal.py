@@ -1,4 +1,4 @@
-"""pagetape.personal: phone numbers, cards and national ids found, faked format-true, and proved fake.
+"""pagetape.sanitize.personal: phone numbers, cards and national ids found, faked format-true, and proved fake.
 
 Real phonenumbers throughout: the fakes must satisfy the same library the detector trusts.
 """
@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
-from pagetape import personal
-from pagetape.personal import Found, classify, fake, find, is_fake
+from pagetape.sanitize import personal
+from pagetape.sanitize.personal import Found, classify, fake, find, is_fake
 
 SECRET = b"test secret, never a real one"
 REGIONS = sorted(phonenumbers.SUPPORTED_REGIONS)

@@ -20,13 +20,13 @@ from botocore.exceptions import ClientError
 
 from helpers import encoded_forms
 from moto_helpers import REGION, Account, fresh_account, unique
-from pagetape import cassette as cassette_io
+from pagetape.aws.isolation import isolated_environment
+from pagetape.cassette import store as cassette_io
 from pagetape.errors import CassetteError, CassetteExistsError
-from pagetape.isolation import isolated_environment
-from pagetape.placebo import default_out_dir, import_placebo
-from pagetape.placebo_requests import PLACEHOLDER
-from pagetape.replay import Tape, replay_chain
-from pagetape.verify import verify
+from pagetape.imports.placebo import default_out_dir, import_placebo
+from pagetape.imports.placebo_requests import PLACEHOLDER
+from pagetape.replay.engine import Tape, replay_chain
+from pagetape.verify.lint import verify
 
 ROOT = Path(__file__).resolve().parent
 FOREIGN = ROOT / "data" / "foreign" / "placebo"

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from pagetape.aws.specs import OperationSpec, Registry, ServicePlugin, registry, resolve
 from pagetape.errors import UnknownOperationError
-from pagetape.specs import OperationSpec, Registry, ServicePlugin, registry, resolve
 
 
 def test_builtin_plugins_load_cleanly() -> None:

@@ -13,14 +13,14 @@ import boto3
 import pytest
 
 from helpers import SANDBOX_KEY, hand_made
-from pagetape import cassette as cassette_io
-from pagetape.capture import Capture, tag_operation
-from pagetape.isolation import isolated_environment
-from pagetape.record import RecordRequest, plan, record
-from pagetape.replay import Tape
+from pagetape.aws.isolation import isolated_environment
+from pagetape.cassette import store as cassette_io
+from pagetape.record.capture import Capture, tag_operation
+from pagetape.record.recording import RecordRequest, plan, record
+from pagetape.replay.engine import Tape
 from pagetape.sandbox import Sandbox
-from pagetape.sanitize import RawExchange, Sanitizer
-from pagetape.verify import verify_file
+from pagetape.sanitize.walker import RawExchange, Sanitizer
+from pagetape.verify.lint import verify_file
 
 KEYS = [f"home/alice-smith/report-{i}.pdf" for i in range(5)]
 

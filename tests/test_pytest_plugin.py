@@ -16,7 +16,7 @@ import boto3
 import pytest
 
 from helpers import SANDBOX_KEY, encoded_forms
-from pagetape import cassette as cassette_io
+from pagetape.cassette import store as cassette_io
 from pagetape.sandbox import Sandbox
 from replay_helpers import BLOCKING_CODE, BLOCKING_CONFTEST, ROOT, blocked_network, copy_shipped
 
@@ -495,7 +495,7 @@ def test_once_leaves_existing_cassettes_alone_and_records_the_missing_one(
         """
         import boto3
         import pytest
-        from pagetape.replay import LIVE
+        from pagetape.replay.engine import LIVE
 
         @pytest.mark.pagetape("personalize/list_batch_segment_jobs", "personalize/deletions")
         def test_both(pagetape):
@@ -595,7 +595,7 @@ def _cli(*args: str, block: bool = False) -> subprocess.CompletedProcess[str]:
         code = (
             BLOCKING_CODE
             + f"import sys\nsys.argv = ['pagetape', *{list(args)!r}]\n"
-            + "from pagetape.cli import main\n"
+            + "from pagetape.cli.main import main\n"
             + "try:\n    main()\nfinally:\n    assert ATTEMPTS == [], ATTEMPTS\n"
         )
         command = [sys.executable, "-c", code]
@@ -664,8 +664,8 @@ def test_once_from_racing_workers_keeps_the_first_recording(tmp_path: Path) -> N
     """Two xdist workers recording the same new cassette in `once` mode: exactly one write
     wins, the other is told so (and the session layer keeps the winner's file)."""
     from pagetape.errors import CassetteRaceError
-    from pagetape.sanitize import RawExchange
-    from pagetape.session import write_recording
+    from pagetape.replay.session import write_recording
+    from pagetape.sanitize.walker import RawExchange
 
     body = json.dumps({"batchSegmentJobs": []}).encode()
     exchange = RawExchange(

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from helpers import RESULT_KEYS, SEEDED, encoded_forms, record_from, token_of
-from pagetape import cassette as cassette_io
+from pagetape.cassette import store as cassette_io
 from pagetape.sandbox import Sandbox
 
 

@@ -14,10 +14,10 @@ import pytest
 from botocore.exceptions import ClientError
 
 from helpers import SANDBOX_KEY, record_from
-from pagetape import cassette as cassette_io
+from pagetape.aws.isolation import isolated_environment
+from pagetape.cassette import store as cassette_io
 from pagetape.errors import NotExhaustedError, ReplayMissError
-from pagetape.isolation import isolated_environment
-from pagetape.replay import Tape, load_index
+from pagetape.replay.engine import Tape, load_index
 from pagetape.sandbox import Sandbox
 from replay_helpers import (
     CASSETTES,

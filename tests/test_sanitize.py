@@ -31,18 +31,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from helpers import SANDBOX_KEY, encoded_forms
-from pagetape import cassette as cassette_io
-from pagetape import rules
+from pagetape.aws.isolation import isolated_environment
+from pagetape.aws.specs import resolve
+from pagetape.cassette import store as cassette_io
 from pagetape.errors import LeakError
-from pagetape.importer import read_pagetape
-from pagetape.isolation import isolated_environment
-from pagetape.record import snake_case
-from pagetape.replay import Tape, replay_chain
+from pagetape.imports.vcr import read_pagetape
+from pagetape.record.recording import snake_case
+from pagetape.replay.engine import Tape, replay_chain
 from pagetape.sandbox import Sandbox
-from pagetape.sanitize import RawExchange, Sanitizer
-from pagetape.specs import resolve
-from pagetape.verify import verify_file
-from pagetape.writer import build, next_token_number, sanitize_file
+from pagetape.sanitize import rules
+from pagetape.sanitize.walker import RawExchange, Sanitizer
+from pagetape.sanitize.writer import build, next_token_number, sanitize_file
+from pagetape.verify.lint import verify_file
 from sanitize_helpers import (
     FIVE,
     TEST_SECRET,
@@ -1261,7 +1261,7 @@ def test_a_long_camel_case_run_is_judged_in_linear_time() -> None:
     """Base64 user data (`IyEvYmluL2Jhc2g...`) is asked whether it is an operation name: the
     shape check must not backtrack exponentially (a nested repeat took 38 s on 60 characters,
     so this one would never return)."""
-    from pagetape import vocabulary
+    from pagetape.sanitize import vocabulary
 
     assert not vocabulary.is_public_value("Iy" + "EvYmlu" * 40 + "!")
     assert vocabulary.is_public_value("AssumeRole")
@@ -1322,7 +1322,7 @@ def test_a_setting_in_a_log_line_is_judged_by_its_key() -> None:
     """JSON quoted into a log message that does not parse as a whole, and key=value in prose:
     the value of a password key is a secret whatever its characters, a dob a fake date; the
     keys stay."""
-    from pagetape.rewrite import Rewriter
+    from pagetape.sanitize.rewrite import Rewriter
 
     rw = Rewriter(TEST_SECRET.encode())
     line = 'login ok {"user": "x", "dob": "1984-07-23", "password": "Tr0ub&4dor"} pwd=a&b9'

@@ -20,9 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pagetape.errors import LeakError
-from pagetape.sanitize import RawExchange
-from pagetape.verify import Finding, verify_file
-from pagetape.writer import build, sanitize_file, write
+from pagetape.sanitize.walker import RawExchange
+from pagetape.sanitize.writer import build, sanitize_file, write
+from pagetape.verify.lint import Finding, verify_file
 
 JSON10 = "application/x-amz-json-1.0"
 JSON11 = "application/x-amz-json-1.1"

@@ -26,11 +26,11 @@ import yaml
 import corpus_helpers as ch
 import corpus_more as more
 from helpers import encoded_forms, hand_made
-from pagetape import cassette as cassette_io
+from pagetape.cassette import store as cassette_io
 from pagetape.errors import LeakError
-from pagetape.record import RecordRequest, plan, record
-from pagetape.verify import verify_file
-from pagetape.writer import sanitize_file
+from pagetape.record.recording import RecordRequest, plan, record
+from pagetape.sanitize.writer import sanitize_file
+from pagetape.verify.lint import verify_file
 from sanitize_helpers import hermetic_env, leaks
 
 pytestmark = pytest.mark.moto

@@ -12,12 +12,12 @@ import boto3
 import pytest
 
 from helpers import SANDBOX_KEY, SEEDED
-from pagetape import writer
-from pagetape.capture import Capture, tag_operation
-from pagetape.record import snake_case
+from pagetape.record.capture import Capture, tag_operation
+from pagetape.record.recording import snake_case
 from pagetape.sandbox import Sandbox
-from pagetape.sanitize import RawExchange
-from pagetape.verify import verify_file
+from pagetape.sanitize import writer
+from pagetape.sanitize.walker import RawExchange
+from pagetape.verify.lint import verify_file
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +62,7 @@ def test_any_secret_writes_a_clean_cassette(
 
 def test_uuid_ending_in_twelve_digits_stays_one_uuid() -> None:
     """Its last group looks like an account id; it must not be split and faked in two parts."""
-    from pagetape.sanitize import Sanitizer
+    from pagetape.sanitize.walker import Sanitizer
 
     real = "6f0cb8ed-3c62-4047-9573-787119649627"
     sanitizer = Sanitizer(b"any-secret")

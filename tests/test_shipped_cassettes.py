@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from helpers import SEEDED, encoded_forms, record_from
-from pagetape import cassette as cassette_io
-from pagetape.record import default_output
+from pagetape.cassette import store as cassette_io
+from pagetape.record.recording import default_output
 from pagetape.sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -24,12 +24,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from helpers import hand_made
-from pagetape import cassette as cassette_io
+from pagetape.cassette import store as cassette_io
 from pagetape.errors import LeakError
 from pagetape.sandbox import Sandbox
-from pagetape.sanitize import RawExchange
-from pagetape.verify import verify_file
-from pagetape.writer import build, write
+from pagetape.sanitize.walker import RawExchange
+from pagetape.sanitize.writer import build, write
+from pagetape.verify.lint import verify_file
 from sanitize_helpers import FIVE, record_live
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -203,7 +203,9 @@ def test_each_finding_kind_is_reported_where_it_is(tmp_path: Path, name: str) ->
 
 def _console_script(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """What the installed `pagetape` console script runs: sys.exit(main())."""
-    code = "import sys; from pagetape.cli import main; sys.argv[0] = 'pagetape'; sys.exit(main())"
+    code = (
+        "import sys; from pagetape.cli.main import main; sys.argv[0] = 'pagetape'; sys.exit(main())"
+    )
     return subprocess.run(
         [sys.executable, "-c", code, *args], cwd=cwd, capture_output=True, text=True, timeout=60
     )

@@ -1,6 +1,6 @@
 """`verify` on a foreign file names what `sanitize` would replace, no more, no less.
 
-By construction the audit runs the sanitizer itself (`pagetape.audit`); here that is checked
+By construction the audit runs the sanitizer itself (`pagetape.imports.foreign`); here that is checked
 against what the commands really write: `pagetape sanitize` on every vcrpy cassette of the
 foreign corpus and `pagetape import placebo` on every placebo folder. The fields each command
 changed are read off its output with a comparison of this file's own, as plain as it can be
@@ -27,17 +27,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from helpers import hand_made
-from pagetape import cassette as cassette_io
-from pagetape import codec
-from pagetape.chain import parsed
+from pagetape.aws.specs import botocore_session
+from pagetape.cassette import store as cassette_io
 from pagetape.errors import LeakError
-from pagetape.importer import read_vcr
-from pagetape.placebo import exchanges as placebo_exchanges
-from pagetape.placebo import guess_region, import_placebo, read_folder
-from pagetape.record import default_output
-from pagetape.specs import botocore_session
-from pagetape.verify import Finding, verify, verify_file
-from pagetape.writer import sanitize_file
+from pagetape.imports.placebo import exchanges as placebo_exchanges
+from pagetape.imports.placebo import guess_region, import_placebo, read_folder
+from pagetape.imports.vcr import read_vcr
+from pagetape.record.recording import default_output
+from pagetape.sanitize.writer import sanitize_file
+from pagetape.verify.lint import Finding, verify, verify_file
+from pagetape.wire import codec
+from pagetape.wire.chain import parsed
 
 FOREIGN = Path(__file__).parent / "data" / "foreign"
 VCR_FILES = sorted(
@@ -401,7 +401,7 @@ def test_documentation_placeholders_in_a_pagetape_cassette_pass_when_the_sanitiz
     tmp_path: Path,
 ) -> None:
     """What the sanitizer keeps as it is (AWS's own values), verify accepts in its output."""
-    from pagetape.rewrite import Rewriter
+    from pagetape.sanitize.rewrite import Rewriter
 
     rewriter = Rewriter(b"k" * 32)
     kept = [v for v in PLACEHOLDERS if rewriter.string(v, "free_text") == v]
@@ -419,7 +419,7 @@ def test_documentation_placeholders_in_a_pagetape_cassette_pass_when_the_sanitiz
 
 
 def test_fields_are_compared_inside_json_strings_xml_and_forms() -> None:
-    from pagetape.audit import _diff
+    from pagetape.imports.foreign import _diff
 
     old = {"a": '{"Statement": [{"Principal": {"AWS": "arn:aws:iam::210987654321:root"}}]}',
            "x": "<r><k>v</k><k>w</k></r>", "f": "Action=Get&Name=acme", "h": "%3A"}  # fmt: skip

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from helpers import answering
-from pagetape import cassette as cassette_io
+from pagetape.cassette import store as cassette_io
 from pagetape.errors import CassetteRaceError
 from pagetape.sandbox import Sandbox
 
@@ -104,7 +104,8 @@ def test_new_cassettes_follow_the_umask(tmp_path: Path, umask: int, mode: int) -
 _EVERY_POINT = r"""
 import json, os, signal, sys
 from pathlib import Path
-from pagetape import cassette, signals
+from pagetape import signals
+from pagetape.cassette import store as cassette
 
 signals.install()
 root, signum, overwrite = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "1"

@@ -1,6 +1,6 @@
 """Amazon Bedrock: ListModelImportJobs (rest-json, GET with query parameters and sort options)."""
 
-from pagetape.specs import OperationSpec, ServicePlugin
+from pagetape.aws.specs import OperationSpec, ServicePlugin
 
 PLUGIN = ServicePlugin(
     service="bedrock",

@@ -1,6 +1,6 @@
 """AWS Clean Rooms ML: ListAudienceGenerationJobs (rest-json, GET with query parameters)."""
 
-from pagetape.specs import OperationSpec, ServicePlugin
+from pagetape.aws.specs import OperationSpec, ServicePlugin
 
 PLUGIN = ServicePlugin(
     service="cleanroomsml",

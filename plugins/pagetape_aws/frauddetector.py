@@ -1,6 +1,6 @@
 """Amazon Fraud Detector: GetBatchPredictionJobs has no botocore paginator, so it is described here."""
 
-from pagetape.specs import OperationSpec, ServicePlugin
+from pagetape.aws.specs import OperationSpec, ServicePlugin
 
 PLUGIN = ServicePlugin(
     service="frauddetector",

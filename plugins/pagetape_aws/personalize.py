@@ -1,7 +1,7 @@
 """Amazon Personalize: ListDataDeletionJobs has no botocore paginator; ListBatchSegmentJobs has one,
 but the plugin states its documented page-size default (100) as well."""
 
-from pagetape.specs import OperationSpec, ServicePlugin
+from pagetape.aws.specs import OperationSpec, ServicePlugin
 
 PLUGIN = ServicePlugin(
     service="personalize",

@@ -1,6 +1,6 @@
 """pytest glue for pagetape: a marker, a fixture, an option and an ini key. Every knob is a small
 overridable fixture (`pagetape_cassette_dir`, `pagetape_record_mode`); the engine lives in
-`pagetape.session`. Loading this plugin imports neither boto3 nor vcrpy: tests that do not use a
+`pagetape.replay.session`. Loading this plugin imports neither boto3 nor vcrpy: tests that do not use a
 tape pay nothing."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from pagetape import RECORD_MODES
-from pagetape.hook import install_lazily  # stdlib only: no boto3, no vcrpy
+from pagetape.replay.hook import install_lazily  # stdlib only: no boto3, no vcrpy
 
 # Now, not at pytest_configure: conftest files are imported before that hook runs, and a
 # boto3 client a conftest creates at import time must carry the replay handler too.
@@ -66,7 +66,7 @@ def pytest_runtest_call(item: pytest.Item) -> Any:
     # replay); one of them may then clear AWS_* (a hermetic conftest): refill what is missing.
     tape = item.stash.get(_active_tape, None)
     if tape is not None and tape.isolated:
-        from pagetape.isolation import complete_environment
+        from pagetape.aws.isolation import complete_environment
 
         complete_environment(tape.metadata.region)
     return (yield)
@@ -96,8 +96,8 @@ def _pagetape_block_network(request: pytest.FixtureRequest) -> Iterator[None]:
     if not request.config.getoption("--pagetape-block-network"):
         yield
         return
-    from pagetape.hook import recording_active
-    from pagetape.network import blocked
+    from pagetape.replay.hook import recording_active
+    from pagetape.replay.network import blocked
 
     with blocked(recording_active):
         yield
@@ -125,7 +125,7 @@ def pagetape(
 ) -> Iterator[Any]:
     """The active tape of a test marked `@pytest.mark.pagetape(...)`."""
     from pagetape.errors import PagetapeError
-    from pagetape.session import open_tape
+    from pagetape.replay.session import open_tape
 
     marker = request.node.get_closest_marker("pagetape")
     if marker is None:

@@ -1,5 +1,5 @@
 """`python -m pagetape` is the same as the `pagetape` command."""
 
-from pagetape.cli import main
+from pagetape.cli.main import main
 
 raise SystemExit(main())

@@ -63,11 +63,11 @@ def _fail(base: Outcome, stage: str, exc: BaseException | None, message: str = "
 
 def check(server: ConformanceServer, service: str, operation: str, sid: int, out: Path) -> Outcome:
     """Run one paginator through record, verify and replay; never raises."""
-    from pagetape.isolation import isolated_environment
-    from pagetape.params import typed
-    from pagetape.record import RecordRequest, plan, record
-    from pagetape.replay import Tape
-    from pagetape.verify import verify_file
+    from pagetape.aws.isolation import isolated_environment
+    from pagetape.aws.params import typed
+    from pagetape.record.recording import RecordRequest, plan, record
+    from pagetape.replay.engine import Tape
+    from pagetape.verify.lint import verify_file
 
     protocol = synth.session().get_service_model(service).resolved_protocol
     outcome = Outcome(service, operation, protocol, "pass")
@@ -154,7 +154,7 @@ def replay_client(service: str) -> Any:
     small worker's memory), with pagetape's replay credentials and the recording's region."""
     import boto3
 
-    from pagetape.isolation import REPLAY_CREDENTIALS
+    from pagetape.aws.isolation import REPLAY_CREDENTIALS
 
     if service not in _CLIENTS:
         _CLIENTS.clear()

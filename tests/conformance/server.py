@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from conformance.synth import Scenario
-from pagetape import wire
+from pagetape.wire import serialize as wire
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -1,0 +1,1 @@
+"""The cassette file: its schema, reading it, writing it atomically."""

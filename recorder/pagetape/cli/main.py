@@ -1,0 +1,550 @@
+"""The `pagetape` command line: each command parses, calls the library, prints.
+
+Errors are one sentence on stderr with exit code 2 (bad usage or input) or 1 (the operation
+or a check failed); `--debug` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from pagetape import signals
+from pagetape.errors import PagetapeError, RecordingError, UsageError
+from pagetape.terminal import printable, printable_lines
+
+# --keep PATH, shared by record and sanitize.
+KeepPaths = Annotated[
+    list[str] | None,
+    typer.Option(
+        metavar="PATH",
+        help="Keep the values at a member path real, e.g. Items[].status.S (recorded in "
+        "the cassette; secret-looking keys can never be kept).",
+    ),
+]
+
+app = typer.Typer(
+    name="pagetape",
+    help="Record real AWS paginated list calls into sanitized cassettes; replay them offline.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+_state = {"debug": False}
+
+
+@app.callback()
+def _main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+) -> None:
+    _state["debug"] = debug
+
+
+def _say(text: str, err: bool = False) -> None:
+    """Every line pagetape prints goes through here: text read from a cassette (or a file
+    name) could carry terminal escapes, so control characters are shown escaped."""
+    typer.echo(printable_lines(text), err=err)
+
+
+def _echo_err(message: str) -> None:
+    _say(message, err=True)
+
+
+@app.command()
+def record(
+    service: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="SERVICE", help="boto3 service name, e.g. personalize.", show_default=False
+        ),
+    ] = None,
+    operation: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="OPERATION",
+            help="ListBatchSegmentJobs, list-batch-segment-jobs or snake_case.",
+            show_default=False,
+        ),
+    ] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option(
+            "-p",
+            "--param",
+            metavar="NAME=VALUE",
+            help="An operation parameter, converted by its type in the service model.",
+        ),
+    ] = None,
+    params: Annotated[
+        str | None, typer.Option("--params", metavar="JSON", help="Parameters as a JSON object.")
+    ] = None,
+    page_size: Annotated[
+        int | None, typer.Option(help="Items per page (the operation's limit parameter).")
+    ] = None,
+    max_pages: Annotated[int | None, typer.Option(help="Stop after this many pages.")] = None,
+    region: Annotated[str | None, typer.Option(help="AWS region.")] = None,
+    profile: Annotated[str | None, typer.Option(help="AWS profile.")] = None,
+    endpoint_url: Annotated[
+        str | None, typer.Option(help="Endpoint; AWS_ENDPOINT_URL* is honoured too.")
+    ] = None,
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "-o", "--output", help="Cassette path (default: cassettes/<service>/<operation>.json)."
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option(help="Overwrite existing cassettes (every entry of a manifest).")
+    ] = False,
+    record_errors: Annotated[
+        bool, typer.Option(help="Record a chain that ends in a service error instead of failing.")
+    ] = False,
+    max_attempts: Annotated[
+        int | None,
+        typer.Option(help="Attempts per call (botocore standard retry mode; default 5)."),
+    ] = None,
+    keep_rule: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="RULE",
+            help="Switch a sanitization rule off (see pagetape sanitize --list-rules).",
+        ),
+    ] = None,
+    keep: KeepPaths = None,
+    manifest: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE",
+            help="Record every recording a TOML manifest lists, concurrently, instead of "
+            "SERVICE OPERATION (see README).",
+        ),
+    ] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "-j", "--jobs", help="With --manifest: recordings at once (default: CPU count)."
+        ),
+    ] = None,
+) -> None:
+    """Record the whole page chain of one operation into a sanitized cassette, or, with
+    --manifest FILE, every recording the manifest lists, concurrently, with a result table."""
+    if manifest is not None:
+        given = {
+            "SERVICE": service is not None,
+            "OPERATION": operation is not None,
+            "-p": bool(param),
+            "--params": params is not None,
+            "--page-size": page_size is not None,
+            "--max-pages": max_pages is not None,
+            "--region": region is not None,
+            "--profile": profile is not None,
+            "--endpoint-url": endpoint_url is not None,
+            "-o": output is not None,
+            "--record-errors": record_errors,
+            "--keep-rule": bool(keep_rule),
+            "--keep": bool(keep),
+        }
+        mixed = [name for name, was_given in given.items() if was_given]
+        if mixed:
+            raise UsageError(
+                f"--manifest cannot be combined with {', '.join(mixed)}; put per-recording "
+                "settings in the manifest ([defaults] for region, profile and endpoint_url)"
+            )
+        _record_manifest(manifest, force, max_attempts or 5, jobs)
+        return
+    if jobs is not None:
+        raise UsageError("--jobs only applies with --manifest FILE")
+    if service is None or operation is None:
+        missing = "SERVICE" if service is None else "OPERATION"
+        raise UsageError(
+            f"Missing argument {missing}: pagetape record needs SERVICE OPERATION or "
+            "--manifest FILE (see 'pagetape record --help')"
+        )
+    from pagetape.record.recording import RecordRequest, plan
+    from pagetape.record.recording import record as do_record
+
+    request = RecordRequest(
+        service=service,
+        operation=operation,
+        pairs=param or [],
+        params_json=params,
+        page_size=page_size,
+        max_pages=max_pages,
+        region=region,
+        profile=profile,
+        endpoint_url=endpoint_url,
+        output=output,
+        force=force,
+        record_errors=record_errors,
+        max_attempts=5 if max_attempts is None else max_attempts,
+        keep_rules=keep_rule or [],
+        keep_paths=keep or [],
+    )
+    the_plan = plan(request)
+    if sys.stderr.isatty():
+        from rich.console import Console
+
+        console = Console(stderr=True)
+        with console.status(f"recording {the_plan.spec.service} {the_plan.spec.operation}") as st:
+
+            def progress(pages: int, items: int) -> None:
+                st.update(f"recording {the_plan.spec.operation}: {pages} pages, {items} items")
+
+            result = do_record(the_plan, progress)
+    else:
+        result = do_record(the_plan)
+    meta = result.cassette.metadata
+    _say(f"recorded {meta.service} {meta.operation}: {result.pages} pages, {result.items} items")
+    if meta.error:
+        _say(printable(f"  the chain ends in an error, replay raises it: {meta.error}"))
+    _say(f"  cassette: {result.path}")
+    _say(f"  params for tests: {json.dumps(result.params, sort_keys=True)}")
+
+
+def _record_manifest(path: Path, force: bool, max_attempts: int, jobs: int | None) -> None:
+    """`record --manifest`: live progress lines on a terminal, then a result table on stdout."""
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+    from rich.table import Table
+    from rich.text import Text
+
+    from pagetape.record import manifest as batch
+
+    if max_attempts < 1:
+        raise UsageError("--max-attempts must be at least 1")
+    entries = batch.prepare(path, force=force, max_attempts=max_attempts)
+    live = sys.stderr.isatty()
+    progress = Progress(
+        SpinnerColumn(finished_text=" "),
+        TextColumn("{task.description}"),
+        TextColumn("{task.fields[status]}"),
+        console=Console(stderr=True),
+        transient=True,
+        disable=not live,
+    )
+    tasks = {e.index: progress.add_task(str(e.output), status="waiting", total=1) for e in entries}
+
+    def on_progress(index: int, pages: int, items: int) -> None:
+        progress.update(tasks[index], status=f"{pages} pages, {items} items")
+
+    def on_done(outcome: batch.Outcome) -> None:
+        status = f"{outcome.pages} pages, {outcome.items} items" if outcome.ok else "failed"
+        progress.update(tasks[outcome.entry.index], completed=1, status=status)
+
+    with progress:  # disabled (prints nothing) unless stderr is a terminal
+        outcomes = batch.run(entries, jobs, on_progress, on_done)
+    table = Table()
+    table.add_column("output", overflow="fold")
+    table.add_column("pages", justify="right")
+    table.add_column("items", justify="right")
+    table.add_column("status", overflow="fold")
+    for outcome in outcomes:
+        table.add_row(  # Text: a service's message is neither markup nor terminal escapes
+            Text(printable(str(outcome.entry.output))),
+            str(outcome.pages) if outcome.ok else "",
+            str(outcome.items) if outcome.ok else "",
+            Text("ok" if outcome.ok else printable(f"failed: {outcome.error}")),
+        )
+    wide = None if sys.stdout.isatty() else 100_000  # logs get one line per row
+    Console(width=wide, highlight=False).print(table)
+    failed = sum(not o.ok for o in outcomes)
+    if failed:
+        raise RecordingError(
+            f"{failed} of {len(outcomes)} recordings failed; their cassettes were not written"
+        )
+    _say(f"recorded {len(outcomes)} cassettes from {path}", err=True)
+
+
+@app.command()
+def show(
+    cassette: Annotated[Path, typer.Argument(help="A cassette file.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Summarize a cassette: operation, region, parameters, pages and items."""
+    from pagetape.cassette import store as cassette_io
+    from pagetape.cli import summary
+
+    tape = cassette_io.load(cassette)
+    if as_json:
+        _say(json.dumps(summary.as_dict(tape, str(cassette)), sort_keys=True))
+    else:
+        _say(summary.as_text(tape, str(cassette)))
+
+
+@app.command()
+def replay(
+    cassette: Annotated[Path, typer.Argument(help="A cassette file.")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per item.")] = False,
+) -> None:
+    """Replay a cassette's chain offline through a real boto3 client and print the items."""
+    from pagetape.replay.engine import replay_chain
+
+    result = replay_chain(cassette)
+    if as_json:
+        for item in result.items:
+            _say(json.dumps(item, sort_keys=True, default=_json_default))
+    else:
+        for item in result.items:
+            if isinstance(item, dict):
+                fields = [f"{k}={v}" for k, v in item.items() if isinstance(v, (str, int, float))]
+                _say(printable("  ".join(fields[:4])))
+            else:
+                _say(printable(str(item)))
+        _say(f"replayed {result.pages} pages, {len(result.items)} items offline", err=True)
+    if result.error:
+        _say(printable(f"the chain ends in the recorded error {result.error}"), err=True)
+
+
+def _json_default(value: Any) -> str:
+    iso = getattr(value, "isoformat", None)
+    return str(iso()) if iso else str(value)
+
+
+@app.command()
+def verify(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Cassette files or folders (default: cassettes/); vcrpy and placebo files too."
+        ),
+    ] = None,
+) -> None:
+    """Lint cassettes for leaks (credentials, account ids, buckets, emails, IPs, keys) and
+    broken token chains; vcrpy and placebo files are audited by running the sanitizer over them: every value it would replace is named. Exit 1 on findings."""
+    from pagetape.verify.lint import verify as run_verify
+
+    files, findings = run_verify(paths or [Path("cassettes")])
+    for finding in findings:
+        _say(printable(str(finding)))
+    bad = len({f.file for f in findings})
+    if findings:
+        _say(f"{len(findings)} findings in {bad} of {len(files)} cassettes", err=True)
+        raise typer.Exit(1)
+    _say(f"{len(files)} cassettes clean", err=True)
+
+
+import_app = typer.Typer(
+    help="Bring fixtures written by other tools: placebo response folders.",
+    no_args_is_help=True,
+)
+app.add_typer(import_app, name="import")
+
+
+@import_app.command("placebo")
+def import_placebo(
+    folder: Annotated[
+        Path, typer.Argument(help="A placebo folder (service.Operation_N.json files).")
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="Where to write (default: cassettes/<folder name>/)."),
+    ] = None,
+    region: Annotated[
+        str | None,
+        typer.Option(help="The region (default: the one the ARNs name, else us-east-1)."),
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite existing cassettes.")] = False,
+    keep_rule: Annotated[
+        list[str] | None, typer.Option(metavar="RULE", help="Switch a rule off, by name.")
+    ] = None,
+) -> None:
+    """Turn a placebo folder into sanitized cassettes, one per operation, chains linked."""
+    from pagetape.imports.placebo import import_placebo as run_import
+
+    for path in run_import(folder, output, region, force, keep_rule or []):
+        _say(printable(f"wrote {path}"))
+
+
+@app.command()
+def sanitize(
+    source: Annotated[
+        Path | None, typer.Argument(help="A vcrpy (YAML/JSON) or pagetape cassette.")
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            help="Where to write (default: a pagetape cassette in place, a vcrpy one as NAME.pagetape.json).",
+        ),
+    ] = None,
+    keep_rule: Annotated[
+        list[str] | None, typer.Option(metavar="RULE", help="Switch a rule off, by name.")
+    ] = None,
+    keep: KeepPaths = None,
+    list_rules: Annotated[bool, typer.Option(help="List the sanitization rules and exit.")] = False,
+) -> None:
+    """Sanitize an existing vcrpy or pagetape cassette into a pagetape cassette."""
+    from pagetape.sanitize import rules
+    from pagetape.sanitize.writer import sanitize_file
+
+    if list_rules:
+        for rule in rules.RULES:
+            _say(f"{rule.name:14} {rule.description}")
+        return
+    if source is None:
+        raise UsageError("pagetape sanitize needs an INPUT cassette (or --list-rules)")
+    tape, target = sanitize_file(source, output, keep_rule or [], keep or [])
+    meta = tape.metadata
+    _say(
+        printable(
+            f"sanitized {len(tape.interactions)} interactions ({meta.service} {meta.operation}: "
+            f"{meta.pages} pages, {meta.items} items) into {target}"
+        )
+    )
+
+
+@app.command()
+def plugins(
+    service: Annotated[
+        list[str] | None, typer.Option("--service", help="Only these services.")
+    ] = None,
+) -> None:
+    """List every recordable operation and where its pagination spec comes from."""
+    from pagetape.aws import specs
+
+    if service:
+        service = [specs.resolve_service(s) for s in service]
+    reg = specs.registry()
+    for name, (entry, plugin) in sorted(reg.plugins.items()):
+        _say(f"plugin {entry}: {name} ({len(plugin.operations)} operations)")
+    for problem in reg.problems:
+        _say(f"plugin {problem.name}: broken, skipped: {problem.reason}")
+    for found in specs.recordable(service):
+        spec = found.spec
+        size = ""
+        if spec.limit_key and spec.page_size_max:
+            size = f"  page size {spec.page_size_min}..{spec.page_size_max}"
+            size += f", default {spec.page_size_default}" if spec.page_size_default else ""
+        _say(f"{found.service} {found.operation}  [{found.source}]{size}")
+
+
+@app.command()
+def sandbox(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 picks a free one).")] = 4566,
+) -> None:
+    """Serve the embedded sandbox account on 127.0.0.1 until Ctrl-C."""
+    from pagetape.sandbox import Sandbox
+
+    server = Sandbox(port=port)
+    try:
+        server.start()
+    except (OSError, OverflowError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not a port number"
+        raise UsageError(f"cannot listen on 127.0.0.1:{port}: {reason}") from None
+    _say(f"sandbox account listening on {server.endpoint_url} (Ctrl-C stops it)")
+    _say(
+        f"  try: AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox pagetape record "
+        f"personalize list-batch-segment-jobs --region us-east-1 --endpoint-url "
+        f"{server.endpoint_url} --page-size 10"
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+
+
+@app.command()
+def demo(
+    folder: Annotated[
+        Path | None,
+        typer.Option("--dir", help="Where to write the cassettes (default: a new temp folder)."),
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite cassettes already there.")] = False,
+) -> None:
+    """Record all five seeded operations from the embedded sandbox, verify them, replay them."""
+    from pagetape.cli import summary
+    from pagetape.cli.demo import record_seeded
+    from pagetape.replay.engine import replay_chain
+    from pagetape.sandbox import Sandbox
+    from pagetape.verify.lint import verify as run_verify
+
+    target = folder or Path(tempfile.mkdtemp(prefix="pagetape-demo-"))
+    with Sandbox() as server:
+        _say(f"sandbox account on {server.endpoint_url}; recording into {target}")
+        results = record_seeded(
+            target,
+            server.endpoint_url,
+            force=force,
+            on_done=lambda r: _say(summary.as_text(r.cassette, str(r.path))),
+        )
+    files, findings = run_verify([r.path for r in results])
+    for finding in findings:
+        _say(printable(str(finding)))
+    _say(f"verify: {len(files) - len({f.file for f in findings})} of {len(files)} clean")
+    for result in results:
+        replayed = replay_chain(result.path)
+        same = (replayed.pages, len(replayed.items)) == (result.pages, result.items)
+        _say(
+            f"replay offline: {result.path.name}: {replayed.pages} pages, "
+            f"{len(replayed.items)} items{'' if same else ' (DIFFERS from the recording)'}"
+        )
+        if not same:
+            raise PagetapeError(f"replaying {result.path} did not give back what was recorded")
+    if findings:
+        raise PagetapeError("verify found problems in the demo cassettes")
+    total = sum(r.pages for r in results)
+    _say(f"done: {len(results)} cassettes, {total} pages, in {target}")
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Entry point: run the app, turning every expected error into one line and an exit code.
+
+    SIGINT, SIGTERM and SIGHUP become an exception (`pagetape.signals`), so the cleanup of a
+    half-made cassette runs whichever of them stops pagetape."""
+    signals.install()
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(args=argv, prog_name="pagetape", standalone_mode=False)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        _echo_err("pagetape: aborted")
+        sys.exit(1)
+    except typer.TyperException as exc:  # click-style usage errors: bad option, missing argument
+        ctx = getattr(exc, "ctx", None)
+        if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
+            _say(ctx.get_help())
+            sys.exit(0)
+        where = f"pagetape {ctx.info_name}" if ctx is not None and ctx.parent else "pagetape"
+        message = " ".join(exc.format_message().split())
+        _echo_err(f"{where}: {message} (see '{where} --help')")
+        sys.exit(exc.exit_code)
+    except PagetapeError as exc:
+        if _state["debug"]:
+            raise
+        _echo_err("pagetape: " + "; ".join(line.strip() for line in str(exc).splitlines()))
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        _interrupted()
+    if code == 130 and signals.received() is not None:  # typer returns Ctrl-C as 130
+        _interrupted()
+    return code
+
+
+def _interrupted() -> None:
+    """One line and 128 + the signal number (130 for Ctrl-C); further signals are ignored
+    while it is said."""
+    import signal
+
+    for handled in signals.HANDLED:
+        signal.signal(handled, signal.SIG_IGN)
+    signum = int(signals.received() or signal.SIGINT)
+    how = "interrupted" if signum == signal.SIGINT else f"stopped by {signal.Signals(signum).name}"
+    written = signals.committed()
+    if written:
+        _echo_err(f"pagetape: {how} after writing {', '.join(written)}")
+    else:
+        _echo_err(f"pagetape: {how}; nothing was written")
+    sys.exit(128 + signum)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""Human and JSON summaries of a cassette, shared by `show`, `record` and `demo`. The text form
+escapes control characters (`pagetape.terminal`); the JSON form is escaped by json.dumps."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pagetape.cassette.store import Cassette
+from pagetape.terminal import printable
+
+
+def page_rows(tape: Cassette) -> list[dict[str, Any]]:
+    """One row per interaction: status, items on the page, tokens asked for and given."""
+    from pagetape.wire import chain
+
+    meta = tape.metadata
+    rows = []
+    for i, interaction in enumerate(tape.interactions, 1):
+        page = chain.page(meta.service, interaction)
+        asked = _shown(page.asked) if page else None
+        given = _shown(page.given) if page and page.more else None
+        error = None
+        if interaction.response.status >= 300:
+            error = page.error if page else "error"
+        rows.append(
+            {
+                "page": i,
+                "operation": interaction.operation,
+                "status": interaction.response.status,
+                "items": page.items if page else None,
+                "token_in": asked,
+                "token_out": given,
+                "error": error,
+            }
+        )
+    return rows
+
+
+def _shown(tokens: tuple[Any, ...]) -> Any:
+    """One token as it is; several as a list; none as None."""
+    from pagetape.wire.chain import canonical
+
+    present = [t for t in tokens if canonical(t) is not None]
+    if not present:
+        return None
+    return present[0] if len(tokens) == 1 else [canonical(t) for t in tokens]
+
+
+def as_dict(tape: Cassette, path: str) -> dict[str, Any]:
+    """The `show --json` object: metadata plus one row per page."""
+    meta = tape.metadata
+    return {
+        "path": path,
+        "service": meta.service,
+        "operation": meta.operation,
+        "region": meta.region,
+        "params": meta.params,
+        "page_size": meta.page_size,
+        "pages": meta.pages,
+        "items": meta.items,
+        "error": meta.error,
+        "recorded_at": meta.recorded_at,
+        "tool_version": meta.tool_version,
+        "botocore_version": meta.botocore_version,
+        "sanitizer": meta.sanitizer,
+        **({"source": meta.source} if isinstance(meta.source, str) else {}),
+        "interactions": page_rows(tape),
+    }
+
+
+def as_text(tape: Cassette, path: str) -> str:
+    """A few readable lines: what, how much, and the parameters a test must pass."""
+    meta = tape.metadata
+    lines = [
+        f"{path}",
+        f"  {meta.service} {meta.operation} in {meta.region}: {meta.pages} pages, "
+        f"{meta.items} items (page size {meta.page_size if meta.page_size else 'default'})",
+        f"  params: {json.dumps(meta.params, sort_keys=True) if meta.params else 'none'}",
+        f"  recorded {meta.recorded_at} with pagetape {meta.tool_version}, "
+        f"botocore {meta.botocore_version}",
+    ]
+    if meta.error:
+        lines.append(f"  ends in an error: {meta.error}")
+    if isinstance(meta.source, str):
+        lines.append(f"  imported from {meta.source}")
+    for row in page_rows(tape):
+        items = f"{row['items']} items" if row["items"] is not None else row["error"] or "-"
+        nxt = row["token_out"] or "end"
+        lines.append(f"    page {row['page']}: HTTP {row['status']}, {items}, next: {nxt}")
+    return "\n".join(printable(line) for line in lines)  # a value's own newline stays escaped

@@ -1,0 +1,250 @@
+"""Read cassettes pagetape did not write: vcrpy / pytest-recording YAML or JSON with boto3
+traffic, and pagetape cassettes (to sanitize again), as raw exchanges for the sanitizer.
+
+Which service, operation and region an exchange belongs to is `pagetape.imports.identify`'s job.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from pagetape.cassette import store as cassette_io
+from pagetape.errors import CassetteError
+from pagetape.sanitize.walker import RawExchange
+
+NOT_AWS = "not-aws"
+_PLACEHOLDER = re.compile(r"\*+redacted\*+|redacted|x{3,}|\*{3,}|<[a-z_ -]+>", re.IGNORECASE)
+
+
+def _text(value: Any) -> bytes:
+    if value is None:
+        return b""
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, dict):  # vcrpy response bodies: {"string": ...}
+        return _text(value.get("string"))
+    return str(value).encode()
+
+
+def _headers(raw: Any) -> dict[str, str]:
+    """Header lists (or plain strings) as one string each; placeholder values a project's vcr
+    config wrote (`**REDACTED**`, the header's own name) are dropped: they would mislead the
+    codec (a redacted Content-Type) and identify nothing."""
+    out: dict[str, str] = {}
+    for key, value in (raw or {}).items() if isinstance(raw, dict) else ():
+        values = value if isinstance(value, list) else [value]
+        joined = ", ".join(v.decode("latin-1") if isinstance(v, bytes) else str(v) for v in values)
+        if _PLACEHOLDER.fullmatch(joined.strip()) or joined.strip().lower() == str(key).lower():
+            continue
+        out[str(key)] = joined
+    return out
+
+
+def read_vcr(path: Path, raw: bytes | None = None) -> tuple[list[RawExchange], str | None]:
+    """Exchanges of a vcrpy cassette as real projects write them, and the region they name.
+
+    Read: YAML or JSON, gzipped or not, `interactions` or pytest-recording's parallel
+    `requests`/`responses`, binary bodies, bodies a custom serializer moved to `parsed_body`,
+    gzip-encoded responses, placeholder headers. Each exchange is identified from everything it
+    carries (`pagetape.imports.identify`); one that is AWS but not settled is refused by number.
+    RAW is the file's content when already read (with `cassette.read`: bounded, regular files
+    only); it passes the loader's size, UTF-8 and depth checks before a parser sees it."""
+    from pagetape.imports.identify import Exchange, Identity, identify
+
+    exchanges: list[RawExchange] = []
+    regions: list[str] = []
+    unsettled: list[str] = []
+    for n, one in enumerate(recorded(path, cassette_io.read(path) if raw is None else raw), 1):
+        found = identify(
+            Exchange(one.method, one.uri, one.request_headers, one.request_body, one.status,
+                     one.response_body)
+        )  # fmt: skip
+        if found is None:
+            service = operation = NOT_AWS
+            logical = urlsplit(one.uri).path or "/"
+        elif isinstance(found, Identity):
+            service, operation, logical = found.service, found.operation, found.path
+            if found.region:
+                regions.append(found.region)
+        else:
+            unsettled.append(f"interaction {n} ({one.method} {_short(one.uri)}): {found.reason}")
+            continue
+        exchanges.append(
+            RawExchange(
+                service=service,
+                operation=operation,
+                method=one.method,
+                path=logical,
+                query=parse_qsl(urlsplit(one.uri).query, keep_blank_values=True),
+                request_headers=one.request_headers,
+                request_body=one.request_body,
+                status=one.status,
+                response_headers=one.response_headers,
+                response_body=one.response_body,
+            )
+        )
+    if unsettled:
+        more = f" (and {len(unsettled) - 1} more)" if len(unsettled) > 1 else ""
+        raise CassetteError(f"{path}: cannot tell which AWS operation {unsettled[0]}{more}")
+    return exchanges, (regions[0] if regions else None)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """One vcrpy interaction as plain parts: headers as strings, bodies as the bytes that were
+    on the wire (a gzip-encoded response decompressed, its Content-Encoding dropped)."""
+
+    method: str
+    uri: str
+    request_headers: dict[str, str]
+    request_body: bytes
+    status: int
+    response_headers: dict[str, str]
+    response_body: bytes
+
+
+def recorded(path: Path, raw: bytes) -> list[Recorded]:
+    """Every interaction of a vcrpy file, whichever layout it uses; CassetteError naming the
+    interaction for one that lacks its request or response."""
+    out = []
+    for n, (req, resp) in enumerate(vcr_pairs(path, raw), 1):
+        try:
+            method, uri = str(req["method"]), str(req["uri"])
+            status_field = resp["status"]
+            status = int(status_field["code"] if isinstance(status_field, dict) else status_field)
+        except (KeyError, TypeError, ValueError):
+            raise CassetteError(f"{path}: interaction {n} lacks a request or response") from None
+        req_headers, resp_headers = _headers(req.get("headers")), _headers(resp.get("headers"))
+        body = _body(resp)
+        if any(k.lower() == "content-encoding" and "gzip" in v for k, v in resp_headers.items()):
+            try:
+                body = gzip.decompress(body)
+            except (OSError, EOFError):
+                raise CassetteError(
+                    f"{path}: interaction {n} says gzip but its body is not"
+                ) from None
+            resp_headers = {
+                k: v for k, v in resp_headers.items() if k.lower() != "content-encoding"
+            }
+        out.append(Recorded(method, uri, req_headers, _body(req), status, resp_headers, body))
+    return out
+
+
+def vcr_pairs(path: Path, raw: bytes) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """(request, response) mappings of a vcrpy file, whichever of its layouts it uses."""
+    import yaml
+
+    if raw[:2] == b"\x1f\x8b":  # a gzipped cassette (.yaml.gz)
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError):
+            raise CassetteError(f"{path} is gzip-compressed but damaged") from None
+    cassette_io.check_text(raw, str(path))
+    text = raw.decode("utf-8")
+    try:
+        data = json.loads(text) if text.lstrip().startswith("{") else yaml.load(text, _loader())
+    except (ValueError, yaml.YAMLError) as exc:
+        if "block level" in str(exc):  # libyaml's own nesting limit
+            raise CassetteError(f"{path} nests too deeply; not read") from None
+        raise CassetteError(
+            f"{path} is neither JSON nor YAML: {str(exc).splitlines()[0]}"
+        ) from None
+    except RecursionError:  # YAML block nesting, which the bracket scan cannot see
+        raise CassetteError(f"{path} nests too deeply; not read") from None
+    if isinstance(data, dict) and isinstance(data.get("interactions"), list):
+        items = data["interactions"]
+        pairs = [
+            (i.get("request"), i.get("response")) if isinstance(i, dict) else (None, None)
+            for i in items
+        ]
+    elif isinstance(data, dict) and isinstance(data.get("requests"), list):
+        responses = data.get("responses")
+        if not isinstance(responses, list) or len(responses) != len(data["requests"]):
+            raise CassetteError(f"{path}: its requests and responses lists differ in length")
+        pairs = list(zip(data["requests"], responses, strict=True))
+    else:
+        raise CassetteError(f"{path} is not a vcrpy cassette: it has no 'interactions' list")
+    for n, (req, resp) in enumerate(pairs, 1):
+        if not isinstance(req, dict) or not isinstance(resp, dict):
+            raise CassetteError(f"{path}: interaction {n} lacks a request or response")
+    return pairs  # type: ignore[return-value]
+
+
+@cache
+def _loader() -> type:
+    """A safe YAML loader that also reads the Python tags vcrpy's default (unsafe) loader
+    writes: tuples, unicode strings and request bodies saved as BytesIO objects. No other
+    Python object is built, whatever the file says."""
+    import yaml
+
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class VcrLoader(base):  # type: ignore[misc,valid-type]
+        pass
+
+    def sequence(loader: Any, node: Any) -> list[Any]:
+        return list(loader.construct_sequence(node, deep=True))
+
+    def text(loader: Any, node: Any) -> str:
+        return str(loader.construct_scalar(node))
+
+    def python_object(loader: Any, suffix: str, node: Any) -> Any:
+        if suffix == "_io.BytesIO" and isinstance(node, yaml.MappingNode):
+            state = loader.construct_mapping(node, deep=True).get("state")
+            if isinstance(state, (list, tuple)) and state and isinstance(state[0], bytes):
+                return state[0]
+        raise yaml.constructor.ConstructorError(
+            None, None, f"a Python object ({suffix}) pagetape does not build", node.start_mark
+        )
+
+    VcrLoader.add_constructor("tag:yaml.org,2002:python/tuple", sequence)
+    VcrLoader.add_constructor("tag:yaml.org,2002:python/unicode", text)
+    VcrLoader.add_constructor("tag:yaml.org,2002:python/str", text)
+    VcrLoader.add_multi_constructor("tag:yaml.org,2002:python/object/new:", python_object)
+    return VcrLoader
+
+
+def _body(part: dict[str, Any]) -> bytes:
+    """A request's or response's body bytes; a `parsed_body` (pydantic-ai's serializer keeps
+    JSON bodies as data) is JSON again."""
+    body = part.get("body")
+    if (body is None or body == {} or body == {"string": ""}) and "parsed_body" in part:
+        return json.dumps(part["parsed_body"]).encode()
+    return _text(body)
+
+
+def _short(uri: str) -> str:
+    parts = urlsplit(uri)
+    return f"{parts.scheme}://{parts.netloc}{parts.path[:60]}"
+
+
+def read_pagetape(tape: cassette_io.Cassette) -> list[RawExchange]:
+    """A pagetape cassette's interactions as exchanges again, to run them through the sanitizer."""
+
+    def encode(body: Any) -> bytes:
+        if body is None:
+            return b""
+        return body.encode() if isinstance(body, str) else json.dumps(body).encode()
+
+    return [
+        RawExchange(
+            service=i.service or tape.metadata.service,
+            operation=i.operation,
+            method=i.request.method,
+            path=i.request.path,
+            query=list(i.request.query),
+            request_headers=dict(i.request.headers),
+            request_body=encode(i.request.body),
+            status=i.response.status,
+            response_headers=dict(i.response.headers),
+            response_body=encode(i.response.body),
+        )
+        for i in tape.interactions
+    ]

@@ -1,0 +1,1 @@
+"""Live recording: capture of botocore traffic, the paginated walk, manifests."""

@@ -1,0 +1,561 @@
+"""The replay engine: answer boto3 calls from cassettes, offline, through botocore's own parsers.
+
+A cassette is parsed once per process (cached by path, mtime and size) and indexed by the
+canonical request key; each call is one dict lookup plus botocore's protocol parser on the
+recorded body, so datetimes, header-bound members and ClientError codes come out as live.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cache, cached_property
+from pathlib import Path
+from typing import Any
+
+from pagetape.aws.isolation import REPLAY_CREDENTIALS, isolated_environment
+from pagetape.cassette import store as cassette_io
+from pagetape.errors import CassetteError, NotExhaustedError, ReplayMissError
+from pagetape.replay import hook
+from pagetape.wire import chain, codec, match
+from pagetape.wire.keys import logical_path, request_key, visible_params
+
+# Sessions created from now on carry the handler, even those made before the first tape.
+hook.install_lazily()
+
+
+@dataclass
+class Entry:
+    """One recorded interaction, ready to serve: response bytes encoded once at load; what only
+    some calls need (the match view, input tokens, shown parameters) on first use, so loading
+    a long chain costs little more than parsing it."""
+
+    index: int
+    operation: str
+    path: str
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    interaction: cassette_io.Interaction = field(repr=False)
+    service: str = ""  # the cassette's service (an interaction names its own when it differs)
+    drop: frozenset[str] = frozenset()
+    # botocore's parse of `body`, per (service, api version, operation): parsing (timestamps
+    # above all) is most of a replay's cost, so it runs once and each call gets a fresh copy.
+    parsed: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict, repr=False)
+    cassette: Path | None = None  # the file it came from, for error messages
+    sanitized: frozenset[str] = frozenset()  # request values the sanitizer replaced
+
+    @cached_property
+    def params(self) -> dict[str, Any]:
+        req = self.interaction.request
+        return visible_params(req.query, req.body, req.headers.get("content-type", ""))
+
+    @cached_property
+    def view(self) -> match.RequestView | None:
+        req = self.interaction.request
+        ctype = req.headers.get("content-type", "")
+        return match.view(req.method, req.path, req.query, req.body, ctype, self.drop)
+
+    @cached_property
+    def asked(self) -> tuple[str | None, ...]:
+        """Its input tokens (chain.asked), for loop detection."""
+        return chain.asked(self.service, self.interaction)
+
+
+@dataclass
+class Index:
+    """A loaded cassette: its interactions by canonical key, and by operation for misses."""
+
+    path: Path
+    cassette: cassette_io.Cassette
+    by_key: dict[str, list[Entry]]
+    entries: list[Entry]
+    by_op: dict[tuple[str, str], list[Entry]] = field(default_factory=dict)
+
+
+_cache: dict[Path, tuple[tuple[int, int], Index]] = {}
+_cache_lock = threading.Lock()
+
+
+@cache
+def dropped_members(service: str, operation: str) -> frozenset[str]:
+    """Members left out of the match on both sides: idempotency tokens botocore fills in, and
+    the page size (its member and wire names), so `paginate()` with any page size replays."""
+    from pagetape.aws.specs import botocore_session
+    from pagetape.wire.chain import operation as find_operation
+
+    try:
+        op = botocore_session().get_service_model(service).operation_model(operation)
+    except Exception:
+        return frozenset()
+    out = set(op.idempotent_members)
+    found = find_operation(service, operation)
+    limit = found[1].limit_key if found else None
+    if limit and op.input_shape is not None and limit in op.input_shape.members:
+        ser = op.input_shape.members[limit].serialization
+        out |= {limit, ser.get("name", limit), ser.get("queryName", limit)}
+    return frozenset(out)
+
+
+def load_index(path: str | os.PathLike[str]) -> Index:
+    """Load and index a cassette, once per process for the same file content."""
+    p = Path(path).resolve()
+    try:
+        stat = p.stat()
+    except FileNotFoundError:
+        cassette_io.load(p)  # raises the CassetteError with the file name
+        raise
+    stamp = (stat.st_mtime_ns, stat.st_size)
+    with _cache_lock:
+        cached = _cache.get(p)
+        if cached and cached[0] == stamp:
+            return cached[1]
+    tape = cassette_io.load(p)
+    service = tape.metadata.service
+    by_key: dict[str, list[Entry]] = {}
+    entries = []
+    by_op: dict[tuple[str, str], list[Entry]] = {}
+    for i, interaction in enumerate(tape.interactions):
+        req, resp = interaction.request, interaction.response
+        try:
+            body = codec.to_bytes(resp.body, codec.content_type(resp.headers))
+        except ValueError as exc:  # a hand-edited CBOR or event-stream body
+            raise CassetteError(f"{p}: interaction {i + 1}: response body: {exc}") from None
+        ctype = req.headers.get("content-type", "")
+        owner = interaction.service or service
+        drop = dropped_members(owner, interaction.operation)
+        key = request_key(
+            owner, interaction.operation, req.method, req.path, req.query, req.body, ctype, drop
+        )
+        entry = Entry(
+            index=i,
+            operation=interaction.operation,
+            path=req.path,
+            status=resp.status,
+            headers=dict(resp.headers),
+            body=body,
+            interaction=interaction,
+            service=service,
+            drop=drop,
+            cassette=p,
+            sanitized=frozenset(req.sanitized),
+        )
+        by_key.setdefault(key, []).append(entry)
+        by_op.setdefault((owner, interaction.operation), []).append(entry)
+        entries.append(entry)
+    index = Index(p, tape, by_key, entries, by_op)
+    with _cache_lock:
+        _cache[p] = (stamp, index)
+    return index
+
+
+LIVE = -1  # Call.interaction of a request that went to the network (record modes)
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request: which operation, with which (wire) parameters, served from where
+    (`interaction` is its index in `cassette`, or LIVE when it is being recorded)."""
+
+    operation: str
+    params: dict[str, Any]
+    cassette: Path
+    interaction: int
+    region: str | None = None  # the region of the client that asked
+
+
+class _Raw:
+    """Just enough of a urllib3 response for AWSResponse.content."""
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self._body
+
+
+@dataclass
+class Tape:
+    """Active cassettes: use as a context manager; every boto3 call inside replays from them."""
+
+    indexes: list[Index]
+    process_wide: bool = False
+    isolated: bool = False  # inside isolated_environment(metadata.region), set by open_tape
+    calls: list[Call] = field(default_factory=list)
+    misses: list[ReplayMissError] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _repeats: dict[tuple[Path, str], int] = field(default_factory=dict)
+    # Recorded (fake) request values bound to the real values this test asked with.
+    bindings: dict[str, str] = field(default_factory=dict)
+    repage: bool = False  # cut the recorded items to the page size the code asks for
+    strict_region: bool = False  # a client in another region than the cassette's is a miss
+    _chains: dict[tuple[Path, str], Any] = field(default_factory=dict)
+    _walks: dict[tuple[Path, str], set[tuple[str | None, ...]]] = field(default_factory=dict)
+    _token: Any = None
+
+    @classmethod
+    def load(cls, paths: Sequence[str | os.PathLike[str]], **kwargs: Any) -> Tape:
+        return cls([load_index(p) for p in paths], **kwargs)
+
+    # -- what tests use ------------------------------------------------------------------------
+
+    @property
+    def cassette(self) -> cassette_io.Cassette:
+        """The first cassette (most tapes hold one)."""
+        if not self.indexes:
+            raise CassetteError("this tape has no cassette yet: it is being recorded")
+        return self.indexes[0].cassette
+
+    @property
+    def metadata(self) -> cassette_io.Metadata:
+        return self.cassette.metadata
+
+    @property
+    def path(self) -> Path:
+        return self.indexes[0].path
+
+    def client(self, service: str | None = None, **kwargs: Any) -> Any:
+        """A boto3 client for SERVICE (default: the cassette's), in the cassette's region."""
+        import boto3
+
+        kwargs.setdefault("region_name", self.metadata.region)
+        kwargs.setdefault("aws_access_key_id", REPLAY_CREDENTIALS[0])
+        kwargs.setdefault("aws_secret_access_key", REPLAY_CREDENTIALS[1])
+        return boto3.client(service or self.metadata.service, **kwargs)
+
+    def assert_exhausted(self) -> None:
+        """Fail unless every recorded interaction was requested at least once."""
+        served = {(c.cassette, c.interaction) for c in self.calls}
+        missing = []
+        for index in self.indexes:
+            for entry in index.entries:
+                if (index.path, entry.index) not in served:
+                    missing.append(
+                        f"{index.path.name} interaction {entry.index + 1} ({_page_label(entry)})"
+                    )
+        if missing:
+            raise NotExhaustedError(
+                f"{len(missing)} recorded {'page was' if len(missing) == 1 else 'pages were'} "
+                f"never requested: {'; '.join(missing)}"
+            )
+
+    # -- the hook ------------------------------------------------------------------------------
+
+    def __enter__(self) -> Tape:
+        self._token = hook.activate(self, self.process_wide)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        hook.deactivate(self, self._token, self.process_wide)
+
+    def lookup(self, model: Any, params: Any) -> tuple[Index, Entry] | None:
+        """The recorded interaction for this serialized request, or None: the same request
+        (any page size), else one that matches with its sanitized values bound to this test's
+        real values (`pagetape.wire.match`)."""
+        headers = params.get("headers") or {}
+        ctype = next((str(v) for k, v in headers.items() if k.lower() == "content-type"), "")
+        service = model.service_model.service_name
+        drop = dropped_members(service, model.name)
+        method, path = params.get("method", "POST"), logical_path(params)
+        query, body = params.get("query_string"), params.get("body")
+        key = request_key(service, model.name, method, path, query, body, ctype, drop)
+        for index in self.indexes:
+            found = index.by_key.get(key)
+            if found:
+                return index, self._next_of(index, key, found)
+        live = match.view(method, path, query, body, ctype, drop)
+        for index in self.indexes:
+            for entry in index.by_op.get((service, model.name), []):
+                if not entry.sanitized or entry.view is None:
+                    continue
+                with self._lock:
+                    outcome = match.compare(entry.view, entry.sanitized, live, self.bindings)
+                    if outcome.matches:
+                        self.bindings.update(outcome.bindings)
+                        return index, entry
+        return None
+
+    def _next_of(self, index: Index, key: str, found: list[Entry]) -> Entry:
+        if len(found) == 1:
+            return found[0]
+        # The same request recorded several times (polling a status) is answered in recorded
+        # order, then the last answer repeats.
+        with self._lock:
+            n = self._repeats.get((index.path, key), 0)
+            self._repeats[(index.path, key)] = n + 1
+        return found[min(n, len(found) - 1)]
+
+    def handle(self, model: Any, params: Any, context: Any) -> Any:
+        region = (context or {}).get("client_region")
+        if self.strict_region and region and self.indexes and region != self.metadata.region:
+            raise self._missed(
+                ReplayMissError(
+                    f"{model.name} was asked in region {region}, but {self.path} was recorded "
+                    f"in {self.metadata.region} (strict_region)"
+                )
+            )
+        if self.repage:
+            repaged = self._repaged(model, params, region)
+            if repaged is not None:
+                return repaged
+        found = self.lookup(model, params)
+        if found is None:
+            raise self._missed(self._miss(model, params))
+        index, entry = found
+        self._check_loop(index, entry)
+        self.note(Call(entry.operation, entry.params, index.path, entry.index, region))
+        return self.respond(model, entry)
+
+    def _check_loop(self, index: Index, entry: Entry) -> None:
+        """A walk (from a request without a token) that asks for the same token twice would
+        never end (a cassette whose last page points back): stop it with a clear failure."""
+        if not entry.asked:
+            return
+        key = (index.path, entry.operation)
+        with self._lock:
+            if not any(entry.asked):
+                self._walks[key] = set()
+                return
+            seen = self._walks.setdefault(key, set())
+            if entry.asked in seen:
+                raise self._missed_locked(
+                    ReplayMissError(
+                        f"{index.path}: the {entry.operation} chain revisits token "
+                        f"{', '.join(t for t in entry.asked if t)} at interaction "
+                        f"{entry.index + 1}; it would never end (the cassette's token chain loops)"
+                    )
+                )
+            seen.add(entry.asked)
+
+    def _missed_locked(self, miss: ReplayMissError) -> ReplayMissError:
+        self.misses.append(miss)
+        return miss
+
+    def _missed(self, miss: ReplayMissError) -> ReplayMissError:
+        with self._lock:
+            self.misses.append(miss)
+        return miss
+
+    def _repaged(self, model: Any, params: Any, region: str | None) -> Any:
+        """The page of the recorded items at the asked size (`repage=True`), or None for an
+        operation the cassette does not page."""
+        from botocore.awsrequest import AWSResponse, HeadersDict
+
+        from pagetape.replay import repage
+
+        service = model.service_model.service_name
+        for index in self.indexes:
+            entries = [e for e in index.by_op.get((service, model.name), []) if e.status < 300]
+            found = chain.operation(service, model.name)
+            if not entries or found is None:
+                continue
+            key = (index.path, model.name)
+            flat = self._chains.get(key)
+            if flat is None:
+                pages = [self.respond(model, e)[1] for e in entries]  # takes the lock itself
+                flat = self._chains.setdefault(key, repage.flatten(found[1], pages))
+            asked = repage.asked_members(found[0], params)  # the model as published
+            parsed = repage.page(flat, asked)
+            more = found[1].output_token[0] in parsed
+            served = [] if more else entries
+            for entry in served or [entries[0]]:
+                self.note(Call(entry.operation, asked, index.path, entry.index, region))
+            first = entries[0]
+            return AWSResponse(None, 200, HeadersDict(first.headers), _Raw(b"")), parsed
+        return None
+
+    def note(self, call: Call) -> None:
+        """Remember a request in `calls` (tapes are shared with threads the test starts)."""
+        with self._lock:
+            self.calls.append(call)
+
+    def respond(self, model: Any, entry: Entry) -> tuple[Any, dict[str, Any]]:
+        """(AWSResponse, parsed) exactly as botocore would produce them from the wire."""
+        from botocore.awsrequest import AWSResponse, HeadersDict
+
+        http = AWSResponse(None, entry.status, HeadersDict(entry.headers), _Raw(entry.body))
+        if model.has_streaming_output or model.has_event_stream_output:
+            return http, _parse(model, entry)  # holds a stream: parse afresh, never share
+        service = model.service_model
+        key = (service.service_name, service.api_version, model.name)
+        parsed = entry.parsed.get(key)
+        if parsed is None:
+            parsed = entry.parsed[key] = _parse(model, entry)
+        with self._lock:
+            bound = [(fake, real) for fake, real in self.bindings.items() if len(fake) >= 4]
+        if bound:
+            # The test asked with its real values: it gets them back where the recording had
+            # their fakes (keys under the real prefix, ARNs with the real bucket).
+            return http, _copy_unfaked(parsed, bound)
+        return http, _copy(parsed)
+
+    # -- misses --------------------------------------------------------------------------------
+
+    def _miss(self, model: Any, params: Any) -> ReplayMissError:
+        """The explanation of a miss: the closest recorded request and how this one differs."""
+        asked = asked_params(params)
+        names = ", ".join(str(i.path) for i in self.indexes)
+        lines = [f"no recorded response in {names} for {model.name} with {_fmt(asked)}"]
+        service = model.service_model.service_name
+        same_op = [(i, e) for i in self.indexes for e in i.by_op.get((service, model.name), [])]
+        if not same_op:
+            held = sorted({e.operation for i in self.indexes for e in i.entries})
+            lines.append(f"the cassette holds no {model.name} calls, only: {', '.join(held)}")
+        else:
+            headers = params.get("headers") or {}
+            ctype = next((str(v) for k, v in headers.items() if k.lower() == "content-type"), "")
+            live = match.view(
+                params.get("method", "POST"),
+                logical_path(params),
+                params.get("query_string"),
+                params.get("body"),
+                ctype,
+                dropped_members(service, model.name),
+            )
+
+            def differences(entry: Entry) -> list[str]:
+                if entry.view is None:
+                    return ["(unreadable recording)"]
+                return match.compare(entry.view, entry.sanitized, live, self.bindings).differences
+
+            index, closest = min(same_op, key=lambda ie: len(differences(ie[1])))
+            lines.append(
+                f"closest recorded: {index.path.name} interaction {closest.index + 1} "
+                f"with {_fmt(closest.params)}"
+            )
+            diffs = differences(closest)
+            if diffs:
+                lines.append("differs: " + "; ".join(diffs))
+        lines.append(f"to re-record: {_record_command(self.indexes[0])}")
+        return ReplayMissError("\n  ".join(lines))
+
+
+def asked_params(params: Any) -> dict[str, Any]:
+    """The wire parameters of botocore's serialized request dict, as `Call.params` shows them."""
+    headers = params.get("headers") or {}
+    ctype = next((str(v) for k, v in headers.items() if k.lower() == "content-type"), "")
+    return visible_params(params.get("query_string"), params.get("body"), ctype)
+
+
+def _parse(model: Any, entry: Entry) -> dict[str, Any]:
+    try:
+        return codec.parse_response(
+            model, entry.status, entry.headers, entry.body, streaming=model.has_streaming_output
+        )
+    except Exception as exc:  # a hand-edited or hostile body: botocore's parser gives up
+        raise CassetteError(
+            f"{entry.cassette}: interaction {entry.index + 1}: the recorded response does not "
+            f"fit {model.name}'s output ({type(exc).__name__}: {exc})"
+        ) from None
+
+
+def _copy(value: Any) -> Any:
+    """A fresh copy of a parsed response: containers copied, leaves (str, datetime...) shared."""
+    if type(value) is dict:
+        return {k: _copy(v) for k, v in value.items()}
+    if type(value) is list:
+        return [_copy(v) for v in value]
+    return value
+
+
+def _copy_unfaked(value: Any, bound: list[tuple[str, str]]) -> Any:
+    """A fresh copy with every bound fake replaced by the real value the test used."""
+    if type(value) is dict:
+        return {k: _copy_unfaked(v, bound) for k, v in value.items()}
+    if type(value) is list:
+        return [_copy_unfaked(v, bound) for v in value]
+    if type(value) is str:
+        for fake, real in bound:
+            if fake in value:
+                value = value.replace(fake, real)
+    return value
+
+
+def _page_label(entry: Entry) -> str:
+    token = entry.params.get("nextToken")
+    return f"{entry.operation}, token {token}" if token else f"{entry.operation}, first page"
+
+
+def _fmt(params: dict[str, Any]) -> str:
+    return json.dumps(params, sort_keys=True, default=str) if params else "no parameters"
+
+
+def _record_command(index: Index) -> str:
+    from pagetape.record.recording import snake_case
+
+    meta = index.cassette.metadata
+    parts = ["pagetape record", meta.service, snake_case(meta.operation).replace("_", "-")]
+    if meta.page_size:
+        parts.append(f"--page-size {meta.page_size}")
+    parts.append(f"-o {index.path} --force")
+    return " ".join(parts) + " (with the real parameters)" if meta.params else " ".join(parts)
+
+
+@dataclass
+class ChainReplay:
+    """What `pagetape replay` got back: the items of every page, and the error that ended it."""
+
+    pages: int
+    items: list[dict[str, Any]]
+    error: str | None
+
+
+def replay_chain(path: str | os.PathLike[str]) -> ChainReplay:
+    """Walk the recorded chain through a real boto3 client, offline, as a user's loop would."""
+    import jmespath
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from pagetape.aws.params import typed
+    from pagetape.aws.specs import OperationSpec, advance, resolve
+    from pagetape.errors import PagetapeError
+    from pagetape.record.recording import snake_case
+
+    tape = Tape.load([path])
+    meta = tape.metadata
+    try:
+        spec = resolve(meta.service, meta.operation).spec
+    except PagetapeError:  # imported by `pagetape sanitize`: walk the usual nextToken chain
+        spec = OperationSpec(operation=meta.operation, result_key=[meta.result_key or ""])
+    items: list[Any] = []
+    pages = 0
+    error = None
+    with isolated_environment(meta.region), tape:
+        try:
+            client = tape.client()
+            model = client.meta.service_model
+            if meta.operation not in model.operation_names:
+                raise CassetteError(
+                    f"{path}: metadata.operation {meta.operation!r} is not an operation of "
+                    f"{meta.service}"
+                )
+            op = model.operation_model(meta.operation)
+            params = typed(op, meta.params)
+            required = op.input_shape.required_members if op.input_shape else []
+            if spec.limit_key and (meta.page_size is not None or spec.limit_key in required):
+                # The page size is no part of the match; a required one (Cognito's
+                # MaxResults) must still be sent for botocore to validate the call.
+                limit = op.input_shape.members[spec.limit_key].metadata.get("max", 10)
+                params[spec.limit_key] = meta.page_size or limit
+            method = getattr(client, snake_case(meta.operation))
+            while True:
+                try:
+                    page = method(**params)
+                except ClientError as exc:
+                    info = exc.response.get("Error", {})
+                    error = f"{info.get('Code')}: {info.get('Message', '')}".strip()
+                    break
+                pages += 1
+                for key in spec.result_key:
+                    found = jmespath.search(key, page) if key else None
+                    items.extend(found if isinstance(found, list) else [])
+                tokens = [jmespath.search(t, page) for t in spec.output_token]
+                more = jmespath.search(spec.more_results, page) if spec.more_results else True
+                if not any(tokens) or not more or pages >= len(tape.indexes[0].entries):
+                    break
+                advance(params, spec, tokens)
+        except (BotoCoreError, ValueError) as exc:
+            raise CassetteError(f"{path}: cannot replay its chain: {exc}") from None
+    return ChainReplay(pages, items, error)

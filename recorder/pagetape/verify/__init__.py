@@ -1,0 +1,1 @@
+"""The lint of cassettes and foreign fixtures: leaks, consistency, format."""
