@@ -17,10 +17,10 @@ from botocore.exceptions import ClientError
 from helpers import encoded_forms
 from pagetape.aws import catalogue
 from pagetape.aws.isolation import isolated_environment
+from pagetape.imports.resanitize import sanitize_file
 from pagetape.imports.vcr import read_vcr, vcr_pairs
 from pagetape.replay.engine import Tape
 from pagetape.sanitize.vocabulary import MODEL_PROVIDERS
-from pagetape.sanitize.writer import sanitize_file
 from pagetape.verify.lint import verify_file
 
 VCR = Path(__file__).parent / "data" / "foreign" / "vcrpy"

@@ -13,8 +13,8 @@ import pytest
 from helpers import SANDBOX_KEY
 from pagetape.cassette import store as cassette_io
 from pagetape.errors import UsageError
+from pagetape.imports.resanitize import sanitize_file
 from pagetape.sanitize.keep import KeepPaths, parse
-from pagetape.sanitize.writer import sanitize_file
 from pagetape.verify.lint import verify_file
 from sanitize_helpers import json11
 

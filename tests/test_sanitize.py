@@ -35,13 +35,13 @@ from pagetape.aws.isolation import isolated_environment
 from pagetape.aws.specs import resolve
 from pagetape.cassette import store as cassette_io
 from pagetape.errors import LeakError
-from pagetape.imports.vcr import read_pagetape
+from pagetape.imports.resanitize import read_pagetape, sanitize_file
 from pagetape.record.recording import snake_case
 from pagetape.replay.engine import Tape, replay_chain
 from pagetape.sandbox import Sandbox
 from pagetape.sanitize import rules
 from pagetape.sanitize.walker import RawExchange, Sanitizer
-from pagetape.sanitize.writer import build, next_token_number, sanitize_file
+from pagetape.sanitize.writer import build, next_token_number
 from pagetape.verify.lint import verify_file
 from sanitize_helpers import (
     FIVE,

@@ -20,8 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pagetape.errors import LeakError
+from pagetape.imports.resanitize import sanitize_file
 from pagetape.sanitize.walker import RawExchange
-from pagetape.sanitize.writer import build, sanitize_file, write
+from pagetape.sanitize.writer import build, write
 from pagetape.verify.lint import Finding, verify_file
 
 JSON10 = "application/x-amz-json-1.0"

@@ -28,8 +28,8 @@ import corpus_more as more
 from helpers import encoded_forms, hand_made
 from pagetape.cassette import store as cassette_io
 from pagetape.errors import LeakError
+from pagetape.imports.resanitize import sanitize_file
 from pagetape.record.recording import RecordRequest, plan, record
-from pagetape.sanitize.writer import sanitize_file
 from pagetape.verify.lint import verify_file
 from sanitize_helpers import hermetic_env, leaks
 

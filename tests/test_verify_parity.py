@@ -32,9 +32,9 @@ from pagetape.cassette import store as cassette_io
 from pagetape.errors import LeakError
 from pagetape.imports.placebo import exchanges as placebo_exchanges
 from pagetape.imports.placebo import guess_region, import_placebo, read_folder
+from pagetape.imports.resanitize import sanitize_file
 from pagetape.imports.vcr import read_vcr
 from pagetape.record.recording import default_output
-from pagetape.sanitize.writer import sanitize_file
 from pagetape.verify.lint import Finding, verify, verify_file
 from pagetape.wire import codec
 from pagetape.wire.chain import parsed

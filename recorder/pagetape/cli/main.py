@@ -380,8 +380,8 @@ def sanitize(
     list_rules: Annotated[bool, typer.Option(help="List the sanitization rules and exit.")] = False,
 ) -> None:
     """Sanitize an existing vcrpy or pagetape cassette into a pagetape cassette."""
+    from pagetape.imports.resanitize import sanitize_file
     from pagetape.sanitize import rules
-    from pagetape.sanitize.writer import sanitize_file
 
     if list_rules:
         for rule in rules.RULES:

@@ -77,7 +77,8 @@ SHORT_FIELD = 48  # a field this long is shown whole beside the part of it repla
 def vcr(path: Path, raw: bytes) -> list[Replacement]:
     """Everything `pagetape sanitize` would replace in the vcrpy file PATH (content RAW);
     CassetteError for a file sanitize would refuse to read."""
-    from pagetape.imports.vcr import NOT_AWS, read_vcr
+    from pagetape.imports.vcr import read_vcr
+    from pagetape.sanitize.walker import NOT_AWS
 
     if raw.lstrip()[:1] == b"{" and b'"metadata"' in raw[:4096]:
         cassette_io.decode(raw, str(path))  # pagetape's, damaged: its own message

@@ -1,5 +1,5 @@
 """Read cassettes pagetape did not write: vcrpy / pytest-recording YAML or JSON with boto3
-traffic, and pagetape cassettes (to sanitize again), as raw exchanges for the sanitizer.
+traffic, as raw exchanges for the sanitizer.
 
 Which service, operation and region an exchange belongs to is `pagetape.imports.identify`'s job.
 """
@@ -17,9 +17,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 from pagetape.cassette import store as cassette_io
 from pagetape.errors import CassetteError
-from pagetape.sanitize.walker import RawExchange
+from pagetape.sanitize.walker import NOT_AWS, RawExchange
 
-NOT_AWS = "not-aws"
 _PLACEHOLDER = re.compile(r"\*+redacted\*+|redacted|x{3,}|\*{3,}|<[a-z_ -]+>", re.IGNORECASE)
 
 
@@ -223,28 +222,3 @@ def _body(part: dict[str, Any]) -> bytes:
 def _short(uri: str) -> str:
     parts = urlsplit(uri)
     return f"{parts.scheme}://{parts.netloc}{parts.path[:60]}"
-
-
-def read_pagetape(tape: cassette_io.Cassette) -> list[RawExchange]:
-    """A pagetape cassette's interactions as exchanges again, to run them through the sanitizer."""
-
-    def encode(body: Any) -> bytes:
-        if body is None:
-            return b""
-        return body.encode() if isinstance(body, str) else json.dumps(body).encode()
-
-    return [
-        RawExchange(
-            service=i.service or tape.metadata.service,
-            operation=i.operation,
-            method=i.request.method,
-            path=i.request.path,
-            query=list(i.request.query),
-            request_headers=dict(i.request.headers),
-            request_body=encode(i.request.body),
-            status=i.response.status,
-            response_headers=dict(i.response.headers),
-            response_body=encode(i.response.body),
-        )
-        for i in tape.interactions
-    ]

@@ -11,14 +11,31 @@ import base64
 import binascii
 import json
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from pagetape.aws import catalogue
 from pagetape.sanitize import addresses, detect, marks, vocabulary
+from pagetape.sanitize.pseudonym import Pseudonymizer
 
-if TYPE_CHECKING:
-    from pagetape.sanitize.rewrite import Rewriter
+
+class Rewriter(Protocol):
+    """What these functions need of the value rewriter (`rewrite.Rewriter`, which calls them):
+    the parts of a structured string go back through its rules and pseudonyms."""
+
+    pseudo: Pseudonymizer
+    disabled: frozenset[str]
+
+    def on(self, rule: str) -> bool: ...
+    def string(self, value: str, kind: str) -> str: ...
+    def name(self, value: str, rule: str) -> str: ...
+    def detected(self, kind: str, value: str, context: str = "free_text") -> str: ...
+    def secret(self, value: str) -> str: ...
+    def birth_date(self, value: str) -> str: ...
+    def text(self, text: str) -> str: ...
+    def key(self, key: str) -> str: ...
+    def document(self, doc: Any) -> Any: ...
+
 
 IP_LABEL = re.compile(r"^(ip|ec2)-(\d{1,3})-(\d{1,3})-(\d{1,3})-(\d{1,3})$")
 _BASE64_RUN = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/]{16,}={0,2}(?![A-Za-z0-9+/=_-])")

@@ -55,6 +55,10 @@ ERROR_CODE_MEMBERS = catalogue.error_code_members()
 _ERROR_CODE = re.compile(r"(?:[\w.]+#)?[A-Z][A-Za-z0-9]*(?:\.[A-Z][A-Za-z0-9]*)*(?::[\w/.:-]*)?")
 
 
+# The service of an exchange that is not an AWS call (a vcrpy cassette's other traffic).
+NOT_AWS = "not-aws"
+
+
 @dataclass
 class RawExchange:
     """One captured HTTP exchange, still holding real values."""

@@ -1,5 +1,5 @@
-"""Turn captured or imported exchanges into a sanitized cassette and write it: shared by the
-pytest record modes and `pagetape sanitize`, so every path applies the same rules, the same leak
+"""Turn captured or imported exchanges into a sanitized cassette and write it: shared by
+`pagetape record`, the pytest record modes, imports and `pagetape sanitize`, so every path applies the same rules, the same leak
 check and the same atomic write as `pagetape record`."""
 
 from __future__ import annotations
@@ -15,9 +15,8 @@ from typing import Any
 import pagetape
 from pagetape.cassette import store as cassette_io
 from pagetape.errors import CassetteError
-from pagetape.imports.vcr import NOT_AWS
 from pagetape.sanitize.secret import fakes_seal, load_secret
-from pagetape.sanitize.walker import RawExchange, Sanitizer
+from pagetape.sanitize.walker import NOT_AWS, RawExchange, Sanitizer
 from pagetape.wire.keys import visible_params
 
 _TOKEN_NUMBER = re.compile(r"pagetape-token-(\d+)")
@@ -195,35 +194,3 @@ def _error_of(service: str, interaction: cassette_io.Interaction) -> str:
     code = body.get("__type") or interaction.response.headers.get("x-amzn-errortype", "Error")
     message = body.get("message") or body.get("Message") or ""
     return f"{str(code).split('#')[-1].split(':')[0]}: {message}".strip()
-
-
-def sanitize_file(
-    source: Path,
-    target: Path | None = None,
-    keep_rules: Iterable[str] = (),
-    keep_paths: Iterable[str] = (),
-) -> tuple[cassette_io.Cassette, Path]:
-    """`pagetape sanitize`: a vcrpy or pagetape cassette in, a sanitized pagetape cassette out.
-
-    Without TARGET a pagetape cassette is sanitized in place and a vcrpy one is written beside
-    itself as `<name>.pagetape.json`: the original is never overwritten with another format."""
-    from pagetape.imports.foreign import is_pagetape
-    from pagetape.imports.vcr import read_pagetape, read_vcr
-
-    data = cassette_io.read(source)
-    if is_pagetape(data):
-        old = cassette_io.decode(data, str(source))
-        tape, sanitizer = build(
-            read_pagetape(old), old.metadata.region, None, keep_rules, old, keep_paths=keep_paths
-        )
-        target = target or source
-    else:
-        exchanges, signed_region = read_vcr(source, data)
-        if not any(x.service != NOT_AWS for x in exchanges):
-            raise CassetteError(f"{source} holds no AWS calls (no SigV4-signed requests)")
-        tape, sanitizer = build(
-            exchanges, signed_region or "us-east-1", None, keep_rules, keep_paths=keep_paths
-        )
-        target = target or source.with_name(f"{source.stem}.pagetape.json")
-    write(target, tape, sanitizer)
-    return tape, target

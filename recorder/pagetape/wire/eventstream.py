@@ -34,12 +34,19 @@ import uuid
 import zlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     import botocore.model
 
-    from pagetape.sanitize.rewrite import Rewriter
+
+class Values(Protocol):
+    """What a frame's payload is sanitized with (the sanitizer's value rewriter): this module
+    knows the frames, not the rules."""
+
+    def text(self, text: str) -> str: ...
+    def document(self, doc: Any) -> Any: ...
+
 
 CONTENT_TYPE = "application/vnd.amazon.eventstream"
 MARK = "$eventstream"
@@ -363,7 +370,7 @@ def sanitize(
     body: Mapping[str, Any],
     op: botocore.model.OperationModel | None,
     walk: Walk,
-    values: Rewriter,
+    values: Values,
 ) -> dict[str, Any]:
     """Each frame walked with its event's shape (the output's event stream -> the member named by
     `:event-type` or `:exception-type` -> its payload member), so values inside events are
@@ -384,7 +391,7 @@ def _clean_frame(
     stream: botocore.model.Shape | None,
     output: botocore.model.Shape | None,
     walk: Walk,
-    values: Rewriter,
+    values: Values,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = frame["headers"]
     kind = headers.get(":message-type", "event")
@@ -466,7 +473,7 @@ def _hide(value: Any, shape: botocore.model.Shape | None) -> Any:
     return value
 
 
-def _show(value: Any, values: Rewriter) -> Any:
+def _show(value: Any, values: Values) -> Any:
     """The walked VALUE with its blobs' texts sanitized (a JSON document, else free text)."""
     if isinstance(value, _Blob):
         document = _json(value.text)

@@ -1,0 +1,100 @@
+"""A pagetape cassette sanitized again (`pagetape sanitize` on one) gives its bodies back to the
+sanitizer as the bytes they were on the wire: a CBOR body is CBOR again and an event stream is
+frames again, so both are walked by the model as when they were recorded, and what was already
+sanitized comes out the same."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import cbor2
+import pytest
+
+from pagetape.cassette import store as cassette_io
+from pagetape.imports.resanitize import read_pagetape, sanitize_file
+from pagetape.sanitize.walker import RawExchange
+from pagetape.sanitize.writer import build, write
+from pagetape.wire import codec
+from pagetape.wire.eventstream import Header, Message, write_message
+from sanitize_helpers import leaks
+
+ACCOUNT = "367279807972"
+EMAIL = "dana.whitfield@northwind-outfitters.com"
+ALERT = "northwind-payments-latency"
+PLANTED = {ACCOUNT, EMAIL, ALERT, "northwind"}
+STRING = 7  # the event-stream header type code of a string
+
+
+def _cbor_page() -> RawExchange:
+    """A smithy-rpc-v2-cbor page of CloudWatch Omni's ListAlerts, as the wire carries it."""
+    page = {
+        "items": [
+            {
+                "name": ALERT,
+                "alertId": "a1b2c3d4",
+                "alertArn": f"arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alert/{ALERT}",
+                "state": "ACTIVE",
+            }
+        ],
+    }
+    return RawExchange(
+        service="cloudwatchomni", operation="ListAlerts", method="POST",
+        path="/service/CloudWatchOmni/operation/ListAlerts", query=[],
+        request_headers={"Content-Type": "application/cbor", "smithy-protocol": "rpc-v2-cbor"},
+        request_body=cbor2.dumps({"spaceId": "space-1"}), status=200,
+        response_headers={"Content-Type": "application/cbor", "smithy-protocol": "rpc-v2-cbor"},
+        response_body=cbor2.dumps(page),
+    )  # fmt: skip
+
+
+def _stream() -> RawExchange:
+    """A Bedrock ConverseStream answer, frame by frame, naming a person and an account."""
+
+    def event(kind: str, payload: dict[str, Any]) -> bytes:
+        headers = [
+            Header(":event-type", STRING, kind),
+            Header(":content-type", STRING, "application/json"),
+            Header(":message-type", STRING, "event"),
+        ]
+        compact = json.dumps(payload, separators=(",", ":"), sort_keys=True)  # as AWS writes it
+        return write_message(Message(tuple(headers), compact.encode()))
+
+    said = f"The job runs in account {ACCOUNT}; ask {EMAIL}."
+    raw = event("messageStart", {"role": "assistant"}) + event(
+        "contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": said}}
+    )
+    return RawExchange(
+        service="bedrock-runtime", operation="ConverseStream", method="POST",
+        path="/model/anthropic.claude-3-haiku-20240307-v1:0/converse-stream", query=[],
+        request_headers={"Content-Type": "application/json"},
+        request_body=json.dumps({"messages": [{"role": "user", "content": [{"text": "hi"}]}]})
+        .encode(),
+        status=200, response_headers={"Content-Type": codec.eventstream.CONTENT_TYPE},
+        response_body=raw,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("exchange", [_cbor_page, _stream], ids=["cbor", "event-stream"])
+def test_a_cassette_sanitized_again_keeps_its_body_format_and_its_fakes(
+    tmp_path: Path, exchange: Any
+) -> None:
+    first = tmp_path / "first.json"
+    tape, sanitizer = build([exchange()], "us-east-1")
+    write(first, tape, sanitizer)
+    stored = cassette_io.load(first).interactions[0]
+    ctype = codec.content_type(stored.response.headers)
+    again = read_pagetape(cassette_io.load(first))[0]
+    # What the sanitizer is handed is the wire form replay would serve, not JSON of it.
+    assert again.response_body == codec.to_bytes(stored.response.body, ctype)
+
+    second = tmp_path / "second.json"
+    sanitize_file(first, second)
+    resanitized = cassette_io.load(second).interactions[0]
+    assert resanitized.response.body == stored.response.body
+    assert resanitized.request.body == stored.request.body
+    text = second.read_text()
+    assert codec.CBOR_MARK + '": "raw' not in text.replace(" ", "")  # decoded, not kept opaque
+    assert leaks(text, PLANTED) == []
+    assert leaks(codec.to_bytes(resanitized.response.body, ctype).decode("latin-1"), PLANTED) == []
