@@ -54,12 +54,12 @@ from recordings import (
 )
 
 from pagetape.aws.isolation import isolated_environment
+from pagetape.cassette.store import Interaction
 from pagetape.record.capture import Capture, tag_operation
 from pagetape.replay import engine as replay
 from pagetape.replay.engine import Tape
 from pagetape.sandbox import Sandbox
 from pagetape.sanitize import writer
-from pagetape.sanitize.walker import RawExchange
 
 VERSIONS = ("pagetape", "boto3", "botocore", "vcrpy", "moto", "placebo", "pytest-recording")
 
@@ -364,14 +364,14 @@ def section_record(base: Path, opts: Options) -> list[Row]:
 # -- 5. sanitizer -------------------------------------------------------------------------------
 
 
-def captured_chain(pages: int) -> list[RawExchange]:
+def captured_chain(pages: int) -> list[Interaction]:
     """The raw (unsanitized) exchanges of a live walk, as `pagetape record` captures them."""
     with ChainServer(jobs=pages * 10) as server:
         api = client(server.endpoint_url)
         api.meta.events.register("before-call", tag_operation)
         with Capture() as capture:
             walk(api, 10)
-        exchanges: list[RawExchange] = capture.exchanges()
+        exchanges: list[Interaction] = capture.exchanges()
         return exchanges
 
 
@@ -379,7 +379,7 @@ def section_sanitize(pages: int, base: Path, opts: Options) -> list[Row]:
     """writer.build (the sanitizer's two passes) and writer.write (encode, leak proof, atomic
     write): what `pagetape record` and `pagetape sanitize` run after the capture."""
     exchanges = captured_chain(pages)
-    megabytes = sum(len(x.response_body) for x in exchanges) / 1e6
+    megabytes = sum(len(x.response.body) for x in exchanges) / 1e6
     builds, writes = [], []
     for _ in range(max(2, opts.rounds // 2)):
         fresh = copy.deepcopy(exchanges)

@@ -18,10 +18,11 @@ import pytest
 
 from helpers import RESULT_KEYS, SANDBOX_KEY, encoded_forms, hand_made, record_from
 from pagetape.cassette import store as cassette_io
+from pagetape.cassette.store import Interaction, Request, Response
 from pagetape.record.recording import snake_case
 from pagetape.sandbox import Faults, Sandbox
 from pagetape.sanitize.secret import fakes_seal
-from pagetape.sanitize.walker import RawExchange, Sanitizer
+from pagetape.sanitize.walker import Sanitizer
 
 TEST_SECRET = "pagetape-test-secret"  # what conftest's hermetic fixture sets
 DENIED_KEY = ("AKIADENIEDSANITIZE01", "denied-secret-key")
@@ -241,19 +242,23 @@ def json11(
     response: dict[str, Any],
     status: int = 200,
     response_headers: dict[str, str] | None = None,
-) -> RawExchange:
+) -> Interaction:
     """A json-1.1 exchange (frauddetector, personalize) as botocore and AWS put it on the wire."""
-    return RawExchange(
+    return Interaction(
         service=service,
         operation=operation,
-        method="POST",
-        path="/",
-        query=[],
-        request_headers={"Content-Type": JSON11, "X-Amz-Target": TARGETS[operation]},
-        request_body=json.dumps(request).encode(),
-        status=status,
-        response_headers={"Content-Type": JSON11, **(response_headers or {})},
-        response_body=json.dumps(response).encode(),
+        request=Request(
+            method="POST",
+            path="/",
+            query=[],
+            headers={"Content-Type": JSON11, "X-Amz-Target": TARGETS[operation]},
+            body=json.dumps(request).encode(),
+        ),
+        response=Response(
+            status=status,
+            headers={"Content-Type": JSON11, **(response_headers or {})},
+            body=json.dumps(response).encode(),
+        ),
     )
 
 

@@ -14,7 +14,6 @@ import json
 import struct
 import zlib
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +31,11 @@ from hypothesis import strategies as st
 from helpers import SANDBOX_KEY, answering
 from pagetape.aws.isolation import isolated_environment
 from pagetape.cassette import store as cassette_io
+from pagetape.cassette.store import Interaction, Request, Response
 from pagetape.errors import CassetteError
 from pagetape.imports.vcr import read_vcr
 from pagetape.replay.engine import Tape
-from pagetape.sanitize.walker import RawExchange, Sanitizer
+from pagetape.sanitize.walker import Sanitizer
 from pagetape.sanitize.writer import build, write
 from pagetape.verify.lint import verify_file
 from pagetape.wire import codec
@@ -235,7 +235,7 @@ def test_a_body_kept_as_text_by_a_cassette_writer_is_read_as_its_bytes(tmp_path:
         source = tmp_path / "stream.json"
         source.write_text(json.dumps({"interactions": [_vcr_interaction(text)]}))
         exchanges, _ = read_vcr(source)
-        assert codec.decode(exchanges[0].response_body, STREAM_TYPE) == decode(raw)
+        assert codec.decode(exchanges[0].response.body, STREAM_TYPE) == decode(raw)
 
 
 def _vcr_interaction(body: str) -> dict[str, Any]:
@@ -289,7 +289,7 @@ def test_a_recorded_stream_is_sanitized_verified_and_replayed(
     assert "!!binary" in source.read_text()
     wire = converse_stream_body() if operation == "ConverseStream" else invoke_stream_body()
     exchanges, region = read_vcr(source)
-    assert exchanges[0].response_body == wire  # the importer hands the codec the exact bytes
+    assert exchanges[0].response.body == wire  # the importer hands the codec the exact bytes
 
     out = tmp_path / "stream.json"
     assert (exchanges[0].service, exchanges[0].operation) == ("bedrock-runtime", operation)
@@ -411,13 +411,18 @@ def test_an_exception_event_is_sanitized_and_raised_on_replay(tmp_path: Path) ->
          "originalStatusCode": 424},
         kind="exception",
     )  # fmt: skip
-    exchange = RawExchange(
-        service="bedrock-runtime", operation="ConverseStream", method="POST",
-        path=f"/model/{MODEL}/converse-stream", query=[],
-        request_headers={"Content-Type": "application/json"},
-        request_body=json.dumps({"messages": MESSAGES}).encode(), status=200,
-        response_headers={"Content-Type": STREAM_TYPE}, response_body=raw,
-    )  # fmt: skip
+    exchange = Interaction(
+        service="bedrock-runtime",
+        operation="ConverseStream",
+        request=Request(
+            method="POST",
+            path=f"/model/{MODEL}/converse-stream",
+            query=[],
+            headers={"Content-Type": "application/json"},
+            body=json.dumps({"messages": MESSAGES}).encode(),
+        ),
+        response=Response(status=200, headers={"Content-Type": STREAM_TYPE}, body=raw),
+    )
     sanitizer = Sanitizer(TEST_SECRET.encode())
     interactions, _ = sanitizer.sanitize([exchange])
     body = interactions[0].response.body
@@ -442,13 +447,18 @@ def test_agent_text_in_a_blob_is_decoded_and_sanitized() -> None:
     """InvokeAgent's chunk bytes are the answer as plain text, not JSON."""
     answer = f"Your case is with {EMAIL}; the role is {ARN}."
     raw = _event("chunk", {"bytes": base64.b64encode(answer.encode()).decode()})
-    exchange = RawExchange(
-        service="bedrock-agent-runtime", operation="InvokeAgent", method="POST",
-        path="/agents/AGENT12345/agentAliases/ALIAS12345/sessions/s-1/text", query=[],
-        request_headers={"Content-Type": "application/json"},
-        request_body=json.dumps({"inputText": "Who has my case?"}).encode(), status=200,
-        response_headers={}, response_body=raw,  # no content type: known by the model
-    )  # fmt: skip
+    exchange = Interaction(
+        service="bedrock-agent-runtime",
+        operation="InvokeAgent",
+        request=Request(
+            method="POST",
+            path="/agents/AGENT12345/agentAliases/ALIAS12345/sessions/s-1/text",
+            query=[],
+            headers={"Content-Type": "application/json"},
+            body=json.dumps({"inputText": "Who has my case?"}).encode(),
+        ),
+        response=Response(status=200, headers={}, body=raw),
+    )
     first = Sanitizer(TEST_SECRET.encode())
     interactions, _ = first.sanitize([exchange])
     body = interactions[0].response.body
@@ -457,7 +467,13 @@ def test_agent_text_in_a_blob_is_decoded_and_sanitized() -> None:
     wire = codec.to_bytes(body, "")
     assert leaks(wire.decode("latin-1"), PLANTED) == []
     second = Sanitizer(TEST_SECRET.encode(), known_fakes=first.fakes())
-    again, _ = second.sanitize([replace(exchange, response_body=wire)])
+    again, _ = second.sanitize(
+        [
+            msgspec.structs.replace(
+                exchange, response=msgspec.structs.replace(exchange.response, body=wire)
+            )
+        ]
+    )
     assert again[0].response.body == body  # sanitizing the result again changes nothing
 
 

@@ -154,7 +154,7 @@ def test_json_bodies_keep_their_structure(name: str, sanitized: dict[str, Path])
     doc = json.loads(sanitized[name].read_text())
     for raw, stored in zip(exchanges, doc["interactions"], strict=True):
         try:
-            before = json.loads(raw.response_body)
+            before = json.loads(raw.response.body)
         except ValueError:
             continue  # XML, event streams and empty bodies: other tests
         assert _shape(stored["response"]["body"]) == _shape(before)

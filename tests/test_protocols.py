@@ -15,11 +15,12 @@ import pytest
 from helpers import SANDBOX_KEY, hand_made
 from pagetape.aws.isolation import isolated_environment
 from pagetape.cassette import store as cassette_io
+from pagetape.cassette.store import Interaction, Request, Response
 from pagetape.record.capture import Capture, tag_operation
 from pagetape.record.recording import RecordRequest, plan, record
 from pagetape.replay.engine import Tape
 from pagetape.sandbox import Sandbox
-from pagetape.sanitize.walker import RawExchange, Sanitizer
+from pagetape.sanitize.walker import Sanitizer
 from pagetape.verify.lint import verify_file
 
 KEYS = [f"home/alice-smith/report-{i}.pdf" for i in range(5)]
@@ -83,16 +84,22 @@ def test_only_botocore_traffic_is_captured() -> None:
         with pytest.raises(urllib.error.HTTPError):  # the sandbox refuses it: unsigned
             urllib.request.urlopen(sandbox.endpoint_url + "/some/other/api", timeout=10)
     exchanges = capture.exchanges()
-    assert [(x.operation, x.path) for x in exchanges] == [("ListDataDeletionJobs", "/")]
+    assert [(x.operation, x.request.path) for x in exchanges] == [("ListDataDeletionJobs", "/")]
 
 
-def _exchange(body: dict[str, Any], status: int = 200) -> RawExchange:
-    return RawExchange(
-        service="cleanroomsml", operation="ListAudienceGenerationJobs", method="GET",
-        path="/audience-generation-job", query=[], request_headers={}, request_body=b"",
-        status=status, response_headers={"content-type": "application/json"},
-        response_body=json.dumps(body).encode(),
-    )  # fmt: skip
+def _exchange(body: dict[str, Any], status: int = 200) -> Interaction:
+    return Interaction(
+        service="cleanroomsml",
+        operation="ListAudienceGenerationJobs",
+        request=Request(
+            method="GET", path="/audience-generation-job", query=[], headers={}, body=b""
+        ),
+        response=Response(
+            status=status,
+            headers={"content-type": "application/json"},
+            body=json.dumps(body).encode(),
+        ),
+    )
 
 
 def test_names_with_spaces_and_unmodelled_keys_are_sanitized() -> None:

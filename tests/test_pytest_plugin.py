@@ -663,16 +663,25 @@ def test_a_symlink_leading_out_of_the_cassette_dir_is_refused_without_json(
 def test_once_from_racing_workers_keeps_the_first_recording(tmp_path: Path) -> None:
     """Two xdist workers recording the same new cassette in `once` mode: exactly one write
     wins, the other is told so (and the session layer keeps the winner's file)."""
+    from pagetape.cassette.store import Interaction, Request, Response
     from pagetape.errors import CassetteRaceError
     from pagetape.replay.session import write_recording
-    from pagetape.sanitize.walker import RawExchange
 
     body = json.dumps({"batchSegmentJobs": []}).encode()
-    exchange = RawExchange(
-        "personalize", "ListBatchSegmentJobs", "POST", "/", [],
-        {"Content-Type": "application/x-amz-json-1.1"}, b"{}", 200,
-        {"Content-Type": "application/x-amz-json-1.1"}, body,
-    )  # fmt: skip
+    exchange = Interaction(
+        service="personalize",
+        operation="ListBatchSegmentJobs",
+        request=Request(
+            method="POST",
+            path="/",
+            query=[],
+            headers={"Content-Type": "application/x-amz-json-1.1"},
+            body=b"{}",
+        ),
+        response=Response(
+            status=200, headers={"Content-Type": "application/x-amz-json-1.1"}, body=body
+        ),
+    )
     target = tmp_path / "jobs.json"
     write_recording(target, [exchange], None, overwrite=False)
     first = target.read_bytes()

@@ -13,8 +13,8 @@ import cbor2
 import pytest
 
 from pagetape.cassette import store as cassette_io
+from pagetape.cassette.store import Interaction, Request, Response
 from pagetape.imports.resanitize import read_pagetape, sanitize_file
-from pagetape.sanitize.walker import RawExchange
 from pagetape.sanitize.writer import build, write
 from pagetape.wire import codec
 from pagetape.wire.eventstream import Header, Message, write_message
@@ -27,7 +27,7 @@ PLANTED = {ACCOUNT, EMAIL, ALERT, "northwind"}
 STRING = 7  # the event-stream header type code of a string
 
 
-def _cbor_page() -> RawExchange:
+def _cbor_page() -> Interaction:
     """A smithy-rpc-v2-cbor page of CloudWatch Omni's ListAlerts, as the wire carries it."""
     page = {
         "items": [
@@ -39,17 +39,25 @@ def _cbor_page() -> RawExchange:
             }
         ],
     }
-    return RawExchange(
-        service="cloudwatchomni", operation="ListAlerts", method="POST",
-        path="/service/CloudWatchOmni/operation/ListAlerts", query=[],
-        request_headers={"Content-Type": "application/cbor", "smithy-protocol": "rpc-v2-cbor"},
-        request_body=cbor2.dumps({"spaceId": "space-1"}), status=200,
-        response_headers={"Content-Type": "application/cbor", "smithy-protocol": "rpc-v2-cbor"},
-        response_body=cbor2.dumps(page),
-    )  # fmt: skip
+    return Interaction(
+        service="cloudwatchomni",
+        operation="ListAlerts",
+        request=Request(
+            method="POST",
+            path="/service/CloudWatchOmni/operation/ListAlerts",
+            query=[],
+            headers={"Content-Type": "application/cbor", "smithy-protocol": "rpc-v2-cbor"},
+            body=cbor2.dumps({"spaceId": "space-1"}),
+        ),
+        response=Response(
+            status=200,
+            headers={"Content-Type": "application/cbor", "smithy-protocol": "rpc-v2-cbor"},
+            body=cbor2.dumps(page),
+        ),
+    )
 
 
-def _stream() -> RawExchange:
+def _stream() -> Interaction:
     """A Bedrock ConverseStream answer, frame by frame, naming a person and an account."""
 
     def event(kind: str, payload: dict[str, Any]) -> bytes:
@@ -65,15 +73,8 @@ def _stream() -> RawExchange:
     raw = event("messageStart", {"role": "assistant"}) + event(
         "contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": said}}
     )
-    return RawExchange(
-        service="bedrock-runtime", operation="ConverseStream", method="POST",
-        path="/model/anthropic.claude-3-haiku-20240307-v1:0/converse-stream", query=[],
-        request_headers={"Content-Type": "application/json"},
-        request_body=json.dumps({"messages": [{"role": "user", "content": [{"text": "hi"}]}]})
-        .encode(),
-        status=200, response_headers={"Content-Type": codec.eventstream.CONTENT_TYPE},
-        response_body=raw,
-    )  # fmt: skip
+    return Interaction(service="bedrock-runtime", operation="ConverseStream", request=Request(method="POST", path="/model/anthropic.claude-3-haiku-20240307-v1:0/converse-stream", query=[], headers={"Content-Type": "application/json"}, body=json.dumps({"messages": [{"role": "user", "content": [{"text": "hi"}]}]})
+        .encode()), response=Response(status=200, headers={"Content-Type": codec.eventstream.CONTENT_TYPE}, body=raw))  # fmt: skip
 
 
 @pytest.mark.parametrize("exchange", [_cbor_page, _stream], ids=["cbor", "event-stream"])
@@ -87,7 +88,7 @@ def test_a_cassette_sanitized_again_keeps_its_body_format_and_its_fakes(
     ctype = codec.content_type(stored.response.headers)
     again = read_pagetape(cassette_io.load(first))[0]
     # What the sanitizer is handed is the wire form replay would serve, not JSON of it.
-    assert again.response_body == codec.to_bytes(stored.response.body, ctype)
+    assert again.response.body == codec.to_bytes(stored.response.body, ctype)
 
     second = tmp_path / "second.json"
     sanitize_file(first, second)

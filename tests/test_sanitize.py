@@ -34,13 +34,14 @@ from helpers import SANDBOX_KEY, encoded_forms
 from pagetape.aws.isolation import isolated_environment
 from pagetape.aws.specs import resolve
 from pagetape.cassette import store as cassette_io
+from pagetape.cassette.store import Interaction, Request, Response
 from pagetape.errors import LeakError
 from pagetape.imports.resanitize import read_pagetape, sanitize_file
 from pagetape.record.recording import snake_case
 from pagetape.replay.engine import Tape, replay_chain
 from pagetape.sandbox import Sandbox
 from pagetape.sanitize import rules
-from pagetape.sanitize.walker import RawExchange, Sanitizer
+from pagetape.sanitize.walker import Sanitizer
 from pagetape.sanitize.writer import build, next_token_number
 from pagetape.verify.lint import verify_file
 from sanitize_helpers import (
@@ -173,7 +174,7 @@ SIGNED = (
 
 def _import_job_exchange(
     request_headers: dict[str, str] | None = None, response_headers: dict[str, str] | None = None
-) -> RawExchange:
+) -> Interaction:
     bucket = f"globex-bedrock-custom-weights-{ACCT}"
     body = {
         "jobArn": GET_IMPORT_JOB_ARN,
@@ -195,17 +196,21 @@ def _import_job_exchange(
         },
         "importedModelKmsKeyArn": f"arn:aws:kms:us-east-1:{ACCT}:key/1f2e3d4c-5b6a-4789-8abc-def012345678",
     }
-    return RawExchange(
+    return Interaction(
         service="bedrock",
         operation="GetModelImportJob",
-        method="GET",
-        path="/model-import-jobs/" + quote(GET_IMPORT_JOB_ARN, safe=""),
-        query=[],
-        request_headers={"Authorization": SIGNED, **(request_headers or {})},
-        request_body=b"",
-        status=200,
-        response_headers={"Content-Type": "application/json", **(response_headers or {})},
-        response_body=json.dumps(body).encode(),
+        request=Request(
+            method="GET",
+            path="/model-import-jobs/" + quote(GET_IMPORT_JOB_ARN, safe=""),
+            query=[],
+            headers={"Authorization": SIGNED, **(request_headers or {})},
+            body=b"",
+        ),
+        response=Response(
+            status=200,
+            headers={"Content-Type": "application/json", **(response_headers or {})},
+            body=json.dumps(body).encode(),
+        ),
     )
 
 
@@ -282,13 +287,8 @@ def test_credential_and_noise_headers_are_dropped(side: str, header: str, value:
 
 def test_header_bound_by_the_output_shape_is_kept_and_sanitized() -> None:
     key_arn = f"arn:aws:kms:us-east-1:{ACCT}:key/1f2e3d4c-5b6a-4789-8abc-def012345678"
-    exchange = RawExchange(
-        "s3", "PutObject", "PUT", "/globex-private-bucket/exports/users.csv", [],
-        {"Authorization": SIGNED, "Content-Type": "text/csv"}, b"id,email\n1,a@globex.com\n", 200,
-        {"x-amz-server-side-encryption-aws-kms-key-id": key_arn, "x-amz-id-2": "abc/def+ghi=",
-         "x-amz-request-id": "0F1E2D3C4B5A6978", "ETag": '"9b2cf535f27731c974343645a3985328"'},
-        b"",
-    )  # fmt: skip
+    exchange = Interaction(service="s3", operation="PutObject", request=Request(method="PUT", path="/globex-private-bucket/exports/users.csv", query=[], headers={"Authorization": SIGNED, "Content-Type": "text/csv"}, body=b"id,email\n1,a@globex.com\n"), response=Response(status=200, headers={"x-amz-server-side-encryption-aws-kms-key-id": key_arn, "x-amz-id-2": "abc/def+ghi=",
+         "x-amz-request-id": "0F1E2D3C4B5A6978", "ETag": '"9b2cf535f27731c974343645a3985328"'}, body=b""))  # fmt: skip
     sanitizer = Sanitizer(SECRET)
     [out], _ = sanitizer.sanitize([exchange])
     kept = out.response.headers["x-amz-server-side-encryption-aws-kms-key-id"]
@@ -335,11 +335,20 @@ def test_nested_maps_and_lists() -> None:
         "startedBy": OTHER_ACCT,
         "tags": {"cost-center": "fraud-ml", "owner-ip": "54.193.109.11", "account": ACCT},
     }
-    exchange = RawExchange(
-        "cleanroomsml", "GetAudienceGenerationJob", "GET",
-        "/audience-generation-job/" + quote(job_arn, safe=""), [], {"Authorization": SIGNED}, b"",
-        200, {"Content-Type": "application/json"}, json.dumps(body).encode(),
-    )  # fmt: skip
+    exchange = Interaction(
+        service="cleanroomsml",
+        operation="GetAudienceGenerationJob",
+        request=Request(
+            method="GET",
+            path="/audience-generation-job/" + quote(job_arn, safe=""),
+            query=[],
+            headers={"Authorization": SIGNED},
+            body=b"",
+        ),
+        response=Response(
+            status=200, headers={"Content-Type": "application/json"}, body=json.dumps(body).encode()
+        ),
+    )
     sanitizer = Sanitizer(SECRET)
     [out], _ = sanitizer.sanitize([exchange])
     got = out.response.body
@@ -391,14 +400,18 @@ def test_form_encoded_request_and_xml_response_keep_the_chain() -> None:
     form = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
     xml = {"Content-Type": "text/xml"}
 
-    def page(extra: dict[str, str], token: str | None, request_id: str) -> RawExchange:
+    def page(extra: dict[str, str], token: str | None, request_id: str) -> Interaction:
         body = urlencode(
             {"Action": "DescribeStacks", "Version": "2010-05-15", "StackName": stack, **extra}
         )
-        return RawExchange(
-            "cloudformation", "DescribeStacks", "POST", "/", [], form, body.encode(), 200, xml,
-            _stack_xml(stack_id, stack, token, request_id),
-        )  # fmt: skip
+        return Interaction(
+            service="cloudformation",
+            operation="DescribeStacks",
+            request=Request(method="POST", path="/", query=[], headers=form, body=body.encode()),
+            response=Response(
+                status=200, headers=xml, body=_stack_xml(stack_id, stack, token, request_id)
+            ),
+        )
 
     first = page({}, real_token, "0c5a3e2f-1b2c-4d5e-8f90-a1b2c3d4e5f6")
     second = page({"NextToken": real_token}, None, "1d6b4f30-2c3d-4e6f-9a01-b2c3d4e5f607")
@@ -449,12 +462,18 @@ def test_iam_xml_marker_and_principals() -> None:
     </member></Roles>
   </ListRolesResult>
 </ListRolesResponse>""".encode()
-    exchange = RawExchange(
-        "iam", "ListRoles", "POST", "/", [],
-        {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
-        b"Action=ListRoles&Version=2010-05-08&PathPrefix=%2Ffraud%2F", 200,
-        {"Content-Type": "text/xml"}, xml,
-    )  # fmt: skip
+    exchange = Interaction(
+        service="iam",
+        operation="ListRoles",
+        request=Request(
+            method="POST",
+            path="/",
+            query=[],
+            headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
+            body=b"Action=ListRoles&Version=2010-05-08&PathPrefix=%2Ffraud%2F",
+        ),
+        response=Response(status=200, headers={"Content-Type": "text/xml"}, body=xml),
+    )
     sanitizer = Sanitizer(SECRET)
     [out], _ = sanitizer.sanitize([exchange])
     text = out.response.body
@@ -472,7 +491,7 @@ def test_iam_xml_marker_and_principals() -> None:
 # ================================================================== the leak check aborts
 
 
-def _name_in_free_text() -> RawExchange:
+def _name_in_free_text() -> Interaction:
     job = {
         "jobName": "acme-winter-boots-20240101-ab12",
         "batchSegmentJobArn": f"arn:aws:personalize:us-east-1:{ACCT}:batch-segment-job/acme-x",
@@ -1174,7 +1193,7 @@ _pages = st.lists(st.lists(_job, min_size=1, max_size=3), min_size=1, max_size=3
 _token = st.from_regex(r"[A-Za-z0-9_-]{12,40}", fullmatch=True)
 
 
-def _exchanges(pages: list[list[dict[str, Any]]], tokens: list[str]) -> list[RawExchange]:
+def _exchanges(pages: list[list[dict[str, Any]]], tokens: list[str]) -> list[Interaction]:
     out = []
     for n, jobs in enumerate(pages):
         request: dict[str, Any] = {"maxResults": 3}
@@ -1279,12 +1298,18 @@ def test_the_name_of_a_resource_that_holds_a_value_is_no_tag_key() -> None:
         {},
         {"batchSegmentJobs": [{"jobName": "j", "tags": [{"Key": "team", "Value": "x"}]}]},
     )
-    rest = RawExchange(
-        service="apigateway", operation="GetApiKeys", method="GET", path="/apikeys",
-        query=[("includeValues", "true")], request_headers={}, request_body=b"", status=200,
-        response_headers={"Content-Type": "application/json"},
-        response_body=json.dumps({"item": [key]}).encode(),
-    )  # fmt: skip
+    rest = Interaction(
+        service="apigateway",
+        operation="GetApiKeys",
+        request=Request(
+            method="GET", path="/apikeys", query=[("includeValues", "true")], headers={}, body=b""
+        ),
+        response=Response(
+            status=200,
+            headers={"Content-Type": "application/json"},
+            body=json.dumps({"item": [key]}).encode(),
+        ),
+    )
     [tagged, keys], _ = Sanitizer(TEST_SECRET.encode()).sanitize([exchange, rest])
     [faked] = keys.response.body["item"]
     assert "Okonkwo" not in faked["name"] and "Margarethe" not in faked["name"]
@@ -1298,14 +1323,8 @@ def test_a_date_of_birth_is_faked_as_another_date_wherever_it_sits() -> None:
     from sanitize_helpers import json11
 
     item = {"id": {"S": "c-1"}, "dob": {"S": "1984-07-23"}, "since": {"S": "2021-03-04"}}
-    scan = RawExchange(
-        service="dynamodb", operation="Scan", method="POST", path="/", query=[],
-        request_headers={"Content-Type": "application/x-amz-json-1.0",
-                         "X-Amz-Target": "DynamoDB_20120810.Scan"},
-        request_body=b'{"TableName": "t"}', status=200,
-        response_headers={"Content-Type": "application/x-amz-json-1.0"},
-        response_body=json.dumps({"Items": [item], "Count": 1}).encode(),
-    )  # fmt: skip
+    scan = Interaction(service="dynamodb", operation="Scan", request=Request(method="POST", path="/", query=[], headers={"Content-Type": "application/x-amz-json-1.0",
+                         "X-Amz-Target": "DynamoDB_20120810.Scan"}, body=b'{"TableName": "t"}'), response=Response(status=200, headers={"Content-Type": "application/x-amz-json-1.0"}, body=json.dumps({"Items": [item], "Count": 1}).encode()))  # fmt: skip
     log = json11(
         "personalize", "ListBatchSegmentJobs", {},
         {"batchSegmentJobs": [{"jobName": "j", "failureReason": '{"dob": "23/07/1984"}'}]},

@@ -19,9 +19,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pagetape.cassette.store import Interaction, Request, Response
 from pagetape.errors import LeakError
 from pagetape.imports.resanitize import sanitize_file
-from pagetape.sanitize.walker import RawExchange
 from pagetape.sanitize.writer import build, write
 from pagetape.verify.lint import Finding, verify_file
 
@@ -39,27 +39,27 @@ def exchange(
     target: str | None = None,
     method: str = "POST",
     path: str = "/",
-) -> RawExchange:
+) -> Interaction:
     raw = body if isinstance(body, str) else json.dumps(body)
     headers = {"Content-Type": ctype, **({"X-Amz-Target": target} if target else {})}
-    return RawExchange(
+    return Interaction(
         service=service,
         operation=operation,
-        method=method,
-        path=path,
-        query=[],
-        request_headers=headers,
-        request_body=b"{}" if "json" in ctype else b"",
-        status=200,
-        response_headers={"Content-Type": ctype},
-        response_body=raw.encode(),
+        request=Request(
+            method=method,
+            path=path,
+            query=[],
+            headers=headers,
+            body=b"{}" if "json" in ctype else b"",
+        ),
+        response=Response(status=200, headers={"Content-Type": ctype}, body=raw.encode()),
     )
 
 
 class Written:
     """What the writer produced for some exchanges: the file, the proof's verdict, verify's."""
 
-    def __init__(self, exchanges: list[RawExchange], folder: Path) -> None:
+    def __init__(self, exchanges: list[Interaction], folder: Path) -> None:
         tape, sanitizer = build(exchanges, "us-east-1")
         self.path = folder / "cassette.json"
         self.refusal: LeakError | None = None
@@ -75,11 +75,11 @@ class Written:
         return self.doc["interactions"][n]["response"]["body"]
 
 
-def written(tmp_path: Path, *exchanges: RawExchange) -> Written:
+def written(tmp_path: Path, *exchanges: Interaction) -> Written:
     return Written(list(exchanges), tmp_path)
 
 
-def ec2(operation: str, inner: str) -> RawExchange:
+def ec2(operation: str, inner: str) -> Interaction:
     return exchange(
         "ec2", operation, f"<{operation}Response {EC2_NS}>{inner}</{operation}Response>", XML
     )
@@ -89,7 +89,7 @@ def xml_text(body: str, tag: str) -> list[str]:
     return re.findall(rf"<{tag}>([^<]*)</{tag}>", body)
 
 
-def secret_description(text: str, name: str = "prod/db") -> RawExchange:
+def secret_description(text: str, name: str = "prod/db") -> Interaction:
     """Secrets Manager ListSecrets: Description is free text, Name an identifier."""
     return exchange(
         "secretsmanager",

@@ -12,16 +12,16 @@ import boto3
 import pytest
 
 from helpers import SANDBOX_KEY, SEEDED
+from pagetape.cassette.store import Interaction
 from pagetape.record.capture import Capture, tag_operation
 from pagetape.record.recording import snake_case
 from pagetape.sandbox import Sandbox
 from pagetape.sanitize import writer
-from pagetape.sanitize.walker import RawExchange
 from pagetape.verify.lint import verify_file
 
 
 @pytest.fixture(scope="module")
-def exchanges() -> Iterator[list[RawExchange]]:
+def exchanges() -> Iterator[list[Interaction]]:
     """The five seeded chains, captured once from the sandbox with real boto3 and HTTP."""
     with Sandbox() as sandbox, Capture() as capture:
         for service, operation, page_size in SEEDED:
@@ -39,7 +39,7 @@ def exchanges() -> Iterator[list[RawExchange]]:
 
 @pytest.mark.parametrize("secret", [f"sweep-{i}" for i in range(25)])
 def test_any_secret_writes_a_clean_cassette(
-    exchanges: list[RawExchange], secret: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    exchanges: list[Interaction], secret: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PAGETAPE_SECRET", secret)
     assert len(exchanges) == 17

@@ -25,9 +25,9 @@ from hypothesis import strategies as st
 
 from helpers import hand_made
 from pagetape.cassette import store as cassette_io
+from pagetape.cassette.store import Interaction, Request, Response
 from pagetape.errors import LeakError
 from pagetape.sandbox import Sandbox
-from pagetape.sanitize.walker import RawExchange
 from pagetape.sanitize.writer import build, write
 from pagetape.verify.lint import verify_file
 from sanitize_helpers import FIVE, record_live
@@ -286,20 +286,28 @@ def test_cassettes_the_sanitizer_writes_pass(cli, sandbox: Sandbox, tmp_path: Pa
 # -- pagetape's own output passes: the false positives, at their cause --------------------------
 
 
-def _secrets(*descriptions: str) -> RawExchange:
+def _secrets(*descriptions: str) -> Interaction:
     """Secrets Manager ListSecrets: each description is free text the writer sanitizes."""
     body = {
         "SecretList": [{"Name": f"app/s{i}", "Description": d} for i, d in enumerate(descriptions)]
     }
-    return RawExchange(
-        service="secretsmanager", operation="ListSecrets", method="POST", path="/", query=[],
-        request_headers={"Content-Type": JSON11, "X-Amz-Target": "secretsmanager.ListSecrets"},
-        request_body=b"{}", status=200, response_headers={"Content-Type": JSON11},
-        response_body=json.dumps(body).encode(),
-    )  # fmt: skip
+    return Interaction(
+        service="secretsmanager",
+        operation="ListSecrets",
+        request=Request(
+            method="POST",
+            path="/",
+            query=[],
+            headers={"Content-Type": JSON11, "X-Amz-Target": "secretsmanager.ListSecrets"},
+            body=b"{}",
+        ),
+        response=Response(
+            status=200, headers={"Content-Type": JSON11}, body=json.dumps(body).encode()
+        ),
+    )
 
 
-def _written(tmp_path: Path, *exchanges: RawExchange, keep_paths: tuple[str, ...] = ()) -> Path:
+def _written(tmp_path: Path, *exchanges: Interaction, keep_paths: tuple[str, ...] = ()) -> Path:
     """What the writer writes (or LeakError): the sanitizer, the leak proof, the file."""
     tape, sanitizer = build(list(exchanges), "eu-west-1", keep_paths=keep_paths)
     path = tmp_path / f"written-{len(list(tmp_path.iterdir()))}.json"
@@ -378,12 +386,18 @@ def test_what_the_sanitizer_keeps_passes_whatever_the_kind(tmp_path: Path) -> No
         f"<ipProtocol>tcp</ipProtocol><ipRanges>{ranges}</ipRanges></item></ipPermissions>"
         "</item></securityGroupInfo></DescribeSecurityGroupsResponse>"
     )
-    x = RawExchange(
-        service="ec2", operation="DescribeSecurityGroups", method="POST", path="/", query=[],
-        request_headers={"Content-Type": "application/x-www-form-urlencoded"},
-        request_body=b"Action=DescribeSecurityGroups&Version=2016-11-15", status=200,
-        response_headers={"Content-Type": "text/xml"}, response_body=xml.encode(),
-    )  # fmt: skip
+    x = Interaction(
+        service="ec2",
+        operation="DescribeSecurityGroups",
+        request=Request(
+            method="POST",
+            path="/",
+            query=[],
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            body=b"Action=DescribeSecurityGroups&Version=2016-11-15",
+        ),
+        response=Response(status=200, headers={"Content-Type": "text/xml"}, body=xml.encode()),
+    )
     path = _written(tmp_path, x)
     assert "192.168.0.0/16" in path.read_text()
     assert verify_file(path) == []

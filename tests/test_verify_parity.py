@@ -120,15 +120,15 @@ def _vcr_changes(source: Path, written: Path) -> set[Field]:
     tape = cassette_io.load(written)
     out: set[Field] = set()
     for n, (x, i) in enumerate(zip(exchanges, tape.interactions, strict=True), 1):
-        fields = _headers(x.request_headers, i.request.headers, "request.headers")
-        fields |= _headers(x.response_headers, i.response.headers, "response.headers")
-        if not _same(x.path, i.request.path):
+        fields = _headers(x.request.headers, i.request.headers, "request.headers")
+        fields |= _headers(x.response.headers, i.response.headers, "response.headers")
+        if not _same(x.request.path, i.request.path):
             fields.add("request.path")
         query = dict(i.request.query)
-        fields |= {f"request.query.{k}" for k, v in x.query if not _same(v, query.get(k))}
+        fields |= {f"request.query.{k}" for k, v in x.request.query if not _same(v, query.get(k))}
         for side, raw, ctype, body in (
-            ("request", x.request_body, codec.content_type(x.request_headers), i.request.body),
-            ("response", x.response_body, codec.content_type(x.response_headers), i.response.body),
+            ("request", x.request.body, codec.content_type(x.request.headers), i.request.body),
+            ("response", x.response.body, codec.content_type(x.response.headers), i.response.body),
         ):
             before = dict(_leaves(codec.decode(raw, ctype), f"{side}.body"))
             fields |= _changed(before, dict(_leaves(body, f"{side}.body")))
@@ -152,7 +152,7 @@ def _placebo_changes(folder: Path, out: Path) -> dict[Path, set[Field]]:
             written[key] = list(cassette_io.load(path).interactions)
         interaction = written[key].pop(0)
         op = botocore_session().get_service_model(x.service).operation_model(x.operation)
-        raw = codec.parse_response(op, x.status, dict(x.response_headers), x.response_body)
+        raw = codec.parse_response(op, x.response.status, dict(x.response.headers), x.response.body)
         sides = [codec.to_jsonable(d) for d in (raw, parsed(op, interaction))]
         for side in sides:
             side.pop("ResponseMetadata", None)

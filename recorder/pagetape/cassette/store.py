@@ -24,20 +24,24 @@ FORMAT_VERSION = 1
 
 
 class Request(msgspec.Struct, forbid_unknown_fields=True):
-    """A sanitized HTTP request. No host: replay must not depend on endpoint or region."""
+    """An HTTP request: the one request type from capture and import through the sanitizer,
+    the cassette, replay and matching. No host: replay must not depend on endpoint or region.
+    The body is the bytes on the wire until sanitized; in a cassette it is a JSON value for JSON
+    protocols, text otherwise, None when empty."""
 
     method: str
     path: str
     query: list[tuple[str, str]] = []
     headers: dict[str, str] = {}
-    body: Any = None  # a JSON value for JSON protocols, text otherwise, None when empty
+    body: Any = None
     # Where the sanitizer replaced a value (`query.prefix`, `body.Path`): on replay those match
     # the test's real values by role (pagetape.wire.match).
     sanitized: list[str] = []
 
 
 class Response(msgspec.Struct, forbid_unknown_fields=True):
-    """A sanitized HTTP response; the body stays JSON so a reviewer can read it."""
+    """An HTTP response; in a cassette the body is decoded (JSON, text, CBOR and event-stream
+    frames as data) so a reviewer can read it, before sanitizing it is the bytes on the wire."""
 
     status: int
     headers: dict[str, str] = {}
@@ -45,8 +49,10 @@ class Response(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class Interaction(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
-    """One call of one operation: the last attempt only, retried attempts are dropped.
-    `service` is written only when it differs from the cassette's (a test that lists two)."""
+    """One call of one operation, the one exchange type: captured or imported (bodies as bytes,
+    real values, `service` always set), then sanitized into a cassette. A cassette keeps the
+    last attempt only, retried attempts are dropped, and writes `service` only when it differs
+    from the cassette's (a test that lists two)."""
 
     operation: str
     request: Request

@@ -28,8 +28,9 @@ from pagetape.wire import codec
 from pagetape.wire.eventstream import B64_MARK
 
 if TYPE_CHECKING:
+    from pagetape.cassette.store import Interaction
     from pagetape.imports.placebo import PlaceboResponse
-    from pagetape.sanitize.walker import RawExchange, Sanitizer
+    from pagetape.sanitize.walker import Sanitizer
 
 DROPPED_BY = "headers"  # the one rule that drops fields (headers, SigV2 form fields) whole
 # Values made of parts each rule fakes on its own (an ARN's account and names, a URL's host and
@@ -84,7 +85,7 @@ def vcr(path: Path, raw: bytes) -> list[Replacement]:
         cassette_io.decode(raw, str(path))  # pagetape's, damaged: its own message
     exchanges, _ = read_vcr(path, raw)
     aws = [x for x in exchanges if x.operation and x.service != NOT_AWS]
-    service, operation = (aws[0].service, aws[0].operation) if aws else ("", "")
+    service, operation = (aws[0].service or "", aws[0].operation) if aws else ("", "")
     sanitizer = _sanitizer()
     clean, _ = sanitizer.sanitize(exchanges, None, service, operation)
     names = _Names(sanitizer)
@@ -113,7 +114,7 @@ def placebo(
             errors[path] = exc
     responses.sort(key=lambda r: (r.prefix, r.service, r.operation, r.index))
     region = placebo_io.guess_region(responses)
-    made: list[tuple[PlaceboResponse, RawExchange]] = []
+    made: list[tuple[PlaceboResponse, Interaction]] = []
     for group in _placebo_groups(responses):
         try:
             made.extend(zip(group, placebo_io.exchanges(group, region), strict=True))
@@ -157,18 +158,18 @@ class _Query(list[tuple[str, str]]):
     """A query string's (key, value) pairs: compared by key, not by position."""
 
 
-def _raw_view(x: RawExchange) -> dict[str, Any]:
+def _raw_view(x: Interaction) -> dict[str, Any]:
     """An exchange as the sanitizer reads it, in a cassette's layout."""
     return {
         "request": {
-            "path": x.path,
-            "query": _Query(x.query),
-            "headers": x.request_headers,
-            "body": codec.decode(x.request_body, codec.content_type(x.request_headers)),
+            "path": x.request.path,
+            "query": _Query(x.request.query),
+            "headers": x.request.headers,
+            "body": codec.decode(x.request.body, codec.content_type(x.request.headers)),
         },
         "response": {
-            "headers": x.response_headers,
-            "body": codec.decode(x.response_body, codec.content_type(x.response_headers)),
+            "headers": x.response.headers,
+            "body": codec.decode(x.response.body, codec.content_type(x.response.headers)),
         },
     }
 
@@ -185,22 +186,22 @@ def _view(i: cassette_io.Interaction) -> dict[str, Any]:
     }
 
 
-def _operation(x: RawExchange) -> Any:
+def _operation(x: Interaction) -> Any:
     from pagetape.aws.specs import botocore_session
 
     return botocore_session().get_service_model(x.service).operation_model(x.operation)
 
 
-def _parsed(x: RawExchange) -> dict[str, Any]:
+def _parsed(x: Interaction) -> dict[str, Any]:
     """A placebo response as botocore parses it off the wire: placebo's own data, converted."""
     parsed = codec.parse_response(
-        _operation(x), x.status, dict(x.response_headers), x.response_body
+        _operation(x), x.response.status, dict(x.response.headers), x.response.body
     )
     parsed.pop("ResponseMetadata", None)
     return parsed
 
 
-def _parsed_interaction(x: RawExchange, i: cassette_io.Interaction) -> dict[str, Any]:
+def _parsed_interaction(x: Interaction, i: cassette_io.Interaction) -> dict[str, Any]:
     from pagetape.wire.chain import parsed
 
     data = parsed(_operation(x), i)

@@ -38,9 +38,9 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from pagetape.cassette import store as cassette_io
+from pagetape.cassette.store import Interaction, Request, Response
 from pagetape.errors import CassetteError, CassetteExistsError
 from pagetape.imports.placebo_requests import Http, Requests, first_params, mark_placeholders
-from pagetape.sanitize.walker import RawExchange
 
 if TYPE_CHECKING:
     import botocore.model
@@ -139,7 +139,7 @@ def import_placebo(
     return sorted(target for target, _ in built)
 
 
-def exchanges(responses: list[PlaceboResponse], region: str) -> list[RawExchange]:
+def exchanges(responses: list[PlaceboResponse], region: str) -> list[Interaction]:
     """The exchanges `import_placebo` sanitizes for RESPONSES (in `read_folder`'s order), one per
     response and in that order: `verify` runs the sanitizer over them in memory to name what
     importing would replace. CassetteError (naming the file) for one not put on the wire."""
@@ -539,7 +539,7 @@ def _groups(responses: list[PlaceboResponse]) -> Iterator[_Group]:
         yield current
 
 
-def _exchanges(group: _Group, requests: Requests) -> tuple[list[RawExchange], list[frozenset[str]]]:
+def _exchanges(group: _Group, requests: Requests) -> tuple[list[Interaction], list[frozenset[str]]]:
     """The group's responses as exchanges, with the request locations that hold placeholders:
     each request asks for the tokens of the page before it while the pages chain; a chain cut
     short (a token, but no later file) ends at its last page: the token is dropped from it, and
@@ -560,7 +560,7 @@ def _exchanges(group: _Group, requests: Requests) -> tuple[list[RawExchange], li
                 f"{last.response.path.name} gives a token but no later file answers it: the "
                 "token was dropped so the chain ends there"
             )
-    exchanges: list[RawExchange] = []
+    exchanges: list[Interaction] = []
     roles: list[frozenset[str]] = []
     params: dict[str, Any] = {}
     placeheld: frozenset[str] = frozenset()
@@ -588,17 +588,15 @@ def _exchanges(group: _Group, requests: Requests) -> tuple[list[RawExchange], li
         method, path, query, headers, body = requests(group.service, group.operation, params)
         status, response_headers, response_body = page.wire
         exchanges.append(
-            RawExchange(
+            Interaction(
                 service=group.service,
                 operation=group.operation,
-                method=method,
-                path=path,
-                query=query,
-                request_headers=headers,
-                request_body=body,
-                status=status,
-                response_headers={k.lower(): v for k, v in response_headers.items()},
-                response_body=response_body,
+                request=Request(method=method, path=path, query=query, headers=headers, body=body),
+                response=Response(
+                    status=status,
+                    headers={k.lower(): v for k, v in response_headers.items()},
+                    body=response_body,
+                ),
             )
         )
         roles.append(placeheld)

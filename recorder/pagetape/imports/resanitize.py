@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from pagetape.cassette import store as cassette_io
+from pagetape.cassette.store import Interaction, Request, Response
 from pagetape.errors import CassetteError
 from pagetape.imports.foreign import is_pagetape
 from pagetape.imports.vcr import read_vcr
 from pagetape.sanitize import writer
-from pagetape.sanitize.walker import NOT_AWS, RawExchange
+from pagetape.sanitize.walker import NOT_AWS
 from pagetape.wire import codec
 
 
@@ -45,7 +46,7 @@ def sanitize_file(
     return tape, target
 
 
-def read_pagetape(tape: cassette_io.Cassette) -> list[RawExchange]:
+def read_pagetape(tape: cassette_io.Cassette) -> list[Interaction]:
     """A pagetape cassette's interactions as exchanges again, to run them through the sanitizer:
     bodies become the bytes they were on the wire (the codec's encoding, as replay serves them),
     so a CBOR or event-stream body is decoded again as one, not read as JSON."""
@@ -57,17 +58,21 @@ def read_pagetape(tape: cassette_io.Cassette) -> list[RawExchange]:
             raise CassetteError(f"{tape.metadata.operation}: a stored body: {exc}") from None
 
     return [
-        RawExchange(
+        Interaction(
             service=i.service or tape.metadata.service,
             operation=i.operation,
-            method=i.request.method,
-            path=i.request.path,
-            query=list(i.request.query),
-            request_headers=dict(i.request.headers),
-            request_body=encode(i.request.body, i.request.headers),
-            status=i.response.status,
-            response_headers=dict(i.response.headers),
-            response_body=encode(i.response.body, i.response.headers),
+            request=Request(
+                method=i.request.method,
+                path=i.request.path,
+                query=list(i.request.query),
+                headers=dict(i.request.headers),
+                body=encode(i.request.body, i.request.headers),
+            ),
+            response=Response(
+                status=i.response.status,
+                headers=dict(i.response.headers),
+                body=encode(i.response.body, i.response.headers),
+            ),
         )
         for i in tape.interactions
     ]

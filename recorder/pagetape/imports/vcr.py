@@ -16,8 +16,9 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from pagetape.cassette import store as cassette_io
+from pagetape.cassette.store import Interaction, Request, Response
 from pagetape.errors import CassetteError
-from pagetape.sanitize.walker import NOT_AWS, RawExchange
+from pagetape.sanitize.walker import NOT_AWS
 
 _PLACEHOLDER = re.compile(r"\*+redacted\*+|redacted|x{3,}|\*{3,}|<[a-z_ -]+>", re.IGNORECASE)
 
@@ -46,7 +47,7 @@ def _headers(raw: Any) -> dict[str, str]:
     return out
 
 
-def read_vcr(path: Path, raw: bytes | None = None) -> tuple[list[RawExchange], str | None]:
+def read_vcr(path: Path, raw: bytes | None = None) -> tuple[list[Interaction], str | None]:
     """Exchanges of a vcrpy cassette as real projects write them, and the region they name.
 
     Read: YAML or JSON, gzipped or not, `interactions` or pytest-recording's parallel
@@ -57,7 +58,7 @@ def read_vcr(path: Path, raw: bytes | None = None) -> tuple[list[RawExchange], s
     only); it passes the loader's size, UTF-8 and depth checks before a parser sees it."""
     from pagetape.imports.identify import Exchange, Identity, identify
 
-    exchanges: list[RawExchange] = []
+    exchanges: list[Interaction] = []
     regions: list[str] = []
     unsettled: list[str] = []
     for n, one in enumerate(recorded(path, cassette_io.read(path) if raw is None else raw), 1):
@@ -76,17 +77,19 @@ def read_vcr(path: Path, raw: bytes | None = None) -> tuple[list[RawExchange], s
             unsettled.append(f"interaction {n} ({one.method} {_short(one.uri)}): {found.reason}")
             continue
         exchanges.append(
-            RawExchange(
+            Interaction(
                 service=service,
                 operation=operation,
-                method=one.method,
-                path=logical,
-                query=parse_qsl(urlsplit(one.uri).query, keep_blank_values=True),
-                request_headers=one.request_headers,
-                request_body=one.request_body,
-                status=one.status,
-                response_headers=one.response_headers,
-                response_body=one.response_body,
+                request=Request(
+                    method=one.method,
+                    path=logical,
+                    query=parse_qsl(urlsplit(one.uri).query, keep_blank_values=True),
+                    headers=one.request_headers,
+                    body=one.request_body,
+                ),
+                response=Response(
+                    status=one.status, headers=one.response_headers, body=one.response_body
+                ),
             )
         )
     if unsettled:

@@ -12,7 +12,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from pagetape.sanitize.walker import RawExchange
+from pagetape.cassette.store import Interaction, Request, Response
 
 OPERATION_HEADER = "x-pagetape-operation"
 _current_operation: ContextVar[str | None] = ContextVar("pagetape_operation", default=None)
@@ -79,11 +79,11 @@ class Capture:
     ) -> None:
         self._context.__exit__(exc_type, exc, tb)
 
-    def exchanges(self) -> list[RawExchange]:
+    def exchanges(self) -> list[Interaction]:
         """Captured exchanges in order, retried attempts dropped (the last attempt wins)."""
         if self._cassette is None:
             return []
-        kept: dict[str, RawExchange] = {}
+        kept: dict[str, Interaction] = {}
         order: list[str] = []
         for request, response in self._cassette.data:
             headers = {k: _one(v) for k, v in dict(request.headers).items()}
@@ -98,17 +98,21 @@ class Capture:
             invocation = next(v for k, v in headers.items() if k.lower() == "amz-sdk-invocation-id")
             parts = urlsplit(request.uri)
             body = request.body or b""
-            exchange = RawExchange(
+            exchange = Interaction(
                 service=service,
                 operation=operation,
-                method=request.method,
-                path=logical_path or parts.path or "/",
-                query=parse_qsl(parts.query, keep_blank_values=True),
-                request_headers=headers,
-                request_body=body.encode() if isinstance(body, str) else bytes(body),
-                status=int(response["status"]["code"]),
-                response_headers={k: _one(v) for k, v in response["headers"].items()},
-                response_body=_body_bytes(response["body"]),
+                request=Request(
+                    method=request.method,
+                    path=logical_path or parts.path or "/",
+                    query=parse_qsl(parts.query, keep_blank_values=True),
+                    headers=headers,
+                    body=body.encode() if isinstance(body, str) else bytes(body),
+                ),
+                response=Response(
+                    status=int(response["status"]["code"]),
+                    headers={k: _one(v) for k, v in response["headers"].items()},
+                    body=_body_bytes(response["body"]),
+                ),
             )
             if invocation not in kept:
                 order.append(invocation)

@@ -60,22 +60,6 @@ NOT_AWS = "not-aws"
 
 
 @dataclass
-class RawExchange:
-    """One captured HTTP exchange, still holding real values."""
-
-    service: str
-    operation: str
-    method: str
-    path: str
-    query: list[tuple[str, str]]
-    request_headers: dict[str, str]
-    request_body: bytes
-    status: int
-    response_headers: dict[str, str]
-    response_body: bytes
-
-
-@dataclass
 class _OpInfo:
     op: botocore.model.OperationModel | None
     tokens: frozenset[str] = field(default_factory=frozenset)
@@ -112,7 +96,7 @@ class Sanitizer:
 
     def sanitize(
         self,
-        exchanges: list[RawExchange],
+        exchanges: list[Interaction],
         params: Mapping[str, Any] | None = None,
         service: str = "",
         operation: str = "",
@@ -194,20 +178,22 @@ class Sanitizer:
         self._infos[(service, operation)] = info
         return info
 
-    def _learn_data_tokens(self, x: RawExchange) -> None:
+    def _learn_data_tokens(self, x: Interaction) -> None:
         """Find output tokens that point into the data (`NextMarker || Contents[-1].Key`): the
         next request must carry that value faked as the data is, not as a token."""
         from pagetape.wire.chain import member_at, operation, search
 
-        found = operation(x.service, x.operation) if 200 <= x.status < 300 else None
+        found = operation(x.service, x.operation) if 200 <= x.response.status < 300 else None
         if found is None:
             return
         op, spec = found
         if all(t.isidentifier() for t in spec.output_token):
             return
-        info = self._info(x.service, x.operation)
+        info = self._info(x.service or "", x.operation)
         try:
-            parsed = codec.parse_response(op, x.status, dict(x.response_headers), x.response_body)
+            parsed = codec.parse_response(
+                op, x.response.status, dict(x.response.headers), x.response.body
+            )
         except Exception:
             return
         for expression in spec.output_token:
@@ -221,30 +207,33 @@ class Sanitizer:
                     self._data_tokens[value] = (name, shape, info)
                 break
 
-    def _exchange(self, x: RawExchange) -> Interaction:
-        info = self._info(x.service, x.operation)
+    def _exchange(self, x: Interaction) -> Interaction:
+        info = self._info(x.service or "", x.operation)
         self._token_min = info.token_min
         in_shape = info.op.input_shape if info.op else None
         out_shape = info.op.output_shape if info.op else None
         url = self._on("url")
         request = Request(
-            method=x.method,
-            path=self._path(x.path, info) if url else x.path,
-            query=[(k, self._query_value(k, v, in_shape, info) if url else v) for k, v in x.query],
-            headers=self._headers(x.request_headers, REQUEST_HEADERS, None, info),
-            body=self._body(x.request_body, x.request_headers, in_shape, info, request=True),
+            method=x.request.method,
+            path=self._path(x.request.path, info) if url else x.request.path,
+            query=[
+                (k, self._query_value(k, v, in_shape, info) if url else v)
+                for k, v in x.request.query
+            ],
+            headers=self._headers(x.request.headers, REQUEST_HEADERS, None, info),
+            body=self._body(x.request.body, x.request.headers, in_shape, info, request=True),
         )
-        ctype = codec.content_type(x.request_headers)
+        ctype = codec.content_type(x.request.headers)
         request.sanitized = match.marks(
-            match.view(x.method, x.path, x.query, x.request_body, ctype),
+            match.view(x.request.method, x.request.path, x.request.query, x.request.body, ctype),
             match.view(request.method, request.path, request.query, request.body, ctype),
             lambda v: isinstance(v, str) and TOKEN_RE.match(v) is not None,
         )
-        ok = 200 <= x.status < 300
+        ok = 200 <= x.response.status < 300
         response = Response(
-            status=x.status,
-            headers=self._headers(x.response_headers, RESPONSE_HEADERS, out_shape, info),
-            body=self._body(x.response_body, x.response_headers, out_shape if ok else None, info),
+            status=x.response.status,
+            headers=self._headers(x.response.headers, RESPONSE_HEADERS, out_shape, info),
+            body=self._body(x.response.body, x.response.headers, out_shape if ok else None, info),
         )
         return Interaction(operation=x.operation, request=request, response=response)
 

@@ -14,9 +14,10 @@ from typing import Any
 
 import pagetape
 from pagetape.cassette import store as cassette_io
+from pagetape.cassette.store import Interaction
 from pagetape.errors import CassetteError
 from pagetape.sanitize.secret import fakes_seal, load_secret
-from pagetape.sanitize.walker import NOT_AWS, RawExchange, Sanitizer
+from pagetape.sanitize.walker import NOT_AWS, Sanitizer
 from pagetape.wire.keys import visible_params
 
 _TOKEN_NUMBER = re.compile(r"pagetape-token-(\d+)")
@@ -31,7 +32,7 @@ def next_token_number(previous: cassette_io.Cassette | None) -> int:
 
 
 def build(
-    exchanges: list[RawExchange],
+    exchanges: list[Interaction],
     region: str,
     previous: cassette_io.Cassette | None = None,
     keep_rules: Iterable[str] = (),
@@ -51,7 +52,7 @@ def build(
     if base is not None:
         service, operation = base.metadata.service, base.metadata.operation
     elif aws:
-        service, operation = aws[0].service, aws[0].operation
+        service, operation = aws[0].service or "", aws[0].operation
     else:
         raise CassetteError("no AWS calls to put in a cassette")
     if params is None and resanitized is not None:
