@@ -40,7 +40,7 @@ import msgspec
 from pagetape.cassette import store as cassette_io
 from pagetape.cassette.store import Interaction, Request, Response
 from pagetape.errors import CassetteError, CassetteExistsError
-from pagetape.imports.placebo_requests import Http, Requests, first_params, mark_placeholders
+from pagetape.imports.placebo_requests import Requests, first_params, mark_placeholders
 
 if TYPE_CHECKING:
     import botocore.model
@@ -585,13 +585,13 @@ def _exchanges(group: _Group, requests: Requests) -> tuple[list[Interaction], li
                 requests(group.service, group.operation, params),
                 requests(group.service, group.operation, other),
             )
-        method, path, query, headers, body = requests(group.service, group.operation, params)
+        request = requests(group.service, group.operation, params)
         status, response_headers, response_body = page.wire
         exchanges.append(
             Interaction(
                 service=group.service,
                 operation=group.operation,
-                request=Request(method=method, path=path, query=query, headers=headers, body=body),
+                request=request,
                 response=Response(
                     status=status,
                     headers={k.lower(): v for k, v in response_headers.items()},
@@ -604,15 +604,12 @@ def _exchanges(group: _Group, requests: Requests) -> tuple[list[Interaction], li
     return exchanges, roles
 
 
-def _differing(one: Http, other: Http) -> frozenset[str]:
+def _differing(one: Request, other: Request) -> frozenset[str]:
     """Request locations (`path.1`, `body.TableName`, `query.since`) whose values differ
     between two requests built with different placeholders: where the placeholders went."""
-    from pagetape.wire import codec, match
+    from pagetape.wire import match
 
-    views = [
-        match.view(method, path, query, body, codec.content_type(headers))
-        for method, path, query, headers, body in (one, other)
-    ]
+    views = [match.view(one), match.view(other)]
     locations = set(views[0].values) | set(views[1].values)
     return frozenset(
         loc for loc in locations if views[0].values.get(loc) != views[1].values.get(loc)

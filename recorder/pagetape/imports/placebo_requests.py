@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
 
 from pagetape.cassette import store as cassette_io
+from pagetape.cassette.store import Request
 from pagetape.errors import CassetteError
 
 if TYPE_CHECKING:
@@ -30,9 +31,6 @@ _NOT_ECHOED = frozenset({("s3", "EncodingType")})
 # Prefix, Delimiter, StartAfter); other services echo defaults too.
 _ECHOES_OPTIONAL = frozenset({"s3"})
 
-Http = tuple[str, str, list[tuple[str, str]], dict[str, str], bytes]
-"""(method, path, query, headers, body) of a rebuilt request."""
-
 
 class _Captured(Exception):
     def __init__(self, request: dict[str, Any]) -> None:
@@ -49,7 +47,7 @@ class Requests:
         self.region = region
         self._clients: dict[str, Any] = {}
 
-    def __call__(self, service: str, operation: str, params: dict[str, Any]) -> Http:
+    def __call__(self, service: str, operation: str, params: dict[str, Any]) -> Request:
         from botocore import xform_name
         from botocore.exceptions import BotoCoreError
 
@@ -85,9 +83,9 @@ class Requests:
         return client
 
 
-def _http(request: Mapping[str, Any]) -> Http:
-    """(method, path, query, headers, body) as `pagetape record` captures them: the path as the
-    URI template sees it (S3's bucket included), the template's literal query first."""
+def _http(request: Mapping[str, Any]) -> Request:
+    """The request as `pagetape record` captures it: the path as the URI template sees it (S3's
+    bucket included), the template's literal query first, the body as the bytes sent."""
     from pagetape.wire.keys import logical_path
 
     path, _, literal = logical_path(request).partition("?")
@@ -109,7 +107,13 @@ def _http(request: Mapping[str, Any]) -> Http:
         data = body.encode()
     else:
         data = bytes(body or b"")
-    return str(request.get("method", "POST")), path or "/", query, headers, data
+    return Request(
+        method=str(request.get("method", "POST")),
+        path=path or "/",
+        query=query,
+        headers=headers,
+        body=data,
+    )
 
 
 def _scalar(value: Any) -> str:

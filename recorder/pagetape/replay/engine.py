@@ -21,7 +21,7 @@ from pagetape.cassette import store as cassette_io
 from pagetape.errors import CassetteError, NotExhaustedError, ReplayMissError
 from pagetape.replay import hook
 from pagetape.wire import chain, codec, match
-from pagetape.wire.keys import logical_path, request_key, visible_params
+from pagetape.wire.keys import live_request, request_key, visible_params
 
 # Sessions created from now on carry the handler, even those made before the first tape.
 hook.install_lazily()
@@ -50,14 +50,11 @@ class Entry:
 
     @cached_property
     def params(self) -> dict[str, Any]:
-        req = self.interaction.request
-        return visible_params(req.query, req.body, req.headers.get("content-type", ""))
+        return visible_params(self.interaction.request)
 
     @cached_property
     def view(self) -> match.RequestView | None:
-        req = self.interaction.request
-        ctype = req.headers.get("content-type", "")
-        return match.view(req.method, req.path, req.query, req.body, ctype, self.drop)
+        return match.view(self.interaction.request, self.drop)
 
     @cached_property
     def asked(self) -> tuple[str | None, ...]:
@@ -124,12 +121,9 @@ def load_index(path: str | os.PathLike[str]) -> Index:
             body = codec.to_bytes(resp.body, codec.content_type(resp.headers))
         except ValueError as exc:  # a hand-edited CBOR or event-stream body
             raise CassetteError(f"{p}: interaction {i + 1}: response body: {exc}") from None
-        ctype = req.headers.get("content-type", "")
         owner = interaction.service or service
         drop = dropped_members(owner, interaction.operation)
-        key = request_key(
-            owner, interaction.operation, req.method, req.path, req.query, req.body, ctype, drop
-        )
+        key = request_key(owner, interaction.operation, req, drop)
         entry = Entry(
             index=i,
             operation=interaction.operation,
@@ -255,18 +249,15 @@ class Tape:
         """The recorded interaction for this serialized request, or None: the same request
         (any page size), else one that matches with its sanitized values bound to this test's
         real values (`pagetape.wire.match`)."""
-        headers = params.get("headers") or {}
-        ctype = next((str(v) for k, v in headers.items() if k.lower() == "content-type"), "")
         service = model.service_model.service_name
         drop = dropped_members(service, model.name)
-        method, path = params.get("method", "POST"), logical_path(params)
-        query, body = params.get("query_string"), params.get("body")
-        key = request_key(service, model.name, method, path, query, body, ctype, drop)
+        request = live_request(params)
+        key = request_key(service, model.name, request, drop)
         for index in self.indexes:
             found = index.by_key.get(key)
             if found:
                 return index, self._next_of(index, key, found)
-        live = match.view(method, path, query, body, ctype, drop)
+        live = match.view(request, drop)
         for index in self.indexes:
             for entry in index.by_op.get((service, model.name), []):
                 if not entry.sanitized or entry.view is None:
@@ -405,16 +396,7 @@ class Tape:
             held = sorted({e.operation for i in self.indexes for e in i.entries})
             lines.append(f"the cassette holds no {model.name} calls, only: {', '.join(held)}")
         else:
-            headers = params.get("headers") or {}
-            ctype = next((str(v) for k, v in headers.items() if k.lower() == "content-type"), "")
-            live = match.view(
-                params.get("method", "POST"),
-                logical_path(params),
-                params.get("query_string"),
-                params.get("body"),
-                ctype,
-                dropped_members(service, model.name),
-            )
+            live = match.view(live_request(params), dropped_members(service, model.name))
 
             def differences(entry: Entry) -> list[str]:
                 if entry.view is None:
@@ -435,9 +417,7 @@ class Tape:
 
 def asked_params(params: Any) -> dict[str, Any]:
     """The wire parameters of botocore's serialized request dict, as `Call.params` shows them."""
-    headers = params.get("headers") or {}
-    ctype = next((str(v) for k, v in headers.items() if k.lower() == "content-type"), "")
-    return visible_params(params.get("query_string"), params.get("body"), ctype)
+    return visible_params(live_request(params))
 
 
 def _parse(model: Any, entry: Entry) -> dict[str, Any]:

@@ -15,9 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
+
 from pagetape.aws.specs import OperationSpec
 from pagetape.errors import ReplayMissError
 from pagetape.wire import codec
+from pagetape.wire.keys import live_request
 
 TOKEN_PREFIX = "pagetape-repage-"
 
@@ -74,17 +77,8 @@ def page(chain: Chain, asked: dict[str, Any]) -> dict[str, Any]:
 def asked_members(model: Any, params: Any) -> dict[str, Any]:
     """The top-level input members of a request botocore serialized (token, page size). MODEL
     is the published one (`specs.botocore_session`): a client's S3 models lose `/{Bucket}`."""
-    headers = {str(k): str(v) for k, v in (params.get("headers") or {}).items()}
-    ctype = codec.content_type(headers)
-    body = params.get("body")
-    if isinstance(body, (bytes, bytearray)):
-        body = codec.decode(bytes(body), ctype)
-    from pagetape.wire.keys import logical_path, query_pairs
-
-    return codec.request_members(
-        model,
-        logical_path(params),
-        query_pairs(params.get("query_string")),
-        headers,
-        body,
-    )
+    request = live_request(params)
+    if isinstance(request.body, (bytes, bytearray)):
+        stored = codec.decode(bytes(request.body), codec.content_type(request.headers))
+        request = msgspec.structs.replace(request, body=stored)
+    return codec.request_members(model, request)

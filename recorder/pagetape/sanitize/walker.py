@@ -19,6 +19,8 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode
 
+import msgspec
+
 from pagetape.aws import catalogue
 from pagetape.aws.specs import HintKind
 from pagetape.cassette.store import Interaction, Request, Response
@@ -223,10 +225,9 @@ class Sanitizer:
             headers=self._headers(x.request.headers, REQUEST_HEADERS, None, info),
             body=self._body(x.request.body, x.request.headers, in_shape, info, request=True),
         )
-        ctype = codec.content_type(x.request.headers)
         request.sanitized = match.marks(
-            match.view(x.request.method, x.request.path, x.request.query, x.request.body, ctype),
-            match.view(request.method, request.path, request.query, request.body, ctype),
+            match.view(x.request),
+            match.view(msgspec.structs.replace(request, headers=x.request.headers)),
             lambda v: isinstance(v, str) and TOKEN_RE.match(v) is not None,
         )
         ok = 200 <= x.response.status < 300

@@ -133,10 +133,7 @@ def describe(
             page = chain.page(service, i)
             items += (page.items or 0) if page is not None else 0
         if mine:
-            first = mine[0].request
-            params = codec.request_members(
-                op, first.path, first.query, dict(first.headers), first.body
-            )
+            params = codec.request_members(op, mine[0].request)
             for token in spec.input_token:
                 params.pop(token, None)
     elif mine:
@@ -147,13 +144,7 @@ def describe(
             op = botocore_session().get_service_model(service).operation_model(operation)
         except Exception:  # not a botocore operation: the request's visible parameters
             op = None
-        if op is not None:
-            params = codec.request_members(
-                op, first.path, first.query, dict(first.headers), first.body
-            )
-        else:
-            ctype = first.headers.get("content-type", "")
-            params = visible_params(first.query, first.body, ctype)
+        params = codec.request_members(op, first) if op is not None else visible_params(first)
         for token in ("nextToken", "NextToken"):
             params.pop(token, None)
     page_size = params.pop(limit_key, None) if limit_key else None

@@ -75,8 +75,7 @@ def page(service: str, interaction: Interaction) -> Page | None:
     if found is None:
         return None
     op, spec = found
-    req = interaction.request
-    members = codec.request_members(op, req.path, req.query, dict(req.headers), req.body)
+    members = codec.request_members(op, interaction.request)
     asked = tuple(members.get(t) for t in spec.input_token)
     none = tuple(None for _ in spec.output_token)
     try:
@@ -123,8 +122,7 @@ def asked(service: str, interaction: Interaction) -> tuple[str | None, ...]:
     if found is None:
         return ()
     op, spec = found
-    req = interaction.request
-    members = codec.request_members(op, req.path, req.query, dict(req.headers), req.body)
+    members = codec.request_members(op, interaction.request)
     return key(tuple(members.get(t) for t in spec.input_token))
 
 

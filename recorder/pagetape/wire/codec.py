@@ -29,6 +29,8 @@ from pagetape.wire import eventstream
 if TYPE_CHECKING:
     import botocore.model
 
+    from pagetape.cassette.store import Request
+
 CBOR_TYPE = "application/cbor"
 CBOR_MARK = "$cbor"
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>\s*")
@@ -399,16 +401,12 @@ def parse_response(
     return parsed
 
 
-def request_members(
-    op: botocore.model.OperationModel,
-    path: str,
-    query: list[tuple[str, str]],
-    headers: dict[str, str],
-    body: Any,
-) -> dict[str, Any]:
+def request_members(op: botocore.model.OperationModel, request: Request) -> dict[str, Any]:
     """A stored request's top-level input members by member name (URI labels, query string,
     headers, JSON/CBOR body, form fields), the inverse of botocore's serializers for what
-    pagination and `pagetape replay` need: scalars, maps and lists of top-level members."""
+    pagination and `pagetape replay` need: scalars, maps and lists of top-level members. The
+    body is the stored (decoded) form."""
+    path, query, headers, body = request.path, request.query, request.headers, request.body
     shape = op.input_shape
     if shape is None:
         return {}

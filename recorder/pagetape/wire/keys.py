@@ -12,6 +12,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+from pagetape.cassette.store import Request
+from pagetape.wire import codec
+
 
 def _scalar(value: Any) -> str:
     if isinstance(value, bool):
@@ -45,9 +48,7 @@ def body_params(body: Any, content_type: str = "") -> tuple[str, Any]:
         return "form", query_pairs(body)
     if isinstance(body, (bytes, bytearray)):
         if "cbor" in content_type:
-            from pagetape.wire.codec import decode
-
-            return "json", decode(bytes(body), content_type)
+            return "json", codec.decode(bytes(body), content_type)
         body = bytes(body).decode("utf-8", errors="replace")
     if isinstance(body, str):
         if "x-www-form-urlencoded" in content_type:
@@ -72,21 +73,28 @@ def _peek(stream: Any) -> bytes | str:
     return data
 
 
-def request_key(
-    service: str,
-    operation: str,
-    method: str,
-    path: str,
-    query: Any,
-    body: Any,
-    content_type: str = "",
-    drop: Iterable[str] = (),
-) -> str:
+def live_request(params: Mapping[str, Any]) -> Request:
+    """botocore's serialized request dict (`before-call`'s PARAMS) as the one request type: its
+    logical path (`logical_path`), its query as pairs, headers as strings, the body as botocore
+    serialized it (bytes, text, or the form fields of a query-protocol call)."""
+    headers = {str(k): str(v) for k, v in (params.get("headers") or {}).items()}
+    return Request(
+        method=str(params.get("method") or "POST"),
+        path=logical_path(params),
+        query=query_pairs(params.get("query_string")),
+        headers=headers,
+        body=params.get("body"),
+    )
+
+
+def request_key(service: str, operation: str, request: Request, drop: Iterable[str] = ()) -> str:
     """The lookup key; DROP names members (idempotency tokens) left out on both sides.
 
     Remembered per request: a suite replays the same pages in test after test, and decoding
     and re-encoding the body was a fifth of the time a replayed page took."""
     dropped = frozenset(drop)
+    method, path, query, body = request.method, request.path, request.query, request.body
+    content_type = codec.content_type(request.headers)
     try:
         memo = (
             service,
@@ -151,10 +159,10 @@ def _request_key(
     )
 
 
-def visible_params(query: Any, body: Any, content_type: str = "") -> dict[str, Any]:
+def visible_params(request: Request) -> dict[str, Any]:
     """The request's parameters as a flat dict, for miss messages and `Tape.calls`."""
-    params: dict[str, Any] = dict(query_pairs(query))
-    kind, value = body_params(body, content_type)
+    params: dict[str, Any] = dict(query_pairs(request.query))
+    kind, value = body_params(request.body, codec.content_type(request.headers))
     if kind == "json" and isinstance(value, dict):
         params.update(value)
     elif kind == "form":

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
+from pagetape.cassette.store import Request
+from pagetape.wire import codec
 from pagetape.wire.keys import body_params, query_pairs
 
 
@@ -26,12 +28,12 @@ class RequestView:
     values: dict[str, Any]  # location -> scalar (str, number, bool, None)
 
 
-def view(
-    method: str, path: str, query: Any, body: Any, content_type: str = "", drop: Iterable[str] = ()
-) -> RequestView:
+def view(request: Request, drop: Iterable[str] = ()) -> RequestView:
     """Flatten a request to {location: value}; DROP names members left out (idempotency
     tokens, the limit key)."""
     dropped = frozenset(drop)
+    method, path, query, body = request.method, request.path, request.query, request.body
+    content_type = codec.content_type(request.headers)
     path, _, literal = (path or "/").partition("?")
     values: dict[str, Any] = {}
     for i, segment in enumerate(path.split("/")):
