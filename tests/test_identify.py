@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from botocore.serialize import create_serializer
 
 from pagetape.aws.specs import botocore_session
-from pagetape.imports.identify import Exchange, Identity, Unidentified, identify
+from pagetape.cassette.store import Interaction, Request, Response
+from pagetape.imports.identify import Identity, Unidentified, identify
 
 HOSTS = [
     # (method, uri, body, service, operation, region, replayed path)
@@ -50,11 +51,26 @@ HOSTS = [
 ]  # fmt: skip
 
 
+def _exchange(
+    method: str,
+    uri: str,
+    headers: dict[str, str],
+    body: bytes = b"",
+    status: int = 200,
+    response_body: bytes = b"",
+) -> tuple[str, Interaction]:
+    """(URI, exchange) as the vcrpy reader hands them to identify: not yet identified."""
+    path = urlsplit(uri).path or "/"
+    request = Request(method=method, path=path, headers=headers, body=body)
+    response = Response(status=status, body=response_body)
+    return uri, Interaction(operation="", request=request, response=response)
+
+
 @pytest.mark.parametrize(("method", "uri", "body", "service", "op", "region", "path"), HOSTS)
 def test_real_host_forms_without_target_or_signature(
     method: str, uri: str, body: bytes, service: str, op: str, region: str | None, path: str | None
 ) -> None:
-    found = identify(Exchange(method, uri, {}, body))
+    found = identify(*_exchange(method, uri, {}, body))
     assert isinstance(found, Identity), found
     assert (found.service, found.operation, found.region) == (service, op, region)
     if path is not None:
@@ -63,25 +79,25 @@ def test_real_host_forms_without_target_or_signature(
 
 def test_the_sigv4_scope_names_service_and_region_behind_any_endpoint() -> None:
     auth = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240101/eu-central-1/sqs/aws4_request, x"
-    found = identify(Exchange("POST", "http://127.0.0.1:5000/", {"Authorization": auth},
+    found = identify(*_exchange("POST", "http://127.0.0.1:5000/", {"Authorization": auth},
                               b"Action=ListQueues&Version=2012-11-05"))  # fmt: skip
     assert found == Identity("sqs", "ListQueues", "eu-central-1", "/")
 
 
 def test_a_target_header_settles_it_and_other_hosts_are_not_aws() -> None:
     target = {"X-Amz-Target": "DynamoDB_20120810.Query"}
-    found = identify(Exchange("POST", "https://dynamodb.us-east-1.amazonaws.com/", target, b"{}"))
+    found = identify(*_exchange("POST", "https://dynamodb.us-east-1.amazonaws.com/", target, b"{}"))
     assert isinstance(found, Identity) and found.operation == "Query"
-    assert identify(Exchange("GET", "https://api.openai.com/v1/models", {})) is None
+    assert identify(*_exchange("GET", "https://api.openai.com/v1/models", {})) is None
 
 
 def test_the_response_members_narrow_a_json_request() -> None:
     """{} fits every SSM operation without required members; the response's members do not."""
-    bare = identify(Exchange("POST", "https://ssm.us-east-1.amazonaws.com/", {}, b"{}"))
+    bare = identify(*_exchange("POST", "https://ssm.us-east-1.amazonaws.com/", {}, b"{}"))
     assert isinstance(bare, Unidentified) and "operations" in bare.reason
-    answered = Exchange("POST", "https://ssm.us-east-1.amazonaws.com/", {}, b"{}",
+    answered = _exchange("POST", "https://ssm.us-east-1.amazonaws.com/", {}, b"{}",
                         200, b'{"Parameters": [], "NextToken": "t"}')  # fmt: skip
-    found = identify(answered)
+    found = identify(*answered)
     assert isinstance(found, Identity) and found.operation == "DescribeParameters"
 
 
@@ -103,7 +119,7 @@ def _synth(shape: Any, depth: int = 0) -> Any:
     return max(shape.metadata.get("min", 1), 1) if kind in ("integer", "long") else simple[kind]
 
 
-def _sent(service: str, name: str) -> Exchange | None:
+def _sent(service: str, name: str) -> tuple[str, Interaction] | None:
     model = botocore_session().get_service_model(service)
     op = model.operation_model(name)
     protocol = getattr(model, "resolved_protocol", None) or model.metadata["protocol"]
@@ -123,7 +139,7 @@ def _sent(service: str, name: str) -> Exchange | None:
     body = urlencode(body, doseq=True).encode() if isinstance(body, dict) else body
     body = body.encode() if isinstance(body, str) else (body or b"")
     headers = {k: str(v) for k, v in req["headers"].items() if k.lower() != "x-amz-target"}
-    return Exchange(req["method"], uri, headers, body)
+    return _exchange(req["method"], uri, headers, body)
 
 
 def _services(protocol: str) -> list[str]:
@@ -153,7 +169,7 @@ def test_every_operation_is_named_or_left_open_never_mistaken(protocol: str) -> 
             sent = _sent(service, name)
             if sent is None:
                 continue
-            found = identify(sent)
+            found = identify(*sent)
             if isinstance(found, Identity) and (found.service, found.operation) == (service, name):
                 named += 1
             elif isinstance(found, Unidentified):
@@ -174,8 +190,8 @@ def test_s3_calls_made_by_clients_leave_the_models_lookups_read_untouched() -> N
     place; identification reads the published template whatever clients did before."""
     from pagetape.aws.isolation import fresh_session
 
-    bucket = Exchange("HEAD", "https://s3.amazonaws.com/some-bucket", {})
-    assert isinstance(identify(bucket), Identity)
+    bucket = _exchange("HEAD", "https://s3.amazonaws.com/some-bucket", {})
+    assert isinstance(identify(*bucket), Identity)
     client = fresh_session().client(
         "s3", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b"
     )
@@ -184,7 +200,7 @@ def test_s3_calls_made_by_clients_leave_the_models_lookups_read_untouched() -> N
         "before-parameter-build.s3.HeadBucket", params={"Bucket": "b"}, model=model, context={}
     )
     assert model.http["requestUri"] == ""  # botocore edited the client's model in place
-    found = identify(bucket)
+    found = identify(*bucket)
     assert isinstance(found, Identity) and found.operation == "HeadBucket"
 
 
@@ -192,7 +208,7 @@ def test_a_service_without_a_signing_name_signs_with_its_endpoint_prefix() -> No
     """CloudWatch signs as `monitoring`; behind a local endpoint only the scope says so."""
     auth = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240101/us-east-1/monitoring/aws4_request"
     body = b"Action=ListMetrics&Version=2010-08-01"
-    found = identify(Exchange("POST", "http://127.0.0.1:5000/", {"Authorization": auth}, body))
+    found = identify(*_exchange("POST", "http://127.0.0.1:5000/", {"Authorization": auth}, body))
     assert isinstance(found, Identity) and (found.service, found.operation) == (
         "cloudwatch",
         "ListMetrics",

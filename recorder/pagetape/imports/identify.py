@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from pagetape.aws.specs import botocore_session
+from pagetape.cassette.store import Interaction
 from pagetape.wire import codec
 
 AWS_SUFFIXES = (
@@ -57,23 +58,12 @@ class Unidentified:
     reason: str
 
 
-@dataclass(frozen=True)
-class Exchange:
-    """The parts of a recorded exchange identification reads."""
-
-    method: str
-    uri: str
-    headers: dict[str, str]
-    body: bytes = b""
-    status: int = 200
-    response_body: bytes = b""
-
-
-def identify(x: Exchange) -> Identity | Unidentified | None:
-    """The exchange's identity; Unidentified when AWS but unsettled; None when not AWS at all
-    (other HTTP traffic of the test: an OAuth server, a model provider)."""
-    lower = {k.lower(): v for k, v in x.headers.items()}
-    parts = urlsplit(x.uri)
+def identify(uri: str, x: Interaction) -> Identity | Unidentified | None:
+    """The identity of exchange X, sent to URI (its host says much of it); Unidentified when
+    AWS but unsettled; None when not AWS at all (other HTTP traffic of the test: an OAuth
+    server, a model provider). X's bodies are the bytes on the wire."""
+    lower = {k.lower(): v for k, v in x.request.headers.items()}
+    parts = urlsplit(uri)
     query = parse_qsl(parts.query, keep_blank_values=True)
     scope = _SCOPE.search(lower.get("authorization", "")) or _SCOPE.search(
         "Credential=" + dict(query).get("X-Amz-Credential", "")
@@ -95,7 +85,7 @@ def identify(x: Exchange) -> Identity | Unidentified | None:
         found += [(score, service, name) for score, name in _operations(service, x, path, query)]
     if not found:
         return Unidentified(
-            services[0], f"no {'/'.join(services)} operation fits {x.method} {path}"
+            services[0], f"no {'/'.join(services)} operation fits {x.request.method} {path}"
         )
     found.sort(reverse=True)
     best = [f for f in found if f[0] == found[0][0]]
@@ -107,7 +97,7 @@ def identify(x: Exchange) -> Identity | Unidentified | None:
         names = ", ".join(f"{s}.{n}" for _, s, n in best[:3])
         more = f" and {len(best) - 3} more" if len(best) > 3 else ""
         return Unidentified(
-            best[0][1], f"{x.method} {path} fits {len(best)} operations ({names}{more})"
+            best[0][1], f"{x.request.method} {path} fits {len(best)} operations ({names}{more})"
         )
     _, service, operation = best[0]
     return Identity(service, operation, region, path)
@@ -219,12 +209,12 @@ def _candidates(labels: list[str], signing: str | None) -> list[str]:
 
 
 def _operations(
-    service: str, x: Exchange, path: str, query: list[tuple[str, str]]
+    service: str, x: Interaction, path: str, query: list[tuple[str, str]]
 ) -> list[tuple[int, str]]:
     """(score, operation) for every operation of SERVICE the exchange fits; higher is surer."""
     model = botocore_session().get_service_model(service)
     names = set(model.operation_names)
-    target = next((v for k, v in x.headers.items() if k.lower() == "x-amz-target"), "")
+    target = next((v for k, v in x.request.headers.items() if k.lower() == "x-amz-target"), "")
     if target:
         prefix, _, name = target.rpartition(".")
         fits = name in names and model.metadata.get("targetPrefix") in (prefix, None)
@@ -236,17 +226,21 @@ def _operations(
     if action is not None:
         return [(1000, action)] if action in names else []
     protocol = model.metadata.get("protocol", "")
-    if protocol in ("json", "smithy-rpc-v2-cbor") and x.method.upper() == "POST" and path == "/":
+    if (
+        protocol in ("json", "smithy-rpc-v2-cbor")
+        and x.request.method.upper() == "POST"
+        and path == "/"
+    ):
         return _by_members(model, x)
-    return _by_uri(model, x.method, path, query, x.headers)
+    return _by_uri(model, x.request.method, path, query, x.request.headers)
 
 
-def _action(x: Exchange, query: list[tuple[str, str]]) -> str | None:
+def _action(x: Interaction, query: list[tuple[str, str]]) -> str | None:
     """`Action=` of a query-protocol request, in the form body or the query string."""
     fields = dict(query)
-    body = x.body.lstrip()
+    body = x.request.body.lstrip()
     if "Action" not in fields and (body.startswith(b"Action=") or b"&Action=" in body):
-        fields.update(parse_qsl(x.body.decode("utf-8", "replace"), keep_blank_values=True))
+        fields.update(parse_qsl(x.request.body.decode("utf-8", "replace"), keep_blank_values=True))
     return fields.get("Action")
 
 
@@ -308,12 +302,12 @@ def _query_members(shape: Any) -> set[str] | None:
     return out
 
 
-def _by_members(model: Any, x: Exchange) -> list[tuple[int, str]]:
+def _by_members(model: Any, x: Interaction) -> list[tuple[int, str]]:
     """A JSON-protocol request without its target header: the operations whose input has every
     member the body sends (and every required one), and whose output has every member the
     response holds; the more members that agree, the surer."""
-    sent = _keys(x.body)
-    got = _keys(x.response_body) if x.status < 300 else set()
+    sent = _keys(x.request.body)
+    got = _keys(x.response.body) if x.response.status < 300 else set()
     if sent is None:
         return []
     out = []

@@ -9,11 +9,12 @@ from __future__ import annotations
 import gzip
 import json
 import re
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+import msgspec
 
 from pagetape.cassette import store as cassette_io
 from pagetape.cassette.store import Interaction, Request, Response
@@ -56,41 +57,30 @@ def read_vcr(path: Path, raw: bytes | None = None) -> tuple[list[Interaction], s
     carries (`pagetape.imports.identify`); one that is AWS but not settled is refused by number.
     RAW is the file's content when already read (with `cassette.read`: bounded, regular files
     only); it passes the loader's size, UTF-8 and depth checks before a parser sees it."""
-    from pagetape.imports.identify import Exchange, Identity, identify
+    from pagetape.imports.identify import Identity, identify
 
     exchanges: list[Interaction] = []
     regions: list[str] = []
     unsettled: list[str] = []
-    for n, one in enumerate(recorded(path, cassette_io.read(path) if raw is None else raw), 1):
-        found = identify(
-            Exchange(one.method, one.uri, one.request_headers, one.request_body, one.status,
-                     one.response_body)
-        )  # fmt: skip
+    for n, (uri, one) in enumerate(
+        recorded(path, cassette_io.read(path) if raw is None else raw), 1
+    ):
+        found = identify(uri, one)
         if found is None:
             service = operation = NOT_AWS
-            logical = urlsplit(one.uri).path or "/"
+            logical = one.request.path
         elif isinstance(found, Identity):
             service, operation, logical = found.service, found.operation, found.path
             if found.region:
                 regions.append(found.region)
         else:
-            unsettled.append(f"interaction {n} ({one.method} {_short(one.uri)}): {found.reason}")
-            continue
-        exchanges.append(
-            Interaction(
-                service=service,
-                operation=operation,
-                request=Request(
-                    method=one.method,
-                    path=logical,
-                    query=parse_qsl(urlsplit(one.uri).query, keep_blank_values=True),
-                    headers=one.request_headers,
-                    body=one.request_body,
-                ),
-                response=Response(
-                    status=one.status, headers=one.response_headers, body=one.response_body
-                ),
+            unsettled.append(
+                f"interaction {n} ({one.request.method} {_short(uri)}): {found.reason}"
             )
+            continue
+        request = msgspec.structs.replace(one.request, path=logical)
+        exchanges.append(
+            msgspec.structs.replace(one, service=service, operation=operation, request=request)
         )
     if unsettled:
         more = f" (and {len(unsettled) - 1} more)" if len(unsettled) > 1 else ""
@@ -98,23 +88,11 @@ def read_vcr(path: Path, raw: bytes | None = None) -> tuple[list[Interaction], s
     return exchanges, (regions[0] if regions else None)
 
 
-@dataclass(frozen=True)
-class Recorded:
-    """One vcrpy interaction as plain parts: headers as strings, bodies as the bytes that were
-    on the wire (a gzip-encoded response decompressed, its Content-Encoding dropped)."""
-
-    method: str
-    uri: str
-    request_headers: dict[str, str]
-    request_body: bytes
-    status: int
-    response_headers: dict[str, str]
-    response_body: bytes
-
-
-def recorded(path: Path, raw: bytes) -> list[Recorded]:
-    """Every interaction of a vcrpy file, whichever layout it uses; CassetteError naming the
-    interaction for one that lacks its request or response."""
+def recorded(path: Path, raw: bytes) -> list[tuple[str, Interaction]]:
+    """Every interaction of a vcrpy file, whichever layout it uses, as (URI, exchange) before
+    identification (no service, no operation): headers as strings, bodies as the bytes that
+    were on the wire (a gzip-encoded response decompressed, its Content-Encoding dropped).
+    CassetteError naming the interaction for one that lacks its request or response."""
     out = []
     for n, (req, resp) in enumerate(vcr_pairs(path, raw), 1):
         try:
@@ -135,7 +113,16 @@ def recorded(path: Path, raw: bytes) -> list[Recorded]:
             resp_headers = {
                 k: v for k, v in resp_headers.items() if k.lower() != "content-encoding"
             }
-        out.append(Recorded(method, uri, req_headers, _body(req), status, resp_headers, body))
+        parts = urlsplit(uri)
+        request = Request(
+            method=method,
+            path=parts.path or "/",
+            query=parse_qsl(parts.query, keep_blank_values=True),
+            headers=req_headers,
+            body=_body(req),
+        )
+        response = Response(status=status, headers=resp_headers, body=body)
+        out.append((uri, Interaction(operation="", request=request, response=response)))
     return out
 
 

@@ -29,24 +29,37 @@ hook.install_lazily()
 
 @dataclass
 class Entry:
-    """One recorded interaction, ready to serve: response bytes encoded once at load; what only
-    some calls need (the match view, input tokens, shown parameters) on first use, so loading
-    a long chain costs little more than parsing it."""
+    """One recorded interaction, ready to serve: what replay derives from it, not a copy of it.
+    The response bytes are encoded once at load; what only some calls need (the match view,
+    input tokens, shown parameters) on first use, so loading a long chain costs little more
+    than parsing it."""
 
     index: int
-    operation: str
-    path: str
-    status: int
-    headers: dict[str, str]
-    body: bytes
     interaction: cassette_io.Interaction = field(repr=False)
+    body: bytes = b""  # the response body as botocore's parser reads it
     service: str = ""  # the cassette's service (an interaction names its own when it differs)
     drop: frozenset[str] = frozenset()
     # botocore's parse of `body`, per (service, api version, operation): parsing (timestamps
     # above all) is most of a replay's cost, so it runs once and each call gets a fresh copy.
     parsed: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict, repr=False)
     cassette: Path | None = None  # the file it came from, for error messages
-    sanitized: frozenset[str] = frozenset()  # request values the sanitizer replaced
+
+    @property
+    def operation(self) -> str:
+        return self.interaction.operation
+
+    @property
+    def status(self) -> int:
+        return self.interaction.response.status
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return self.interaction.response.headers
+
+    @cached_property
+    def sanitized(self) -> frozenset[str]:
+        """The request values the sanitizer replaced."""
+        return frozenset(self.interaction.request.sanitized)
 
     @cached_property
     def params(self) -> dict[str, Any]:
@@ -126,16 +139,11 @@ def load_index(path: str | os.PathLike[str]) -> Index:
         key = request_key(owner, interaction.operation, req, drop)
         entry = Entry(
             index=i,
-            operation=interaction.operation,
-            path=req.path,
-            status=resp.status,
-            headers=dict(resp.headers),
-            body=body,
             interaction=interaction,
+            body=body,
             service=service,
             drop=drop,
             cassette=p,
-            sanitized=frozenset(req.sanitized),
         )
         by_key.setdefault(key, []).append(entry)
         by_op.setdefault((owner, interaction.operation), []).append(entry)
