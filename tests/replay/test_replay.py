@@ -22,69 +22,19 @@ from pagetape.sandbox import Sandbox
 from replay_helpers import (
     CASSETTES,
     SHIPPED,
+    USER_CODE,
     assert_same_as_sandbox,
+    audience_generation_jobs,
+    batch_prediction_jobs,
+    batch_segment_jobs,
     blocked_network,
+    data_deletion_jobs,
+    model_import_jobs,
     timestamp_members,
     write_cassette,
 )
 
 SEGMENTS = CASSETTES / "personalize" / "list_batch_segment_jobs.json"
-
-# -- code as users write it ----------------------------------------------------------------------
-
-
-def model_import_jobs(client: Any) -> list[dict[str, Any]]:
-    jobs: list[dict[str, Any]] = []
-    paginator = client.get_paginator("list_model_import_jobs")
-    for page in paginator.paginate(PaginationConfig={"PageSize": 10}):
-        jobs.extend(page["modelImportJobSummaries"])
-    return jobs
-
-
-def audience_generation_jobs(client: Any) -> list[dict[str, Any]]:
-    paginator = client.get_paginator("list_audience_generation_jobs")
-    pages = paginator.paginate(PaginationConfig={"PageSize": 10})
-    return list(pages.search("audienceGenerationJobs[]"))
-
-
-def batch_segment_jobs(client: Any) -> list[dict[str, Any]]:
-    paginator = client.get_paginator("list_batch_segment_jobs")
-    result = paginator.paginate(PaginationConfig={"PageSize": 10}).build_full_result()
-    return list(result["batchSegmentJobs"])
-
-
-def batch_prediction_jobs(client: Any) -> list[dict[str, Any]]:
-    jobs: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {"maxResults": 10}
-    while True:
-        response = client.get_batch_prediction_jobs(**kwargs)
-        jobs.extend(response["batchPredictions"])
-        if not response.get("nextToken"):
-            return jobs
-        kwargs["nextToken"] = response["nextToken"]
-
-
-def data_deletion_jobs(client: Any) -> list[dict[str, Any]]:
-    jobs: list[dict[str, Any]] = []
-    token = None
-    while True:
-        kwargs: dict[str, Any] = {"maxResults": 5}
-        if token:
-            kwargs["nextToken"] = token
-        response = client.list_data_deletion_jobs(**kwargs)
-        jobs += response["dataDeletionJobs"]
-        token = response.get("nextToken")
-        if token is None:
-            return jobs
-
-
-USER_CODE = {
-    "bedrock/list_model_import_jobs": model_import_jobs,
-    "cleanroomsml/list_audience_generation_jobs": audience_generation_jobs,
-    "personalize/list_batch_segment_jobs": batch_segment_jobs,
-    "frauddetector/get_batch_prediction_jobs": batch_prediction_jobs,
-    "personalize/list_data_deletion_jobs": data_deletion_jobs,
-}
 
 
 def _check_whole_chain(pagetape: Tape, name: str, jobs: list[dict[str, Any]]) -> None:

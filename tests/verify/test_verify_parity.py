@@ -39,7 +39,7 @@ from pagetape.verify.lint import Finding, verify, verify_file
 from pagetape.wire import codec
 from pagetape.wire.chain import parsed
 
-FOREIGN = Path(__file__).parent / "data" / "foreign"
+FOREIGN = Path(__file__).parents[1] / "data" / "foreign"
 VCR_FILES = sorted(
     str(p.relative_to(FOREIGN / "vcrpy")) for p in (FOREIGN / "vcrpy").rglob("*.yaml*")
 )

@@ -14,7 +14,7 @@ from pagetape.cassette import store as cassette_io
 from pagetape.errors import CassetteError
 from pagetape.verify.lint import verify_file
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 GOOD = (ROOT / "cassettes" / "personalize" / "list_data_deletion_jobs.json").read_bytes()
 FUZZ = settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]

@@ -13,7 +13,7 @@ from pagetape.cassette import store as cassette_io
 from pagetape.record.recording import default_output
 from pagetape.sandbox import Sandbox
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SHIPPED_SECRET = "pagetape-shipped-cassettes"
 VOLATILE = ("recorded_at", "tool_version", "botocore_version")
 

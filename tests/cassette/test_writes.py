@@ -21,7 +21,7 @@ from pagetape.cassette import store as cassette_io
 from pagetape.errors import CassetteRaceError
 from pagetape.sandbox import Sandbox
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 GOOD = ROOT / "cassettes" / "personalize" / "list_data_deletion_jobs.json"
 SANDBOX_KEY = ("AKIASANDBOXTESTS0000", "sandbox-test-secret-key")
 

@@ -28,7 +28,7 @@ from pagetape.imports.placebo_requests import PLACEHOLDER
 from pagetape.replay.engine import Tape, replay_chain
 from pagetape.verify.lint import verify
 
-ROOT = Path(__file__).resolve().parent
+ROOT = Path(__file__).resolve().parents[1]
 FOREIGN = ROOT / "data" / "foreign" / "placebo"
 
 

@@ -31,7 +31,7 @@ from helpers import encoded_forms
 from pagetape.imports.placebo import import_placebo
 from pagetape.verify.lint import Finding, verify_file
 
-PLACEBO = Path(__file__).parent / "data" / "foreign" / "placebo"
+PLACEBO = Path(__file__).parents[1] / "data" / "foreign" / "placebo"
 SOURCES = PLACEBO.parent / "SOURCES.md"
 
 

@@ -4,7 +4,7 @@ Bad cassettes are the shipped ones with one thing broken, written as JSON files,
 proves the lint catches exactly that thing, with its file, interaction and JSON path. Good ones
 are what pagetape writes, including the shapes verify once rejected (a policy URL-encoded twice,
 a short number in an ARN's account field); foreign files through the CLI are in the last part
-(their parity with sanitize: tests/test_verify_parity.py).
+(their parity with sanitize: tests/verify/test_verify_parity.py).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from pagetape.sanitize.writer import build, write
 from pagetape.verify.lint import verify_file
 from sanitize_helpers import FIVE, record_live
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "cassettes"
 DELETIONS = SHIPPED / "personalize" / "list_data_deletion_jobs.json"
 AUDIENCES = SHIPPED / "cleanroomsml" / "list_audience_generation_jobs.json"

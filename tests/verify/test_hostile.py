@@ -14,7 +14,7 @@ import pytest
 from pagetape.cassette import store as cassette_io
 from pagetape.errors import CassetteError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 GOOD = ROOT / "cassettes" / "personalize" / "list_data_deletion_jobs.json"
 
 

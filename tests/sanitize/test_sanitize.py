@@ -1040,7 +1040,7 @@ def test_keep_rule_ip_address_keeps_ips_and_still_verifies(
 @pytest.mark.parametrize("command", ["record", "sanitize"])
 def test_unknown_rule_is_one_line_and_exit_2(cli, tmp_path: Path, command: str) -> None:
     shipped = (
-        Path(__file__).resolve().parent.parent
+        Path(__file__).resolve().parents[2]
         / "cassettes"
         / "personalize"
         / "list_data_deletion_jobs.json"

@@ -45,7 +45,7 @@ def test_gated_scan_agrees_on_the_shipped_cassettes_and_the_sandbox_account() ->
             return [s for v in value for s in strings(v)]
         return [value] if isinstance(value, str) else []
 
-    root = Path(__file__).parent.parent / "cassettes"
+    root = Path(__file__).parents[2] / "cassettes"
     texts = [s for f in sorted(root.rglob("*.json")) for s in strings(json.loads(f.read_text()))]
     account = build_account()
     texts += sorted(account.planted_values())

@@ -23,7 +23,7 @@ from pagetape.replay.engine import Tape
 from pagetape.sanitize.vocabulary import MODEL_PROVIDERS
 from pagetape.verify.lint import verify_file
 
-VCR = Path(__file__).parent / "data" / "foreign" / "vcrpy"
+VCR = Path(__file__).parents[1] / "data" / "foreign" / "vcrpy"
 FILES = sorted(str(p.relative_to(VCR)) for p in VCR.rglob("*.yaml*"))
 BEDROCK = "bedrock-runtime"
 # What each file holds, read off host, method, path and body (no file has a target header).

@@ -14,8 +14,7 @@ from botocore.exceptions import EndpointConnectionError
 
 from pagetape.aws.isolation import REPLAY_CREDENTIALS, isolated_environment
 from pagetape.replay.engine import Tape
-from replay_helpers import CASSETTES, assert_same_as_sandbox, blocked_network
-from test_replay import USER_CODE
+from replay_helpers import CASSETTES, USER_CODE, assert_same_as_sandbox, blocked_network
 
 SEGMENTS = CASSETTES / "personalize" / "list_batch_segment_jobs.json"
 

@@ -51,7 +51,7 @@ def test_the_catalogue_is_shipped_inside_the_package() -> None:
     from importlib import resources
     from pathlib import Path
 
-    pyproject = (Path(__file__).parent.parent / "pyproject.toml").read_text()
+    pyproject = (Path(__file__).parents[2] / "pyproject.toml").read_text()
     assert re.search(r'packages = \[[^\]]*"recorder/pagetape"', pyproject)
     assert resources.files("pagetape").joinpath("data", "catalogue.json").is_file()
 
