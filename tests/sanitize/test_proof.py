@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
+from pagetape.cassette.store import Interaction, Request, Response
 from pagetape.errors import LeakError
 from pagetape.sanitize import proof, writer
 from pagetape.sanitize.rewrite import Rewriter
-from pagetape.sanitize.walker import RawExchange
 
 SECRET = b"proof-test-secret"
 NAME = "acme-prod-logs"
@@ -138,12 +138,8 @@ def test_the_writer_refuses_to_write_a_cassette_holding_an_original(tmp_path: Pa
                                    "batch-segment-job/globex-churn-segments"},
         ],
     }  # fmt: skip
-    exchange = RawExchange(
-        "personalize", "ListBatchSegmentJobs", "POST", "/", [],
-        {"X-Amz-Target": "AmazonPersonalize.ListBatchSegmentJobs",
-         "Content-Type": "application/x-amz-json-1.1"}, b"{}",
-        200, {"Content-Type": "application/x-amz-json-1.1"}, json.dumps(body).encode(),
-    )  # fmt: skip
+    exchange = Interaction(service="personalize", operation="ListBatchSegmentJobs", request=Request(method="POST", path="/", query=[], headers={"X-Amz-Target": "AmazonPersonalize.ListBatchSegmentJobs",
+         "Content-Type": "application/x-amz-json-1.1"}, body=b"{}"), response=Response(status=200, headers={"Content-Type": "application/x-amz-json-1.1"}, body=json.dumps(body).encode()))  # fmt: skip
     tape, sanitizer = writer.build([exchange], "us-east-1")
     clean = tmp_path / "clean.json"
     writer.write(clean, tape, sanitizer)  # what the sanitizer produced passes the proof

@@ -55,9 +55,10 @@ def page(chain: Chain, asked: dict[str, Any]) -> dict[str, Any]:
     token = asked.get(spec.input_token[0]) if spec.input_token else None
     offset = 0
     if token:
-        if not str(token).startswith(TOKEN_PREFIX):
+        number = str(token)[len(TOKEN_PREFIX) :]
+        if not str(token).startswith(TOKEN_PREFIX) or not number.isdecimal():
             raise ReplayMissError(f"repage: {token!r} is not a token this tape gave out")
-        offset = int(str(token)[len(TOKEN_PREFIX) :])
+        offset = int(number)
     size_raw = asked.get(spec.limit_key) if spec.limit_key else None
     size = int(size_raw) if size_raw else (spec.page_size_default or len(chain.items) or 1)
     out = copy.deepcopy(chain.template)
