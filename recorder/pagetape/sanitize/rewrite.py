@@ -104,6 +104,8 @@ class Rewriter:
         whole = detect.fullmatch(value, self.disabled)
         if whole is not None:
             return self.detected(whole, value, kind)
+        if self.disabled and detect.fullmatch(value) in self.disabled:
+            return value  # a class of values kept on purpose (--keep-rule) is kept everywhere
         rule = "account_id" if kind == "account_id" else "name"
         if not self.on(rule):
             return self.text(value)
