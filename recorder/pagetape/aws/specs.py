@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
 
+from pagetape.aws import shapes
 from pagetape.errors import PagetapeError, PluginError, UnknownOperationError
 
 if TYPE_CHECKING:
@@ -317,7 +318,7 @@ def token_names(service: str, operation: str) -> tuple[frozenset[str], frozenset
         return COMMON_TOKENS, COMMON_TOKENS
     inputs = op.input_shape.members if op.input_shape else {}
     wire = {  # S3's ContinuationToken travels as ?continuation-token=
-        inputs[t].serialization.get("name", t) for t in spec.input_token if t in inputs
+        shapes.wire_name(t, inputs[t]) for t in spec.input_token if t in inputs
     }
     return (
         frozenset(t for t in spec.input_token if t.isidentifier()) | wire | COMMON_TOKENS,

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from pagetape.aws import shapes
 from pagetape.aws.specs import botocore_session
 from pagetape.cassette.store import Interaction
 from pagetape.wire import codec
@@ -283,7 +284,7 @@ def _by_uri(
 def _required_bound(shape: Any, keys: set[str], headers: set[str]) -> bool:
     for name in getattr(shape, "required_members", None) or []:
         member = shape.members[name]
-        where, wire = member.serialization.get("location"), member.serialization.get("name", name)
+        where, wire = member.serialization.get("location"), shapes.wire_name(name, member)
         if (where == "querystring" and wire not in keys) or (
             where == "header" and wire.lower() not in headers
         ):
@@ -298,7 +299,7 @@ def _query_members(shape: Any) -> set[str] | None:
         if member.serialization.get("location") == "querystring":
             if member.type_name == "map":
                 return None
-            out.add(member.serialization.get("name", name))
+            out.add(shapes.wire_name(name, member))
     return out
 
 
@@ -335,4 +336,4 @@ def _keys(body: bytes) -> set[str] | None:
 def _members(shape: Any) -> set[str]:
     if shape is None:
         return set()
-    return {m.serialization.get("name", n) for n, m in shape.members.items()}
+    return {shapes.wire_name(n, m) for n, m in shape.members.items()}

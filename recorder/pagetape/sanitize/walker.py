@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode
 
 import msgspec
 
-from pagetape.aws import catalogue
+from pagetape.aws import catalogue, shapes
 from pagetape.aws.specs import HintKind
 from pagetape.cassette.store import Interaction, Request, Response
 from pagetape.sanitize import detect, proof, vocabulary
@@ -247,11 +247,7 @@ class Sanitizer:
     ) -> dict[str, str]:
         if not self._on("headers"):
             return {k.lower(): self._kept_header(k.lower(), v) for k, v in headers.items()}
-        bound: dict[str, tuple[str, botocore.model.Shape]] = {}
-        if shape is not None and shape.type_name == "structure":
-            for name, member in shape.members.items():
-                if member.serialization.get("location") == "header":
-                    bound[member.serialization.get("name", name).lower()] = (name, member)
+        bound = shapes.by_wire(shape, "header")
         out: dict[str, str] = {}
         for key, value in headers.items():
             low = key.lower()
@@ -285,7 +281,7 @@ class Sanitizer:
             def label(m: re.Match[str]) -> str:
                 name, greedy = m.group(1), bool(m.group(2))
                 value = labels[name]
-                member = _member_for(in_shape, name, "uri")
+                member = shapes.located(in_shape, name, "uri")
                 new = self._string(value, self._classify(name, member, info) if member else "name")
                 return quote(new, safe="/~" if greedy else "~@!$&'()*+,;=:")
 
@@ -301,7 +297,7 @@ class Sanitizer:
     def _query_value(
         self, key: str, value: str, shape: botocore.model.Shape | None, info: _OpInfo
     ) -> str:
-        member_name, member = _query_member(shape, key)
+        member_name, member = shapes.query_member(shape, key)
         if member is None:
             # Not a member: a literal of the URI template (list-type=2, x-id) stays; anything
             # else (an endpoint URL's own query, presigned parameters) is a name or a secret.
@@ -317,7 +313,7 @@ class Sanitizer:
         """A query/ec2 form field: `Filter.1.Value.1` is classified by the member it reaches."""
         if key in ("Action", "Version"):
             return value
-        member_name, member = _form_member(shape, key)
+        member_name, member = shapes.form_member(shape, key)
         return self._string(value, self._classify(member_name or key, member, info))
 
     def _body(
@@ -521,7 +517,7 @@ class Sanitizer:
                 else self._at_data(k, v, shape.value)
                 for k, v in value.items()
             }
-        members = _by_wire(shape)
+        members = shapes.by_wire(shape, names=True)
         return {
             k: self._at_data(k, v, members[k][1] if k in members else None)
             for k, v in value.items()
@@ -583,7 +579,7 @@ class Sanitizer:
                 else:
                     out[self.values.key(k)] = self._at_walk(k, v, shape.value, name, info, public)
             return out
-        members = _by_wire(shape)
+        members = shapes.by_wire(shape, names=True)
         public = public or vocabulary.public_context(value.items())
         if not self._owned and vocabulary.aws_owned(value.items()):
             self._owned = True  # a managed policy: all AWS's own, its documents included
@@ -613,18 +609,6 @@ class Sanitizer:
                 key = self.values.key(k)
                 result[key] = self._at_walk(k, v, None, k, info, public)
         return result
-
-
-def _by_wire(shape: botocore.model.Shape | None) -> dict[str, tuple[str, botocore.model.Shape]]:
-    """A structure's members by the name they have on the wire (rest-json's `nextToken` for
-    member NextToken), and by member name."""
-    if shape is None or shape.type_name != "structure":
-        return {}
-    out: dict[str, tuple[str, botocore.model.Shape]] = {}
-    for name, member in shape.members.items():
-        out.setdefault(member.serialization.get("name", name), (name, member))
-        out.setdefault(name, (name, member))
-    return out
 
 
 def _model_value(info: _OpInfo, member_name: str | None, value: str) -> bool:
@@ -688,74 +672,6 @@ def _keyed(value: Mapping[str, Any]) -> bool:
     return any(k in value for k in _PAIR_KEYS) and any(
         k in value for k in (*_PAIR_VALUES, *_PAIRS.references)
     )
-
-
-def _member_for(
-    shape: botocore.model.Shape | None, wire_name: str, location: str
-) -> botocore.model.Shape | None:
-    if shape is None or shape.type_name != "structure":
-        return None
-    for name, member in shape.members.items():
-        serialization = member.serialization
-        if (
-            serialization.get("location") == location
-            and serialization.get("name", name) == wire_name
-        ):
-            return member
-    return None
-
-
-def _form_member(
-    shape: botocore.model.Shape | None, key: str
-) -> tuple[str | None, botocore.model.Shape | None]:
-    """The member a query/ec2 form key reaches: `Filter.1.Name`, `Tags.member.2.Value`."""
-    name: str | None = None
-    parts = key.split(".")
-    i = 0
-    while i < len(parts):
-        part = parts[i]
-        if shape is None:
-            return name or key, None
-        if shape.type_name == "structure":
-            found = None
-            for member_name, member in shape.members.items():
-                ser = member.serialization
-                wire = ser.get("name", member_name)
-                if part in (member_name, wire, ser.get("queryName"), wire[:1].upper() + wire[1:]):
-                    found = (member_name, member)
-                    break
-            if found is None:
-                return part, None
-            name, shape = found
-        elif shape.type_name == "list":
-            if part in ("member", "item") or part.isdigit():
-                if part.isdigit():
-                    shape = shape.member
-                i += 1
-                continue
-            shape = shape.member  # flattened list: the index comes next
-            continue
-        elif shape.type_name == "map":
-            if part == "entry" or part.isdigit():
-                i += 1
-                continue
-            shape = shape.key if part == "key" else shape.value
-            name = name if part != "key" else None
-        else:
-            return name, shape
-        i += 1
-    return name, shape
-
-
-def _query_member(
-    shape: botocore.model.Shape | None, key: str
-) -> tuple[str | None, botocore.model.Shape | None]:
-    if shape is None or shape.type_name != "structure":
-        return None, None
-    for name, member in shape.members.items():
-        if member.serialization.get("name", name) == key:
-            return name, member
-    return None, None
 
 
 def _iso(value: Any) -> str:

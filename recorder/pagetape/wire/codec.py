@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape, quoteattr
 
+from pagetape.aws import shapes
 from pagetape.wire import eventstream
 
 if TYPE_CHECKING:
@@ -252,7 +253,7 @@ class _XmlWalk:
     def structure(self, elem: ElementTree.Element, shape: botocore.model.Shape) -> None:
         outer = (self.public, self.owned, self.siblings, self.container)
         leaves = {_local(c.tag): c.text or "" for c in elem if not len(c)}
-        wire_to_member = {m.serialization.get("name", n): n for n, m in shape.members.items()}
+        wire_to_member = {wire: name for wire, (name, _) in shapes.by_wire(shape).items()}
         public, owned = self.context([(wire_to_member.get(t, t), x) for t, x in leaves.items()])
         self.public, self.owned = self.public or public, self.owned or owned
         self.siblings, self.container = leaves, shape
@@ -260,9 +261,8 @@ class _XmlWalk:
         self.public, self.owned, self.siblings, self.container = outer
 
     def _structure(self, elem: ElementTree.Element, shape: botocore.model.Shape) -> None:
-        by_wire: dict[str, tuple[str, botocore.model.Shape]] = {}
+        by_wire = shapes.by_wire(shape)
         for member_name, member in shape.members.items():
-            by_wire.setdefault(member.serialization.get("name", member_name), (member_name, member))
             if member.type_name in ("list", "map") and member.serialization.get("flattened"):
                 inner = member.member if member.type_name == "list" else None
                 if inner is not None and inner.serialization.get("name"):
@@ -308,7 +308,7 @@ class _XmlWalk:
                     (n, m)
                     for n, m in members.items()
                     if m.serialization.get("xmlAttribute")
-                    and _local_name(m.serialization.get("name", n)) == local
+                    and _local_name(shapes.wire_name(n, m)) == local
                 ),
                 None,
             )
@@ -420,7 +420,7 @@ def request_members(op: botocore.model.OperationModel, request: Request) -> dict
     form = _form(body, content_type(headers))
     xml = _xml_leaves(body)
     for name, member in members.items():
-        wire = member.serialization.get("name", name)
+        wire = shapes.wire_name(name, member)
         location = member.serialization.get("location")
         if location == "uri":
             if wire in labels:

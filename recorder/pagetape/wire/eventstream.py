@@ -36,6 +36,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from pagetape.aws import shapes
+
 if TYPE_CHECKING:
     import botocore.model
 
@@ -459,7 +461,7 @@ def _hide(value: Any, shape: botocore.model.Shape | None) -> Any:
             return _Blob(value[B64_MARK])
         if kind == "structure":
             assert shape is not None
-            wire = {m.serialization.get("name", n): m for n, m in shape.members.items()}
+            wire = {w: m for w, (_, m) in shapes.by_wire(shape).items()}
             return {k: _hide(v, wire.get(k)) for k, v in value.items()}
         inner = shape.value if kind == "map" and shape is not None else None
         return {k: _hide(v, inner) for k, v in value.items()}

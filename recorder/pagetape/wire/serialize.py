@@ -20,6 +20,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 import botocore.model
 
+from pagetape.aws import shapes
+
 REQUEST_ID = "5f3c2a10-0000-4000-8000-00000000c0de"
 """The request id every serialized response carries (query and ec2 bodies name one)."""
 
@@ -211,7 +213,7 @@ def _json(shape: botocore.model.Shape, value: Any, ts_default: str) -> Any:
         out = {}
         for name, member in members.items():
             if name in value and not member.serialization.get("location"):
-                key = member.serialization.get("name", name)
+                key = shapes.wire_name(name, member)
                 out[key] = _json(member, value[name], ts_default)
         return out
     if kind == "list":
@@ -279,7 +281,7 @@ def _rest(
         if name not in parsed:
             continue
         if location == "header":
-            headers[member.serialization.get("name", name)] = _header_value(member, parsed[name])
+            headers[shapes.wire_name(name, member)] = _header_value(member, parsed[name])
         elif location == "headers":
             prefix = member.serialization.get("name", "")
             for key, val in parsed[name].items():
@@ -320,7 +322,7 @@ def _xml_name(member: botocore.model.Shape, name: str) -> str:
         inner = member.member.serialization.get("name")
         if inner:
             return str(inner)
-    return str(member.serialization.get("name", name))
+    return shapes.wire_name(name, member)
 
 
 def _xml_attributes(shape: botocore.model.Shape, value: Any) -> str:
@@ -329,7 +331,7 @@ def _xml_attributes(shape: botocore.model.Shape, value: Any) -> str:
     out = ""
     for name, member in shape.members.items():
         if member.serialization.get("xmlAttribute") and name in value:
-            attr = member.serialization.get("name", name)
+            attr = shapes.wire_name(name, member)
             if ":" in attr:  # a namespaced attribute (xsi:type) needs its namespace declared
                 prefix = attr.split(":", 1)[0]
                 out += f' xmlns:{prefix}="http://www.w3.org/2001/XMLSchema-instance"'
