@@ -504,8 +504,8 @@ class ChainReplay:
 
 
 def replay_chain(path: str | os.PathLike[str]) -> ChainReplay:
-    """Walk the recorded chain through a real boto3 client, offline, as a user's loop would."""
-    import jmespath
+    """Walk the recorded chain through a real boto3 client, offline, as a user's loop would,
+    reading each page with the chain view `record` used (`chain.page_of`)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     from pagetape.aws.params import typed
@@ -548,14 +548,11 @@ def replay_chain(path: str | os.PathLike[str]) -> ChainReplay:
                     error = f"{info.get('Code')}: {info.get('Message', '')}".strip()
                     break
                 pages += 1
-                for key in spec.result_key:
-                    found = jmespath.search(key, page) if key else None
-                    items.extend(found if isinstance(found, list) else [])
-                tokens = [jmespath.search(t, page) for t in spec.output_token]
-                more = jmespath.search(spec.more_results, page) if spec.more_results else True
-                if not any(tokens) or not more or pages >= len(tape.indexes[0].entries):
+                items.extend(chain.items_of(spec, page) or [])
+                view = chain.page_of(spec, (), page)
+                if not view.more or pages >= len(tape.indexes[0].entries):
                     break
-                advance(params, spec, tokens)
+                advance(params, spec, view.given)
         except (BotoCoreError, ValueError) as exc:
             raise CassetteError(f"{path}: cannot replay its chain: {exc}") from None
     return ChainReplay(pages, items, error)
