@@ -300,7 +300,7 @@ def _closest(services: list[str], prefix: str, operation: str, datas: list[dict[
     seen = {
         str(ctype).split(";")[0].strip().lower()
         for data in datas
-        for ctype in [_http_headers(data).get("content-type")]
+        for ctype in [codec.content_type(_http_headers(data))]
         if ctype
     }
 

@@ -51,12 +51,12 @@ class Entry:
     @cached_property
     def params(self) -> dict[str, Any]:
         req = self.interaction.request
-        return visible_params(req.query, req.body, req.headers.get("content-type", ""))
+        return visible_params(req.query, req.body, codec.content_type(req.headers))
 
     @cached_property
     def view(self) -> match.RequestView | None:
         req = self.interaction.request
-        ctype = req.headers.get("content-type", "")
+        ctype = codec.content_type(req.headers)
         return match.view(req.method, req.path, req.query, req.body, ctype, self.drop)
 
     @cached_property
@@ -124,7 +124,7 @@ def load_index(path: str | os.PathLike[str]) -> Index:
             body = codec.to_bytes(resp.body, codec.content_type(resp.headers))
         except ValueError as exc:  # a hand-edited CBOR or event-stream body
             raise CassetteError(f"{p}: interaction {i + 1}: response body: {exc}") from None
-        ctype = req.headers.get("content-type", "")
+        ctype = codec.content_type(req.headers)
         owner = interaction.service or service
         drop = dropped_members(owner, interaction.operation)
         key = request_key(
@@ -255,8 +255,7 @@ class Tape:
         """The recorded interaction for this serialized request, or None: the same request
         (any page size), else one that matches with its sanitized values bound to this test's
         real values (`pagetape.wire.match`)."""
-        headers = params.get("headers") or {}
-        ctype = next((str(v) for k, v in headers.items() if k.lower() == "content-type"), "")
+        ctype = codec.content_type(params.get("headers"))
         service = model.service_model.service_name
         drop = dropped_members(service, model.name)
         method, path = params.get("method", "POST"), logical_path(params)
@@ -405,8 +404,7 @@ class Tape:
             held = sorted({e.operation for i in self.indexes for e in i.entries})
             lines.append(f"the cassette holds no {model.name} calls, only: {', '.join(held)}")
         else:
-            headers = params.get("headers") or {}
-            ctype = next((str(v) for k, v in headers.items() if k.lower() == "content-type"), "")
+            ctype = codec.content_type(params.get("headers"))
             live = match.view(
                 params.get("method", "POST"),
                 logical_path(params),
@@ -435,8 +433,7 @@ class Tape:
 
 def asked_params(params: Any) -> dict[str, Any]:
     """The wire parameters of botocore's serialized request dict, as `Call.params` shows them."""
-    headers = params.get("headers") or {}
-    ctype = next((str(v) for k, v in headers.items() if k.lower() == "content-type"), "")
+    ctype = codec.content_type(params.get("headers"))
     return visible_params(params.get("query_string"), params.get("body"), ctype)
 
 

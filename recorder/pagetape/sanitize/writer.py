@@ -151,7 +151,7 @@ def describe(
                 op, first.path, first.query, dict(first.headers), first.body
             )
         else:
-            ctype = first.headers.get("content-type", "")
+            ctype = codec.content_type(first.headers)
             params = visible_params(first.query, first.body, ctype)
         for token in ("nextToken", "NextToken"):
             params.pop(token, None)
