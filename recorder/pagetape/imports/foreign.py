@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, unquote
 from xml.etree import ElementTree
 
+from pagetape.aws import arn as arn_mod
 from pagetape.cassette import store as cassette_io
 from pagetape.errors import CassetteError
 from pagetape.wire import codec
@@ -447,7 +448,7 @@ def _shown(text: str) -> str | None:
 def _resource_at(container: str) -> int:
     """Where the names of an ARN, S3 URI or URL start: after the account, the scheme."""
     if container.startswith("arn:"):
-        head = container.split(":", 5)
-        return len(":".join(head[:5])) + 1 if len(head) == 6 else 0
+        parts = arn_mod.parse(container)
+        return len(container) - len(parts.resource) if parts is not None else 0
     scheme, sep, _ = container.partition("://")
     return len(scheme) + len(sep)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
+from pagetape.aws import arn as arn_mod
 from pagetape.aws import catalogue
 from pagetape.aws.specs import token_names
 from pagetape.cassette import store as cassette_io
@@ -317,10 +318,10 @@ class _Checker:
         return rewriter.detected(kind, value) == value
 
     def _arn(self, arn: str) -> Iterator[str]:
-        parts = arn.split(":", 5)
-        if len(parts) < 6:
+        parts = arn_mod.parse(arn)
+        if parts is None:
             return
-        account, resource = parts[4], parts[5]
+        account, resource = parts.account, parts.resource
         # Only what the engine calls an account id is one: a short number (98765) is not, and
         # its fake (40213) proves nothing either way.
         if (
@@ -329,7 +330,7 @@ class _Checker:
             and not self._fake("account_id", account)
         ):
             yield f"account id{self.unproduced}: {_short(account)}"
-        if parts[2] == "s3":
+        if parts.service == "s3":
             bucket, _, key = resource.partition("/")
             yield from self._bucket(bucket)
             resource = key
