@@ -161,13 +161,7 @@ def _cassette(
         interaction.service = None
     folder = whole.metadata
     meta = writer.describe(group.service, group.operation, folder.region, interactions)
-    meta.recorded_at = folder.recorded_at
-    meta.tool_version = folder.tool_version
-    meta.botocore_version = folder.botocore_version
-    meta.sanitizer = folder.sanitizer
-    meta.kept_rules = folder.kept_rules
-    meta.fakes = folder.fakes
-    meta.fakes_seal = folder.fakes_seal
+    writer.stamp_as(meta, folder)
     meta.source = _describe_source(group)
     return cassette_io.Cassette(cassette_io.FORMAT_VERSION, meta, interactions)
 
