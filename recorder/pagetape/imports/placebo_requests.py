@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from pagetape.cassette import store as cassette_io
 from pagetape.errors import CassetteError
+from pagetape.wire.keys import wire_scalar
 
 if TYPE_CHECKING:
     import botocore.model
@@ -96,7 +97,7 @@ def _http(request: Mapping[str, Any]) -> Http:
     if isinstance(raw_query, Mapping):
         for key, value in raw_query.items():
             for item in value if isinstance(value, (list, tuple)) else [value]:
-                query.append((str(key), _scalar(item)))
+                query.append((str(key), wire_scalar(item)))
     headers = {
         str(k): str(v)
         for k, v in (request.get("headers") or {}).items()
@@ -104,18 +105,12 @@ def _http(request: Mapping[str, Any]) -> Http:
     }
     body = request.get("body")
     if isinstance(body, Mapping):  # query and ec2: botocore form-encodes the dict when sending
-        data = urlencode([(str(k), _scalar(v)) for k, v in body.items()]).encode()
+        data = urlencode([(str(k), wire_scalar(v)) for k, v in body.items()]).encode()
     elif isinstance(body, str):
         data = body.encode()
     else:
         data = bytes(body or b"")
     return str(request.get("method", "POST")), path or "/", query, headers, data
-
-
-def _scalar(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 def first_params(
