@@ -14,6 +14,8 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
+from pagetape.aws.specs import shared_loader
+
 REPLAY_CREDENTIALS = ("PAGETAPEREPLAYKEY000", "pagetape-replay-not-a-secret")
 
 _UNSET = (
@@ -82,8 +84,6 @@ def fresh_session(**options: Any) -> Any:
     read lazily from the environment, as boto3's own default session would read it."""
     import boto3
     import botocore.session
-
-    from pagetape.aws.specs import shared_loader
 
     handlers = _builtin_handlers()
     core = botocore.session.Session(event_hooks=handlers, include_builtin_handlers=handlers is None)

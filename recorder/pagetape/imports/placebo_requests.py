@@ -12,9 +12,10 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
 
+from pagetape.aws.isolation import fresh_session
 from pagetape.cassette import store as cassette_io
 from pagetape.errors import CassetteError
-from pagetape.wire.keys import wire_scalar
+from pagetape.wire.keys import logical_path, wire_scalar
 
 if TYPE_CHECKING:
     import botocore.model
@@ -70,8 +71,6 @@ class Requests:
         if client is None:
             from botocore.config import Config
 
-            from pagetape.aws.isolation import fresh_session
-
             client = fresh_session().client(
                 service,
                 region_name=self.region,
@@ -89,8 +88,6 @@ class Requests:
 def _http(request: Mapping[str, Any]) -> Http:
     """(method, path, query, headers, body) as `pagetape record` captures them: the path as the
     URI template sees it (S3's bucket included), the template's literal query first."""
-    from pagetape.wire.keys import logical_path
-
     path, _, literal = logical_path(request).partition("?")
     query = parse_qsl(literal, keep_blank_values=True)
     raw_query = request.get("query_string") or {}

@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from pagetape.cassette import store as cassette_io
 from pagetape.errors import CassetteError
+from pagetape.imports.identify import Exchange, Identity, identify
 from pagetape.sanitize.walker import NOT_AWS, RawExchange
 
 _PLACEHOLDER = re.compile(r"\*+redacted\*+|redacted|x{3,}|\*{3,}|<[a-z_ -]+>", re.IGNORECASE)
@@ -55,8 +56,6 @@ def read_vcr(path: Path, raw: bytes | None = None) -> tuple[list[RawExchange], s
     carries (`pagetape.imports.identify`); one that is AWS but not settled is refused by number.
     RAW is the file's content when already read (with `cassette.read`: bounded, regular files
     only); it passes the loader's size, UTF-8 and depth checks before a parser sees it."""
-    from pagetape.imports.identify import Exchange, Identity, identify
-
     exchanges: list[RawExchange] = []
     regions: list[str] = []
     unsettled: list[str] = []

@@ -17,9 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from pagetape.aws.isolation import REPLAY_CREDENTIALS, isolated_environment
+from pagetape.aws.params import typed
+from pagetape.aws.specs import OperationSpec, advance, botocore_session, resolve
 from pagetape.cassette import store as cassette_io
-from pagetape.errors import CassetteError, NotExhaustedError, ReplayMissError
-from pagetape.replay import hook
+from pagetape.errors import CassetteError, NotExhaustedError, PagetapeError, ReplayMissError
+from pagetape.replay import hook, repage
 from pagetape.wire import chain, codec, match
 from pagetape.wire.keys import logical_path, request_key, visible_params
 
@@ -84,15 +86,12 @@ _cache_lock = threading.Lock()
 def dropped_members(service: str, operation: str) -> frozenset[str]:
     """Members left out of the match on both sides: idempotency tokens botocore fills in, and
     the page size (its member and wire names), so `paginate()` with any page size replays."""
-    from pagetape.aws.specs import botocore_session
-    from pagetape.wire.chain import operation as find_operation
-
     try:
         op = botocore_session().get_service_model(service).operation_model(operation)
     except Exception:
         return frozenset()
     out = set(op.idempotent_members)
-    found = find_operation(service, operation)
+    found = chain.operation(service, operation)
     limit = found[1].limit_key if found else None
     if limit and op.input_shape is not None and limit in op.input_shape.members:
         ser = op.input_shape.members[limit].serialization
@@ -343,8 +342,6 @@ class Tape:
         operation the cassette does not page."""
         from botocore.awsrequest import AWSResponse, HeadersDict
 
-        from pagetape.replay import repage
-
         service = model.service_model.service_name
         for index in self.indexes:
             entries = [e for e in index.by_op.get((service, model.name), []) if e.status < 300]
@@ -481,7 +478,7 @@ def _fmt(params: dict[str, Any]) -> str:
 
 
 def _record_command(index: Index) -> str:
-    from pagetape.record.recording import snake_case
+    from pagetape.record.recording import snake_case  # lazy: loads the sanitizer (~90 ms)
 
     meta = index.cassette.metadata
     parts = ["pagetape record", meta.service, snake_case(meta.operation).replace("_", "-")]
@@ -505,10 +502,7 @@ def replay_chain(path: str | os.PathLike[str]) -> ChainReplay:
     reading each page with the chain view `record` used (`chain.page_of`)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from pagetape.aws.params import typed
-    from pagetape.aws.specs import OperationSpec, advance, resolve
-    from pagetape.errors import PagetapeError
-    from pagetape.record.recording import snake_case
+    from pagetape.record.recording import snake_case  # lazy: loads the sanitizer (~90 ms)
 
     tape = Tape.load([path])
     meta = tape.metadata

@@ -18,6 +18,7 @@ from typing import Any
 from pagetape.aws.specs import OperationSpec
 from pagetape.errors import ReplayMissError
 from pagetape.wire import codec
+from pagetape.wire.keys import logical_path, query_pairs
 
 TOKEN_PREFIX = "pagetape-repage-"
 
@@ -79,7 +80,6 @@ def asked_members(model: Any, params: Any) -> dict[str, Any]:
     body = params.get("body")
     if isinstance(body, (bytes, bytearray)):
         body = codec.decode(bytes(body), ctype)
-    from pagetape.wire.keys import logical_path, query_pairs
 
     return codec.request_members(
         model,

@@ -13,10 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pagetape
+from pagetape.aws.specs import botocore_session
 from pagetape.cassette import store as cassette_io
 from pagetape.errors import CassetteError
 from pagetape.sanitize.secret import fakes_seal, load_secret
 from pagetape.sanitize.walker import NOT_AWS, RawExchange, Sanitizer
+from pagetape.wire import chain, codec
 from pagetape.wire.keys import visible_params
 
 _TOKEN_NUMBER = re.compile(r"pagetape-token-(\d+)")
@@ -158,9 +160,6 @@ def describe(
 ) -> cassette_io.Metadata:
     """Metadata derived from interactions: OPERATION's pages, items, parameters and page size,
     read through the codec and botocore's parser whatever the protocol."""
-    from pagetape.aws.specs import botocore_session
-    from pagetape.wire import chain, codec
-
     mine = [i for i in interactions if i.operation == operation]
     found = chain.operation(service, operation)
     protocol = ""
@@ -229,7 +228,6 @@ def _int_or_none(value: Any) -> int | None:
 
 
 def _error_of(service: str, interaction: cassette_io.Interaction) -> str:
-    from pagetape.wire import chain
 
     found = chain.operation(interaction.service or service, interaction.operation)
     if found is not None:

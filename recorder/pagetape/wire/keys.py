@@ -46,7 +46,7 @@ def body_params(body: Any, content_type: str = "") -> tuple[str, Any]:
         return "form", query_pairs(body)
     if isinstance(body, (bytes, bytearray)):
         if "cbor" in content_type:
-            from pagetape.wire.codec import decode
+            from pagetape.wire.codec import decode  # lazy: the codec, for CBOR bodies only
 
             return "json", decode(bytes(body), content_type)
         body = bytes(body).decode("utf-8", errors="replace")
