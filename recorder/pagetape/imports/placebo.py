@@ -453,7 +453,7 @@ class _Page:
 
 
 def _pages(group: _Group) -> Iterator[_Page]:
-    from pagetape.wire import serialize as wire
+    from pagetape.wire import serialize as wire  # lazy: imports botocore; re-made pages only
 
     model = botocore_session().get_service_model(group.service)
     op = model.operation_model(group.operation)
@@ -499,7 +499,7 @@ def _error_members(
 ) -> dict[str, Any]:
     """The members of the modelled error CODE that placebo saved beside `Error` (QuickSight's
     ResourceNotFoundException.ResourceType): botocore parses them from the error body."""
-    from pagetape.wire import serialize as wire
+    from pagetape.wire import serialize as wire  # lazy: imports botocore; re-made pages only
 
     shape = wire.error_shape(op, code)
     if shape is None:
@@ -602,7 +602,7 @@ def _differing(one: Http, other: Http) -> frozenset[str]:
 
 
 def _reserialize(group: _Group, op: botocore.model.OperationModel, page: _Page) -> Any:
-    from pagetape.wire import serialize as wire
+    from pagetape.wire import serialize as wire  # lazy: imports botocore; re-made pages only
 
     protocol = codec.wire_protocol(op.service_model)
     return wire.serialize(protocol, op, page.parsed, page.response.status)
