@@ -134,3 +134,22 @@ def test_region_from_the_cassette_unless_the_code_sets_one() -> None:
         seen["env"] = boto3.session.Session().client("personalize").meta.region_name
     assert seen == {"default": "us-east-1", "explicit": "eu-central-1", "env": "ap-south-1"}
     assert len(tape.calls) == 1
+
+
+def test_fresh_sessions_share_one_loader_and_take_their_own_options() -> None:
+    """The one builder of client sessions (record, replay's default session): each has its own
+    credentials and region, all parse models through one loader, and boto3's resource folder is
+    on its search path once however many sessions were made."""
+    from pagetape.aws.isolation import fresh_session
+    from pagetape.aws.specs import botocore_session, shared_loader
+
+    one = fresh_session(region_name="eu-west-3", aws_access_key_id="a", aws_secret_access_key="b")
+    two = fresh_session(region_name="us-east-2", aws_access_key_id="c", aws_secret_access_key="d")
+    assert (one.region_name, two.region_name) == ("eu-west-3", "us-east-2")
+    assert one.get_credentials().access_key == "a" and two.get_credentials().access_key == "c"
+    loader = shared_loader()
+    assert one._session.get_component("data_loader") is loader
+    assert two._session.get_component("data_loader") is loader
+    assert len(loader.search_paths) == len(set(loader.search_paths))
+    # Model lookups keep a loader of their own: clients' handlers edit their models in place.
+    assert botocore_session().get_component("data_loader") is not loader

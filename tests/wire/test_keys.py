@@ -11,7 +11,14 @@ import pytest
 
 from pagetape.aws.isolation import isolated_environment
 from pagetape.cassette.store import Request
-from pagetape.wire.keys import live_request, logical_path, query_pairs, request_key, visible_params
+from pagetape.wire.keys import (
+    live_request,
+    logical_path,
+    query_pairs,
+    request_key,
+    visible_params,
+    wire_scalar,
+)
 
 
 class _Caught(Exception):
@@ -125,3 +132,15 @@ def test_query_pairs_reads_every_form_botocore_uses(query: Any, pairs: Any) -> N
 def test_a_body_that_is_not_json_is_its_text() -> None:
     request = Request(method="PUT", path="/b/k", headers={"content-type": "text/csv"}, body=b"a,b")
     assert visible_params(request) == {"<body>": "a,b"}
+
+
+# -- scalars on the wire --------------------------------------------------------------------------
+
+
+def test_booleans_are_written_lowercase_as_botocore_sends_them() -> None:
+    assert [wire_scalar(v) for v in (True, False, 0, 25, "MaxItems", 1.5)] == [
+        "true", "false", "0", "25", "MaxItems", "1.5",
+    ]  # fmt: skip
+    assert query_pairs({"IsTruncated": True, "ids": [2, 1]}) == [
+        ("IsTruncated", "true"), ("ids", "1"), ("ids", "2"),
+    ]  # fmt: skip

@@ -14,6 +14,8 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
+from pagetape.aws.specs import shared_loader
+
 REPLAY_CREDENTIALS = ("PAGETAPEREPLAYKEY000", "pagetape-replay-not-a-secret")
 
 _UNSET = (
@@ -74,22 +76,21 @@ def complete_environment(region: str) -> None:
         boto3.DEFAULT_SESSION = fresh_session()  # it may have read the emptied environment
 
 
-def fresh_session() -> Any:
-    """A new boto3 session (its own credentials, config and handlers) on the shared models.
+def fresh_session(**options: Any) -> Any:
+    """A new boto3 session (its own credentials, config and handlers) on the shared models: the
+    one builder of sessions that make clients (recording, replay's default session).
 
-    Its credentials and config are read lazily from the environment, as boto3's own default
-    session would read them."""
+    OPTIONS go to `boto3.Session` (profile_name, region_name, keys); what they leave out is
+    read lazily from the environment, as boto3's own default session would read it."""
     import boto3
     import botocore.session
-
-    from pagetape.aws.specs import shared_loader
 
     handlers = _builtin_handlers()
     core = botocore.session.Session(event_hooks=handlers, include_builtin_handlers=handlers is None)
     loader = shared_loader()
     core.register_component("data_loader", loader)
     paths = list(loader.search_paths)
-    session = boto3.Session(botocore_session=core)
+    session = boto3.Session(botocore_session=core, **options)
     # boto3 appends its resource data folder on every session; once is enough on a shared loader.
     loader.search_paths[:] = list(dict.fromkeys(paths + loader.search_paths))
     return session

@@ -165,8 +165,8 @@ def record(
             f"Missing argument {missing}: pagetape record needs SERVICE OPERATION or "
             "--manifest FILE (see 'pagetape record --help')"
         )
-    from pagetape.record.recording import RecordRequest, plan
-    from pagetape.record.recording import record as do_record
+    from pagetape.record.recording import RecordRequest, plan  # lazy: fast CLI start
+    from pagetape.record.recording import record as do_record  # lazy: fast CLI start
 
     request = RecordRequest(
         service=service,
@@ -213,7 +213,7 @@ def _record_manifest(path: Path, force: bool, max_attempts: int, jobs: int | Non
     from rich.table import Table
     from rich.text import Text
 
-    from pagetape.record import manifest as batch
+    from pagetape.record import manifest as batch  # lazy: fast CLI start
 
     if max_attempts < 1:
         raise UsageError("--max-attempts must be at least 1")
@@ -266,8 +266,8 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Summarize a cassette: operation, region, parameters, pages and items."""
-    from pagetape.cassette import store as cassette_io
-    from pagetape.cli import summary
+    from pagetape.cassette import store as cassette_io  # lazy: fast CLI start
+    from pagetape.cli import summary  # lazy: fast CLI start
 
     tape = cassette_io.load(cassette)
     if as_json:
@@ -282,7 +282,7 @@ def replay(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per item.")] = False,
 ) -> None:
     """Replay a cassette's chain offline through a real boto3 client and print the items."""
-    from pagetape.replay.engine import replay_chain
+    from pagetape.replay.engine import replay_chain  # lazy: fast CLI start
 
     result = replay_chain(cassette)
     if as_json:
@@ -316,7 +316,7 @@ def verify(
 ) -> None:
     """Lint cassettes for leaks (credentials, account ids, buckets, emails, IPs, keys) and
     broken token chains; vcrpy and placebo files are audited by running the sanitizer over them: every value it would replace is named. Exit 1 on findings."""
-    from pagetape.verify.lint import verify as run_verify
+    from pagetape.verify.lint import verify as run_verify  # lazy: fast CLI start
 
     files, findings = run_verify(paths or [Path("cassettes")])
     for finding in findings:
@@ -354,7 +354,7 @@ def import_placebo(
     ] = None,
 ) -> None:
     """Turn a placebo folder into sanitized cassettes, one per operation, chains linked."""
-    from pagetape.imports.placebo import import_placebo as run_import
+    from pagetape.imports.placebo import import_placebo as run_import  # lazy: fast CLI start
 
     for path in run_import(folder, output, region, force, keep_rule or []):
         _say(printable(f"wrote {path}"))
@@ -380,8 +380,8 @@ def sanitize(
     list_rules: Annotated[bool, typer.Option(help="List the sanitization rules and exit.")] = False,
 ) -> None:
     """Sanitize an existing vcrpy or pagetape cassette into a pagetape cassette."""
-    from pagetape.imports.resanitize import sanitize_file
-    from pagetape.sanitize import rules
+    from pagetape.imports.resanitize import sanitize_file  # lazy: fast CLI start
+    from pagetape.sanitize import rules  # lazy: fast CLI start
 
     if list_rules:
         for rule in rules.RULES:
@@ -406,7 +406,7 @@ def plugins(
     ] = None,
 ) -> None:
     """List every recordable operation and where its pagination spec comes from."""
-    from pagetape.aws import specs
+    from pagetape.aws import specs  # lazy: fast CLI start
 
     if service:
         service = [specs.resolve_service(s) for s in service]
@@ -429,7 +429,7 @@ def sandbox(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 picks a free one).")] = 4566,
 ) -> None:
     """Serve the embedded sandbox account on 127.0.0.1 until Ctrl-C."""
-    from pagetape.sandbox import Sandbox
+    from pagetape.sandbox import Sandbox  # lazy: fast CLI start
 
     server = Sandbox(port=port)
     try:
@@ -460,11 +460,11 @@ def demo(
     force: Annotated[bool, typer.Option(help="Overwrite cassettes already there.")] = False,
 ) -> None:
     """Record all five seeded operations from the embedded sandbox, verify them, replay them."""
-    from pagetape.cli import summary
-    from pagetape.cli.demo import record_seeded
-    from pagetape.replay.engine import replay_chain
-    from pagetape.sandbox import Sandbox
-    from pagetape.verify.lint import verify as run_verify
+    from pagetape.cli import summary  # lazy: fast CLI start
+    from pagetape.cli.demo import record_seeded  # lazy: fast CLI start
+    from pagetape.replay.engine import replay_chain  # lazy: fast CLI start
+    from pagetape.sandbox import Sandbox  # lazy: fast CLI start
+    from pagetape.verify.lint import verify as run_verify  # lazy: fast CLI start
 
     target = folder or Path(tempfile.mkdtemp(prefix="pagetape-demo-"))
     with Sandbox() as server:

@@ -8,12 +8,11 @@ from typing import Any
 
 from pagetape.cassette.store import Cassette
 from pagetape.terminal import printable
+from pagetape.wire import chain
 
 
 def page_rows(tape: Cassette) -> list[dict[str, Any]]:
     """One row per interaction: status, items on the page, tokens asked for and given."""
-    from pagetape.wire import chain
-
     meta = tape.metadata
     rows = []
     for i, interaction in enumerate(tape.interactions, 1):
@@ -39,12 +38,10 @@ def page_rows(tape: Cassette) -> list[dict[str, Any]]:
 
 def _shown(tokens: tuple[Any, ...]) -> Any:
     """One token as it is; several as a list; none as None."""
-    from pagetape.wire.chain import canonical
-
-    present = [t for t in tokens if canonical(t) is not None]
+    present = [t for t in tokens if chain.canonical(t) is not None]
     if not present:
         return None
-    return present[0] if len(tokens) == 1 else [canonical(t) for t in tokens]
+    return present[0] if len(tokens) == 1 else [chain.canonical(t) for t in tokens]
 
 
 def as_dict(tape: Cassette, path: str) -> dict[str, Any]:

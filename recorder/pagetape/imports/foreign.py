@@ -22,9 +22,18 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, unquote
 from xml.etree import ElementTree
 
+from pagetape.aws import arn as arn_mod
+from pagetape.aws.specs import botocore_session
 from pagetape.cassette import store as cassette_io
 from pagetape.errors import CassetteError
-from pagetape.wire import codec
+from pagetape.imports import placebo as placebo_io
+from pagetape.imports.placebo import FILE_NAME
+from pagetape.imports.vcr import read_vcr
+from pagetape.sanitize import detect
+from pagetape.sanitize.pseudonym import TOKEN_RE
+from pagetape.sanitize.rewrite import standalone
+from pagetape.sanitize.walker import NOT_AWS, Sanitizer
+from pagetape.wire import chain, codec
 from pagetape.wire.eventstream import B64_MARK
 
 if TYPE_CHECKING:
@@ -47,15 +56,11 @@ def is_pagetape(raw: bytes) -> bool:
 
 def is_placebo(path: Path, raw: bytes) -> bool:
     """A placebo response file: named `<service>.<Operation>_<N>.json`, holding a status."""
-    from pagetape.imports.placebo import FILE_NAME
-
     return bool(FILE_NAME.fullmatch(path.name)) and b'"status_code"' in raw
 
 
 def is_placebo_name(path: Path) -> bool:
     """A regular file named like a placebo response (a sibling read for context)."""
-    from pagetape.imports.placebo import FILE_NAME
-
     return bool(FILE_NAME.fullmatch(path.name)) and path.is_file() and not path.is_symlink()
 
 
@@ -78,9 +83,6 @@ SHORT_FIELD = 48  # a field this long is shown whole beside the part of it repla
 def vcr(path: Path, raw: bytes) -> list[Replacement]:
     """Everything `pagetape sanitize` would replace in the vcrpy file PATH (content RAW);
     CassetteError for a file sanitize would refuse to read."""
-    from pagetape.imports.vcr import read_vcr
-    from pagetape.sanitize.walker import NOT_AWS
-
     if raw.lstrip()[:1] == b"{" and b'"metadata"' in raw[:4096]:
         cassette_io.decode(raw, str(path))  # pagetape's, damaged: its own message
     exchanges, _ = read_vcr(path, raw)
@@ -103,8 +105,6 @@ def placebo(
     folder, with one sanitizer for all of them as the import has; only responses are compared
     (placebo records no request). A file that cannot be read or put on the wire is not
     audited: its CassetteError is returned beside the others' replacements."""
-    from pagetape.imports import placebo as placebo_io
-
     errors: dict[Path, CassetteError] = {}
     responses: list[PlaceboResponse] = []
     for path in files:
@@ -146,7 +146,6 @@ def _placebo_groups(responses: list[PlaceboResponse]) -> Iterator[list[PlaceboRe
 
 
 def _sanitizer() -> Sanitizer:
-    from pagetape.sanitize.walker import Sanitizer
 
     return Sanitizer(secrets.token_bytes(32))
 
@@ -187,7 +186,6 @@ def _view(i: cassette_io.Interaction) -> dict[str, Any]:
 
 
 def _operation(x: Interaction) -> Any:
-    from pagetape.aws.specs import botocore_session
 
     return botocore_session().get_service_model(x.service).operation_model(x.operation)
 
@@ -202,9 +200,8 @@ def _parsed(x: Interaction) -> dict[str, Any]:
 
 
 def _parsed_interaction(x: Interaction, i: cassette_io.Interaction) -> dict[str, Any]:
-    from pagetape.wire.chain import parsed
 
-    data = parsed(_operation(x), i)
+    data = chain.parsed(_operation(x), i)
     data.pop("ResponseMetadata", None)
     return data
 
@@ -375,7 +372,6 @@ class _Names:
             self.automaton.make_automaton()
 
     def rule(self, original: str) -> str:
-        from pagetape.sanitize import detect
 
         return self.rule_of.get(original) or detect.fullmatch(original) or "name"
 
@@ -388,9 +384,6 @@ class _Names:
         after = new if isinstance(new, str) else json.dumps(new, default=str)
         found = self._inside(text, after)
         if not found:  # a value with no pseudonym of its own (an empty token)
-            from pagetape.sanitize import detect
-            from pagetape.sanitize.pseudonym import TOKEN_RE
-
             rule = "token" if TOKEN_RE.match(after) else detect.fullmatch(text) or "name"
             return [Replacement(where, path, rule, text)]
         seen: dict[tuple[str, str, str | None], None] = {}
@@ -403,8 +396,6 @@ class _Names:
 
     def _inside(self, text: str, after: str) -> list[tuple[int, int, str]]:
         """(start, end, original) of each replaced value in TEXT whose fake is in AFTER."""
-        from pagetape.sanitize.rewrite import standalone
-
         if self.automaton is None:
             return []
         decoded_after = unquote(after)
@@ -448,7 +439,7 @@ def _shown(text: str) -> str | None:
 def _resource_at(container: str) -> int:
     """Where the names of an ARN, S3 URI or URL start: after the account, the scheme."""
     if container.startswith("arn:"):
-        head = container.split(":", 5)
-        return len(":".join(head[:5])) + 1 if len(head) == 6 else 0
+        parts = arn_mod.parse(container)
+        return len(container) - len(parts.resource) if parts is not None else 0
     scheme, sep, _ = container.partition("://")
     return len(scheme) + len(sep)

@@ -157,10 +157,8 @@ def _table(*fields: str) -> dict[str, list[str]]:
 def _heads() -> dict[str, dict[str, str]]:
     """Each service's endpoint prefix and signing name, read off the top of its model file
     (metadata comes first): a fraction of a second, where loading every model takes seconds."""
-    from botocore.loaders import create_loader
-
-    loader = create_loader()
     session = botocore_session()
+    loader = session.get_component("data_loader")
     out: dict[str, dict[str, str]] = {}
     for service in session.get_available_services():
         head = _head(loader, service)

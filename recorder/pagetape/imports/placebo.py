@@ -37,10 +37,16 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from pagetape.aws.isolation import isolated_environment
+from pagetape.aws.specs import advance, botocore_session
 from pagetape.cassette import store as cassette_io
 from pagetape.cassette.store import Interaction, Request, Response
 from pagetape.errors import CassetteError, CassetteExistsError
+from pagetape.imports.identify import by_endpoint_prefix
 from pagetape.imports.placebo_requests import Requests, first_params, mark_placeholders
+from pagetape.record.recording import default_output
+from pagetape.sanitize import writer
+from pagetape.wire import chain, codec, match
 
 if TYPE_CHECKING:
     import botocore.model
@@ -105,10 +111,6 @@ def import_placebo(
     record it). Every file is read and every cassette built and leak-checked before anything is
     written; an existing cassette is a CassetteExistsError unless FORCE. Raises CassetteError
     (naming the file) for anything malformed, UsageError for a bad KEEP_RULES name."""
-    from pagetape.aws.isolation import isolated_environment
-    from pagetape.record.recording import default_output
-    from pagetape.sanitize import writer
-
     source = Path(folder)
     responses = read_folder(source)
     region = region or guess_region(responses)
@@ -143,8 +145,6 @@ def exchanges(responses: list[PlaceboResponse], region: str) -> list[Interaction
     """The exchanges `import_placebo` sanitizes for RESPONSES (in `read_folder`'s order), one per
     response and in that order: `verify` runs the sanitizer over them in memory to name what
     importing would replace. CassetteError (naming the file) for one not put on the wire."""
-    from pagetape.aws.isolation import isolated_environment
-
     with isolated_environment(region):
         requests = Requests(region)
         return [x for group in _groups(responses) for x in _exchanges(group, requests)[0]]
@@ -155,19 +155,11 @@ def _cassette(
 ) -> cassette_io.Cassette:
     """GROUP's share of the folder's sanitized interactions as a cassette of its own; the
     sanitizer's facts (counts, kept rules, the pseudonyms and their seal) are the folder's."""
-    from pagetape.sanitize import writer
-
     for interaction in interactions:
         interaction.service = None
     folder = whole.metadata
     meta = writer.describe(group.service, group.operation, folder.region, interactions)
-    meta.recorded_at = folder.recorded_at
-    meta.tool_version = folder.tool_version
-    meta.botocore_version = folder.botocore_version
-    meta.sanitizer = folder.sanitizer
-    meta.kept_rules = folder.kept_rules
-    meta.fakes = folder.fakes
-    meta.fakes_seal = folder.fakes_seal
+    writer.stamp_as(meta, folder)
     meta.source = _describe_source(group)
     return cassette_io.Cassette(cassette_io.FORMAT_VERSION, meta, interactions)
 
@@ -271,8 +263,6 @@ def _service_of(
 
 
 def _services_for(name: str) -> list[str]:
-    from pagetape.aws.specs import botocore_session
-    from pagetape.imports.identify import by_endpoint_prefix
 
     found = list(by_endpoint_prefix().get(name, []))
     if name in botocore_session().get_available_services() and name not in found:
@@ -282,7 +272,6 @@ def _services_for(name: str) -> list[str]:
 
 @cache
 def _operation_names(service: str) -> frozenset[str]:
-    from pagetape.aws.specs import botocore_session
 
     return frozenset(botocore_session().get_service_model(service).operation_names)
 
@@ -294,13 +283,11 @@ def _closest(services: list[str], prefix: str, operation: str, datas: list[dict[
     one named like the prefix (rds, not neptune or docdb)."""
     if len(services) == 1:
         return services[0]
-    from pagetape.aws.specs import botocore_session
-    from pagetape.wire import codec
 
     seen = {
         str(ctype).split(";")[0].strip().lower()
         for data in datas
-        for ctype in [_http_headers(data).get("content-type")]
+        for ctype in [codec.content_type(_http_headers(data))]
         if ctype
     }
 
@@ -466,9 +453,7 @@ class _Page:
 
 
 def _pages(group: _Group) -> Iterator[_Page]:
-    from pagetape.aws.specs import botocore_session
-    from pagetape.wire import codec
-    from pagetape.wire import serialize as wire
+    from pagetape.wire import serialize as wire  # lazy: imports botocore; re-made pages only
 
     model = botocore_session().get_service_model(group.service)
     op = model.operation_model(group.operation)
@@ -514,7 +499,7 @@ def _error_members(
 ) -> dict[str, Any]:
     """The members of the modelled error CODE that placebo saved beside `Error` (QuickSight's
     ResourceNotFoundException.ResourceType): botocore parses them from the error body."""
-    from pagetape.wire import serialize as wire
+    from pagetape.wire import serialize as wire  # lazy: imports botocore; re-made pages only
 
     shape = wire.error_shape(op, code)
     if shape is None:
@@ -544,9 +529,6 @@ def _exchanges(group: _Group, requests: Requests) -> tuple[list[Interaction], li
     each request asks for the tokens of the page before it while the pages chain; a chain cut
     short (a token, but no later file) ends at its last page: the token is dropped from it, and
     the cassette says so."""
-    from pagetape.aws.specs import advance, botocore_session
-    from pagetape.wire import chain
-
     found = chain.operation(group.service, group.operation)
     spec = found[1] if found is not None else None
     op = botocore_session().get_service_model(group.service).operation_model(group.operation)
@@ -607,8 +589,6 @@ def _exchanges(group: _Group, requests: Requests) -> tuple[list[Interaction], li
 def _differing(one: Request, other: Request) -> frozenset[str]:
     """Request locations (`path.1`, `body.TableName`, `query.since`) whose values differ
     between two requests built with different placeholders: where the placeholders went."""
-    from pagetape.wire import match
-
     views = [match.view(one), match.view(other)]
     locations = set(views[0].values) | set(views[1].values)
     return frozenset(
@@ -617,8 +597,7 @@ def _differing(one: Request, other: Request) -> frozenset[str]:
 
 
 def _reserialize(group: _Group, op: botocore.model.OperationModel, page: _Page) -> Any:
-    from pagetape.wire import codec
-    from pagetape.wire import serialize as wire
+    from pagetape.wire import serialize as wire  # lazy: imports botocore; re-made pages only
 
     protocol = codec.wire_protocol(op.service_model)
     return wire.serialize(protocol, op, page.parsed, page.response.status)

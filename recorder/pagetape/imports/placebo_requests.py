@@ -12,9 +12,11 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
 
+from pagetape.aws.isolation import fresh_session
 from pagetape.cassette import store as cassette_io
 from pagetape.cassette.store import Request
 from pagetape.errors import CassetteError
+from pagetape.wire.keys import logical_path, wire_scalar
 
 if TYPE_CHECKING:
     import botocore.model
@@ -67,8 +69,6 @@ class Requests:
         if client is None:
             from botocore.config import Config
 
-            from pagetape.aws.isolation import fresh_session
-
             client = fresh_session().client(
                 service,
                 region_name=self.region,
@@ -86,15 +86,13 @@ class Requests:
 def _http(request: Mapping[str, Any]) -> Request:
     """The request as `pagetape record` captures it: the path as the URI template sees it (S3's
     bucket included), the template's literal query first, the body as the bytes sent."""
-    from pagetape.wire.keys import logical_path
-
     path, _, literal = logical_path(request).partition("?")
     query = parse_qsl(literal, keep_blank_values=True)
     raw_query = request.get("query_string") or {}
     if isinstance(raw_query, Mapping):
         for key, value in raw_query.items():
             for item in value if isinstance(value, (list, tuple)) else [value]:
-                query.append((str(key), _scalar(item)))
+                query.append((str(key), wire_scalar(item)))
     headers = {
         str(k): str(v)
         for k, v in (request.get("headers") or {}).items()
@@ -102,7 +100,7 @@ def _http(request: Mapping[str, Any]) -> Request:
     }
     body = request.get("body")
     if isinstance(body, Mapping):  # query and ec2: botocore form-encodes the dict when sending
-        data = urlencode([(str(k), _scalar(v)) for k, v in body.items()]).encode()
+        data = urlencode([(str(k), wire_scalar(v)) for k, v in body.items()]).encode()
     elif isinstance(body, str):
         data = body.encode()
     else:
@@ -114,12 +112,6 @@ def _http(request: Mapping[str, Any]) -> Request:
         headers=headers,
         body=data,
     )
-
-
-def _scalar(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 def first_params(

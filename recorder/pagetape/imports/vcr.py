@@ -19,6 +19,7 @@ import msgspec
 from pagetape.cassette import store as cassette_io
 from pagetape.cassette.store import Interaction, Request, Response
 from pagetape.errors import CassetteError
+from pagetape.imports.identify import Identity, identify
 from pagetape.sanitize.walker import NOT_AWS
 
 _PLACEHOLDER = re.compile(r"\*+redacted\*+|redacted|x{3,}|\*{3,}|<[a-z_ -]+>", re.IGNORECASE)
@@ -57,8 +58,6 @@ def read_vcr(path: Path, raw: bytes | None = None) -> tuple[list[Interaction], s
     carries (`pagetape.imports.identify`); one that is AWS but not settled is refused by number.
     RAW is the file's content when already read (with `cassette.read`: bounded, regular files
     only); it passes the loader's size, UTF-8 and depth checks before a parser sees it."""
-    from pagetape.imports.identify import Identity, identify
-
     exchanges: list[Interaction] = []
     regions: list[str] = []
     unsettled: list[str] = []

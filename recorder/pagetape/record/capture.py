@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from pagetape.cassette.store import Interaction, Request, Response
+from pagetape.wire.keys import logical_path
 
 OPERATION_HEADER = "x-pagetape-operation"
 _current_operation: ContextVar[str | None] = ContextVar("pagetape_operation", default=None)
@@ -23,8 +24,6 @@ def tag_operation(model: Any = None, params: Any = None, **_: Any) -> None:
     and botocore's own URL path for it (before the endpoint moves an S3 bucket into the host):
     replay sees that path, whatever the addressing style or endpoint of the recording."""
     if model is not None:
-        from pagetape.wire.keys import logical_path
-
         path = logical_path(params).partition("?")[0] if isinstance(params, dict) else ""
         service = model.service_model.service_name
         _current_operation.set(f"{service}/{model.name} {path}")

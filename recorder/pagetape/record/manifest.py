@@ -23,6 +23,7 @@ import msgspec
 
 from pagetape.errors import CassetteExistsError, ManifestError, PagetapeError, UsageError
 from pagetape.record.recording import RecordRequest, plan, record
+from pagetape.sanitize.secret import load_secret
 
 if TYPE_CHECKING:
     from multiprocessing.queues import Queue
@@ -225,7 +226,6 @@ def run(
     at all)."""
     if jobs is not None and jobs < 1:
         raise UsageError("--jobs must be at least 1")
-    from pagetape.sanitize.secret import load_secret
 
     load_secret()  # create the secret once, here, rather than racing in every worker
     outcomes: dict[int, Outcome] = {}

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pagetape.aws import params as params_mod
-from pagetape.aws.specs import ResolvedSpec, advance, botocore_session, resolve, shared_loader
+from pagetape.aws.isolation import fresh_session
+from pagetape.aws.specs import ResolvedSpec, advance, botocore_session, resolve
 from pagetape.cassette import store as cassette_io
 from pagetape.errors import CassetteExistsError, ParameterError, RecordingError, UsageError
 from pagetape.record.capture import Capture, tag_operation
@@ -130,17 +131,7 @@ def plan(request: RecordRequest) -> Plan:
     return Plan(request, spec, op, params, page_size, output)
 
 
-def _fresh_botocore_session() -> Any:
-    """A new session (its own credential and config view) that shares the model loader."""
-    import botocore.session
-
-    session = botocore.session.Session()
-    session.register_component("data_loader", shared_loader())
-    return session
-
-
 def _client(plan: Plan) -> tuple[Any, str]:
-    import boto3
     import botocore.config
     import botocore.exceptions
 
@@ -154,12 +145,7 @@ def _client(plan: Plan) -> tuple[Any, str]:
     try:
         # botocore reads AWS_DEFAULT_REGION only; AWS_REGION is what most tools document.
         region_name = req.region or os.environ.get("AWS_REGION") or None
-        session = boto3.Session(
-            botocore_session=_fresh_botocore_session(),
-            profile_name=req.profile,
-            region_name=region_name,
-            **creds,
-        )
+        session = fresh_session(profile_name=req.profile, region_name=region_name, **creds)
     except botocore.exceptions.ProfileNotFound:
         raise UsageError(f"the AWS profile {req.profile!r} is not configured") from None
     region = session.region_name

@@ -17,9 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from pagetape.aws.isolation import REPLAY_CREDENTIALS, isolated_environment
+from pagetape.aws.params import typed
+from pagetape.aws.specs import OperationSpec, advance, botocore_session, resolve
 from pagetape.cassette import store as cassette_io
-from pagetape.errors import CassetteError, NotExhaustedError, ReplayMissError
-from pagetape.replay import hook
+from pagetape.errors import CassetteError, NotExhaustedError, PagetapeError, ReplayMissError
+from pagetape.replay import hook, repage
 from pagetape.wire import chain, codec, match
 from pagetape.wire.keys import live_request, request_key, visible_params
 
@@ -94,15 +96,12 @@ _cache_lock = threading.Lock()
 def dropped_members(service: str, operation: str) -> frozenset[str]:
     """Members left out of the match on both sides: idempotency tokens botocore fills in, and
     the page size (its member and wire names), so `paginate()` with any page size replays."""
-    from pagetape.aws.specs import botocore_session
-    from pagetape.wire.chain import operation as find_operation
-
     try:
         op = botocore_session().get_service_model(service).operation_model(operation)
     except Exception:
         return frozenset()
     out = set(op.idempotent_members)
-    found = find_operation(service, operation)
+    found = chain.operation(service, operation)
     limit = found[1].limit_key if found else None
     if limit and op.input_shape is not None and limit in op.input_shape.members:
         ser = op.input_shape.members[limit].serialization
@@ -343,8 +342,6 @@ class Tape:
         operation the cassette does not page."""
         from botocore.awsrequest import AWSResponse, HeadersDict
 
-        from pagetape.replay import repage
-
         service = model.service_model.service_name
         for index in self.indexes:
             entries = [e for e in index.by_op.get((service, model.name), []) if e.status < 300]
@@ -472,7 +469,7 @@ def _fmt(params: dict[str, Any]) -> str:
 
 
 def _record_command(index: Index) -> str:
-    from pagetape.record.recording import snake_case
+    from pagetape.record.recording import snake_case  # lazy: loads the sanitizer (~90 ms)
 
     meta = index.cassette.metadata
     parts = ["pagetape record", meta.service, snake_case(meta.operation).replace("_", "-")]
@@ -492,14 +489,11 @@ class ChainReplay:
 
 
 def replay_chain(path: str | os.PathLike[str]) -> ChainReplay:
-    """Walk the recorded chain through a real boto3 client, offline, as a user's loop would."""
-    import jmespath
+    """Walk the recorded chain through a real boto3 client, offline, as a user's loop would,
+    reading each page with the chain view `record` used (`chain.page_of`)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from pagetape.aws.params import typed
-    from pagetape.aws.specs import OperationSpec, advance, resolve
-    from pagetape.errors import PagetapeError
-    from pagetape.record.recording import snake_case
+    from pagetape.record.recording import snake_case  # lazy: loads the sanitizer (~90 ms)
 
     tape = Tape.load([path])
     meta = tape.metadata
@@ -536,14 +530,11 @@ def replay_chain(path: str | os.PathLike[str]) -> ChainReplay:
                     error = f"{info.get('Code')}: {info.get('Message', '')}".strip()
                     break
                 pages += 1
-                for key in spec.result_key:
-                    found = jmespath.search(key, page) if key else None
-                    items.extend(found if isinstance(found, list) else [])
-                tokens = [jmespath.search(t, page) for t in spec.output_token]
-                more = jmespath.search(spec.more_results, page) if spec.more_results else True
-                if not any(tokens) or not more or pages >= len(tape.indexes[0].entries):
+                items.extend(chain.items_of(spec, page) or [])
+                view = chain.page_of(spec, (), page)
+                if not view.more or pages >= len(tape.indexes[0].entries):
                     break
-                advance(params, spec, tokens)
+                advance(params, spec, view.given)
         except (BotoCoreError, ValueError) as exc:
             raise CassetteError(f"{path}: cannot replay its chain: {exc}") from None
     return ChainReplay(pages, items, error)

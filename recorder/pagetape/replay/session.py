@@ -59,7 +59,7 @@ class RecordingTape(Tape):
         return boto3.client(service, **kwargs)
 
     def handle(self, model: Any, params: Any, context: Any) -> Any:
-        from pagetape.record.capture import tag_operation
+        from pagetape.record.capture import tag_operation  # lazy: the sanitizer, record modes only
 
         if self.replay_hits:
             found = self.lookup(model, params)
@@ -145,7 +145,7 @@ def _aws_region_env() -> Iterator[None]:
 def _record(
     paths: list[Path], missing: list[Path], mode: str, keep: Sequence[str] = ()
 ) -> Iterator[Tape]:
-    from pagetape.record.capture import Capture
+    from pagetape.record.capture import Capture  # lazy: the sanitizer, record modes only
 
     # `once` writes the first missing cassette and never touches one that exists (the others
     # still answer what they hold); `new_episodes` appends to the first; `all` rewrites it.
@@ -178,7 +178,7 @@ def write_recording(
     the cassette stays about the operation it was first recorded for."""
     import boto3
 
-    from pagetape.sanitize import writer
+    from pagetape.sanitize import writer  # lazy: the sanitizer, record modes only
 
     old = previous.cassette if previous else None
     import os

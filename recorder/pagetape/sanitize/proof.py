@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from pagetape.errors import LeakError
 from pagetape.sanitize.rewrite import identifying, standalone
+from pagetape.sanitize.structured import plain_key
 
 if TYPE_CHECKING:
     from pagetape.sanitize.rewrite import Rewriter
@@ -40,8 +41,6 @@ def forms(value: str) -> list[tuple[str, str]]:
 def strings(data: Any, path: str = "$") -> Iterator[tuple[str, str]]:
     """(JSON path, string) for every string value of a decoded cassette, and every map key
     that is not a plain word (model member names are structure, not data)."""
-    from pagetape.sanitize.structured import plain_key
-
     if isinstance(data, dict):
         for key, value in data.items():
             if not plain_key(str(key)):

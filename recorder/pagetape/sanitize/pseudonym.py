@@ -19,6 +19,7 @@ import string
 from collections.abc import Callable, Iterable, Iterator
 
 from pagetape.aws import catalogue
+from pagetape.sanitize import personal
 from pagetape.sanitize.marks import account_check
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
@@ -272,8 +273,6 @@ class Pseudonymizer:
 
     def personal(self, kind: str, value: str) -> str:
         """A phone, card or national-id number: its format-true fake (`pagetape.sanitize.personal`)."""
-        from pagetape.sanitize import personal
-
         return self._unique(value, lambda s: personal.fake(kind, value, s))
 
     def secret(self, value: str) -> str:

@@ -16,6 +16,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import quote, unquote
 
+from pagetape.aws import arn as arn_mod
 from pagetape.aws import catalogue
 from pagetape.sanitize import addresses, detect, prose, rules, structured, vocabulary
 from pagetape.sanitize.pseudonym import HEX_ID_RE, UUID_RE, Pseudonymizer
@@ -290,8 +291,8 @@ class Rewriter:
         faked unless it is AWS's (or a documentation placeholder); the resource's names faked,
         but not what the catalogue's layout of the service says is AWS's (root, app/net of a
         load balancer, alias/aws/..., parameter/aws/service/...)."""
-        parts = value.split(":", 5)
-        if len(parts) < 6:
+        parts = arn_mod.parse(value)
+        if parts is None:
             return self.name(value, "arn")
         prefix, partition, service, region, account, resource = parts
         self.pseudo.keep(service)

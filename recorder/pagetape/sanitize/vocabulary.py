@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
+from pagetape.aws import arn as arn_mod
 from pagetape.aws import catalogue
 from pagetape.sanitize import prose
 
@@ -54,10 +55,10 @@ def is_public_arn(arn: str) -> bool:
     """ARNs owned by AWS itself: resources of account `aws` (managed policies) or of an account
     AWS publishes from (Lambda Insights layers), public foundation models, and AWS's resources
     of no account (SSM public parameters)."""
-    parts = arn.split(":", 5)
-    if len(parts) < 6:
+    parts = arn_mod.parse(arn)
+    if parts is None:
         return False
-    service, account, resource = parts[2], parts[4], parts[5]
+    service, account, resource = parts.service, parts.account, parts.resource
     if catalogue.is_aws_account(account):
         return True
     if not account and catalogue.public_arn_resource(service, resource):
@@ -175,7 +176,7 @@ def aws_owned(members: Iterable[tuple[str, object]]) -> bool:
     (`Arn`, `PolicyArn`) is of account `aws` (a managed policy). Everything inside it, its
     policy documents included, is AWS's own."""
     return any(
-        key in _OWN_ARN and value.startswith("arn:") and value.split(":")[4:5] == ["aws"]
+        key in _OWN_ARN and (arn := arn_mod.parse(value)) is not None and arn.account == "aws"
         for key, value in members
         if isinstance(value, str)
     )

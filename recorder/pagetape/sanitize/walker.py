@@ -22,13 +22,13 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode
 import msgspec
 
 from pagetape.aws import catalogue, shapes
-from pagetape.aws.specs import HintKind
+from pagetape.aws.specs import HintKind, botocore_session, registry, token_names
 from pagetape.cassette.store import Interaction, Request, Response
 from pagetape.sanitize import detect, proof, vocabulary
 from pagetape.sanitize.keep import KeepPaths
 from pagetape.sanitize.pseudonym import TOKEN_RE
 from pagetape.sanitize.rewrite import Rewriter
-from pagetape.wire import codec, eventstream, match
+from pagetape.wire import chain, codec, eventstream, match
 
 if TYPE_CHECKING:
     import botocore.model
@@ -155,7 +155,6 @@ class Sanitizer:
         cached = self._infos.get((service, operation))
         if cached is not None:
             return cached
-        from pagetape.aws.specs import botocore_session, registry, token_names
 
         try:
             model = botocore_session().get_service_model(service)
@@ -183,9 +182,7 @@ class Sanitizer:
     def _learn_data_tokens(self, x: Interaction) -> None:
         """Find output tokens that point into the data (`NextMarker || Contents[-1].Key`): the
         next request must carry that value faked as the data is, not as a token."""
-        from pagetape.wire.chain import member_at, operation, search
-
-        found = operation(x.service, x.operation) if 200 <= x.response.status < 300 else None
+        found = chain.operation(x.service, x.operation) if 200 <= x.response.status < 300 else None
         if found is None:
             return
         op, spec = found
@@ -201,10 +198,10 @@ class Sanitizer:
         for expression in spec.output_token:
             for alternative in expression.split("||"):
                 path = alternative.strip()
-                value = search(path, parsed)
+                value = chain.search(path, parsed)
                 if not value:
                     continue
-                name, shape = member_at(op.output_shape, path)
+                name, shape = chain.member_at(op.output_shape, path)
                 if isinstance(value, str) and name is not None and name not in info.tokens:
                     self._data_tokens[value] = (name, shape, info)
                 break
@@ -622,7 +619,6 @@ def _model_value(info: _OpInfo, member_name: str | None, value: str) -> bool:
 
 @cache
 def _enum_values(service: str) -> frozenset[str]:
-    from pagetape.aws.specs import botocore_session
 
     model = botocore_session().get_service_model(service)
     shapes = (model.shape_for(name) for name in model.shape_names)

@@ -13,11 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pagetape
+from pagetape.aws.specs import botocore_session
 from pagetape.cassette import store as cassette_io
 from pagetape.cassette.store import Interaction
 from pagetape.errors import CassetteError
 from pagetape.sanitize.secret import fakes_seal, load_secret
 from pagetape.sanitize.walker import NOT_AWS, Sanitizer
+from pagetape.wire import chain, codec
 from pagetape.wire.keys import visible_params
 
 _TOKEN_NUMBER = re.compile(r"pagetape-token-(\d+)")
@@ -45,8 +47,6 @@ def build(
     RESANITIZED is the cassette the exchanges were read from when sanitizing one again: its
     pseudonyms, token numbers and parameters are kept as they are. PARAMS are the caller's own
     parameters (`pagetape record`); without them they are read off the first request."""
-    from botocore import __version__ as botocore_version
-
     base = previous or resanitized
     aws = [x for x in exchanges if x.operation and x.service != NOT_AWS]
     if base is not None:
@@ -84,18 +84,66 @@ def build(
     metadata = describe(service, operation, region, interactions)
     if params is not None:
         metadata.params = clean_params
-    metadata.recorded_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-    metadata.tool_version = pagetape.__version__
-    metadata.botocore_version = botocore_version
     stats = sanitizer.stats + Counter(base.metadata.sanitizer if base else {})
-    metadata.sanitizer = dict(sorted(stats.items()))
-    metadata.kept_rules = kept
-    metadata.kept_paths = kept_paths
-    metadata.fakes = sanitizer.fakes()  # the base's fakes it trusted are among them
-    metadata.fakes_seal = fakes_seal(secret, metadata.fakes)
+    fakes = sanitizer.fakes()  # the base's fakes it trusted are among them
+    stamp(
+        metadata,
+        sanitizer=dict(sorted(stats.items())),
+        kept_rules=kept,
+        kept_paths=kept_paths,
+        fakes=fakes,
+        fakes_seal=fakes_seal(secret, fakes),
+    )
     if base is not None:
         metadata.source = base.metadata.source  # an imported cassette stays marked as one
     return cassette_io.Cassette(cassette_io.FORMAT_VERSION, metadata, interactions), sanitizer
+
+
+def stamp(
+    metadata: cassette_io.Metadata,
+    *,
+    sanitizer: dict[str, int],
+    kept_rules: list[str],
+    kept_paths: list[str],
+    fakes: list[str],
+    fakes_seal: str | None,
+    recorded_at: str | None = None,
+    tool_version: str | None = None,
+    botocore_version: str | None = None,
+) -> None:
+    """Set the facts of the run that made a cassette on its METADATA: when and by which
+    versions (now and the installed ones unless given), what the sanitizer replaced and kept,
+    its fakes and their seal. The one place they are set (`stamp_as` copies them)."""
+    if botocore_version is None:
+        import botocore
+
+        botocore_version = str(botocore.__version__)
+    if recorded_at is None:
+        recorded_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    metadata.recorded_at = recorded_at
+    metadata.tool_version = pagetape.__version__ if tool_version is None else tool_version
+    metadata.botocore_version = botocore_version
+    metadata.sanitizer = sanitizer
+    metadata.kept_rules = kept_rules
+    metadata.kept_paths = kept_paths
+    metadata.fakes = fakes
+    metadata.fakes_seal = fakes_seal
+
+
+def stamp_as(metadata: cassette_io.Metadata, facts: cassette_io.Metadata) -> None:
+    """Give METADATA the run facts FACTS was stamped with: each cassette of a placebo folder
+    gets the folder's, as one sanitizer made them all."""
+    stamp(
+        metadata,
+        sanitizer=facts.sanitizer,
+        kept_rules=facts.kept_rules,
+        kept_paths=facts.kept_paths,
+        fakes=facts.fakes,
+        fakes_seal=facts.fakes_seal,
+        recorded_at=facts.recorded_at,
+        tool_version=facts.tool_version,
+        botocore_version=facts.botocore_version,
+    )
 
 
 def write(
@@ -113,9 +161,6 @@ def describe(
 ) -> cassette_io.Metadata:
     """Metadata derived from interactions: OPERATION's pages, items, parameters and page size,
     read through the codec and botocore's parser whatever the protocol."""
-    from pagetape.aws.specs import botocore_session
-    from pagetape.wire import chain, codec
-
     mine = [i for i in interactions if i.operation == operation]
     found = chain.operation(service, operation)
     protocol = ""
@@ -175,7 +220,6 @@ def _int_or_none(value: Any) -> int | None:
 
 
 def _error_of(service: str, interaction: cassette_io.Interaction) -> str:
-    from pagetape.wire import chain
 
     found = chain.operation(interaction.service or service, interaction.operation)
     if found is not None:

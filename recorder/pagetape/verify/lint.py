@@ -20,20 +20,21 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import unquote
 
+from pagetape.aws import arn as arn_mod
 from pagetape.aws import catalogue
 from pagetape.aws.specs import token_names
 from pagetape.cassette import store as cassette_io
 from pagetape.errors import CassetteError, UsageError
 from pagetape.imports import foreign as audit
 from pagetape.sanitize import detect, marks, rules, vocabulary
+from pagetape.sanitize.keep import KeepPaths
 from pagetape.sanitize.pseudonym import TOKEN_RE
+from pagetape.sanitize.rewrite import Rewriter
+from pagetape.sanitize.structured import IP_LABEL
 from pagetape.wire import chain, codec
-
-if TYPE_CHECKING:
-    from pagetape.sanitize.rewrite import Rewriter
 
 CREDENTIAL_HEADERS = frozenset(
     {"authorization", "x-amz-security-token", "x-amz-credential", "x-amz-signature",
@@ -304,8 +305,6 @@ class _Checker:
         if self._rewriter is None:
             import secrets
 
-            from pagetape.sanitize.rewrite import Rewriter
-
             self._rewriter = Rewriter(secrets.token_bytes(32), known_fakes=self.fakes)
             for kept in self.kept_values:
                 self._rewriter.keep(kept)
@@ -317,10 +316,10 @@ class _Checker:
         return rewriter.detected(kind, value) == value
 
     def _arn(self, arn: str) -> Iterator[str]:
-        parts = arn.split(":", 5)
-        if len(parts) < 6:
+        parts = arn_mod.parse(arn)
+        if parts is None:
             return
-        account, resource = parts[4], parts[5]
+        account, resource = parts.account, parts.resource
         # Only what the engine calls an account id is one: a short number (98765) is not, and
         # its fake (40213) proves nothing either way.
         if (
@@ -329,7 +328,7 @@ class _Checker:
             and not self._fake("account_id", account)
         ):
             yield f"account id{self.unproduced}: {_short(account)}"
-        if parts[2] == "s3":
+        if parts.service == "s3":
             bucket, _, key = resource.partition("/")
             yield from self._bucket(bucket)
             resource = key
@@ -348,9 +347,6 @@ class _Checker:
         """A host name is fake when it is listed whole, or each of its labels is listed or one
         the sanitizer keeps (AWS's service and region labels, public words); an address
         embedded as ip-10-0-0-1 must be a faked address."""
-        from pagetape.sanitize import vocabulary
-        from pagetape.sanitize.structured import IP_LABEL
-
         name = host.rstrip(".")
         if (
             not self.rules.on("hostname")
@@ -431,18 +427,16 @@ class _Checker:
 
     def _chain(self) -> Iterator[Finding]:
         """Tokens are pagetape's own, and each response token is asked for by a later request."""
-        from pagetape.wire.chain import key, operation, page
-
         by_op: dict[str, list[tuple[int, tuple[str | None, ...], tuple[str | None, ...]]]] = {}
         service = self.tape.metadata.service
         for n, interaction in enumerate(self.tape.interactions, 1):
             owner = interaction.service or service
-            found = operation(owner, interaction.operation)
-            view = page(owner, interaction)
+            found = chain.operation(owner, interaction.operation)
+            view = chain.page(owner, interaction)
             if found is None or view is None:
                 continue
             opaque = _opaque_tokens(*found)
-            asked, given = key(view.asked), key(view.given) if view.more else ()
+            asked, given = chain.key(view.asked), chain.key(view.given) if view.more else ()
             by_op.setdefault(interaction.operation, []).append((n, asked, given))
             for tokens, side in ((asked, "request"), (given, "response")):
                 for token, is_opaque in zip(tokens, opaque, strict=False):
@@ -507,8 +501,6 @@ class _Checker:
 
 def _on_kept_paths(tape: cassette_io.Cassette) -> Iterator[str]:
     """The strings of request and response bodies that sit on a kept path."""
-    from pagetape.sanitize.keep import KeepPaths
-
     keep = KeepPaths.of(tape.metadata.kept_paths)
     if not keep:
         return
@@ -539,11 +531,9 @@ def _on_kept_paths(tape: cassette_io.Cassette) -> Iterator[str]:
 def _opaque_tokens(op: Any, spec: Any) -> list[bool]:
     """Which tokens the sanitizer replaces by pagetape-token-NNNN: string members named by a plain
     path; not enums (Route 53's record type), numbers, maps or values taken from the data."""
-    from pagetape.wire.chain import member_at
-
     out = []
     for expression in spec.output_token:
-        _, shape = member_at(op.output_shape, expression)
+        _, shape = chain.member_at(op.output_shape, expression)
         out.append(
             expression.replace(".", "").isidentifier()
             and shape is not None

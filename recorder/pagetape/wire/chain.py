@@ -27,7 +27,7 @@ class Page:
     asked: tuple[Any, ...]  # input token values (None where absent)
     given: tuple[Any, ...]  # output token values (None where absent)
     more: bool  # the response says another page follows
-    items: int | None  # items under the primary result key; None when not a list / an error
+    items: int | None  # items under the primary result key (items_of); None when not a list
     error: str | None = None  # the error code of an error response
 
 
@@ -90,13 +90,22 @@ def page(service: str, interaction: Interaction) -> Page | None:
 
 
 def page_of(spec: OperationSpec, asked: tuple[Any, ...], data: dict[str, Any]) -> Page:
-    """The chain view of a parsed response."""
+    """The chain view of a parsed response: the one walk `record`, `import placebo`, `show` and
+    `pagetape replay` follow."""
     given = tuple(search(t, data) for t in spec.output_token)
     more = any(canonical(t) is not None for t in given)
     if more and spec.more_results:
         more = bool(search(spec.more_results, data))
-    found = search(spec.result_key[0], data) if spec.result_key else None
-    return Page(asked, given, more, len(found) if isinstance(found, list) else None)
+    found = items_of(spec, data)
+    return Page(asked, given, more, None if found is None else len(found))
+
+
+def items_of(spec: OperationSpec, data: dict[str, Any]) -> list[Any] | None:
+    """The items of a parsed page: the list under the primary result key (FilterLogEvents'
+    `events`, not its `searchedLogStreams`); None when it holds no list."""
+    key = spec.result_key[0] if spec.result_key else ""
+    found = search(key, data) if key else None
+    return found if isinstance(found, list) else None
 
 
 def member_at(

@@ -16,7 +16,8 @@ from pagetape.cassette.store import Request
 from pagetape.wire import codec
 
 
-def _scalar(value: Any) -> str:
+def wire_scalar(value: Any) -> str:
+    """A query or form value as botocore writes it on the wire: booleans lowercase."""
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
@@ -32,9 +33,9 @@ def query_pairs(query: Any) -> list[tuple[str, str]]:
         pairs = []
         for key, value in query.items():
             values = value if isinstance(value, (list, tuple)) else [value]
-            pairs.extend((str(key), _scalar(v)) for v in values)
+            pairs.extend((str(key), wire_scalar(v)) for v in values)
     else:
-        pairs = [(str(k), _scalar(v)) for k, v in query]
+        pairs = [(str(k), wire_scalar(v)) for k, v in query]
     return sorted(pairs)
 
 
