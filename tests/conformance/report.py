@@ -35,7 +35,7 @@ DIAGNOSES: list[tuple[str, str]] = [
      "operations (static context IsControlPlane) to the AWS host whatever endpoint_url says; "
      "the harness sees the failed connection and classifies it (no pagetape fault)"),
     (r"URL path",
-     "sanitize.py/keys.py: an ARN bound to the URI path is faked differently in the recorded "
+     "sanitize/walker.py, wire/request.py: an ARN bound to the URI path is faked differently in the recorded "
      "path than in metadata.params, so the replayed request (built from the params) misses"),
     (r"^record \| LeakError",
      "proof.py: an original the arn/name rule replaced is found base64-encoded inside blob or "
@@ -65,7 +65,7 @@ DIAGNOSES: list[tuple[str, str]] = [
      "record.py _client(): bearer-token operations (smithy httpBearerAuth) need a token provider; "
      "pagetape only passes SigV4 keys (pagetape limitation)"),
     (r"ReplayMissError.*AWSAccessKeyId",
-     "keys.py/sanitize.py: SigV2 services (SimpleDB) sign inside the form body (AWSAccessKeyId, "
+     "wire/request.py, sanitize/walker.py: SigV2 services (SimpleDB) sign inside the form body (AWSAccessKeyId, "
      "Signature, SignatureMethod, SignatureVersion, Timestamp); they stay in the recorded request "
      "key, the unsigned replayed request has none, so every replay misses"),
     (r"account id the sanitizer did not produce|secret key the sanitizer did not produce",

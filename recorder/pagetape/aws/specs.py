@@ -168,6 +168,25 @@ def botocore_session() -> botocore.session.Session:
     return session
 
 
+def service_model(service: str) -> botocore.model.ServiceModel | None:
+    """SERVICE's published model; None when botocore has none (a name from a foreign fixture,
+    a service newer than the installed botocore)."""
+    from botocore.exceptions import BotoCoreError
+
+    try:
+        return botocore_session().get_service_model(service)
+    except (BotoCoreError, ValueError):
+        return None
+
+
+def operation_model(service: str, operation: str) -> botocore.model.OperationModel | None:
+    """The published model of one operation; None when its service or itself is unknown."""
+    model = service_model(service)
+    if model is None or operation not in model.operation_names:
+        return None
+    return model.operation_model(operation)
+
+
 @cache
 def registry() -> Registry:
     """Load every plugin of the entry-point group, built-in ones included, the same way."""

@@ -232,7 +232,7 @@ def _record_manifest(path: Path, force: bool, max_attempts: int, jobs: int | Non
     def on_progress(index: int, pages: int, items: int) -> None:
         progress.update(tasks[index], status=f"{pages} pages, {items} items")
 
-    def on_done(outcome: batch.Outcome) -> None:
+    def on_done(outcome: batch.EntryOutcome) -> None:
         status = f"{outcome.pages} pages, {outcome.items} items" if outcome.ok else "failed"
         progress.update(tasks[outcome.entry.index], completed=1, status=status)
 

@@ -16,7 +16,7 @@ from pagetape.aws.isolation import fresh_session
 from pagetape.cassette import store as cassette_io
 from pagetape.cassette.store import Request
 from pagetape.errors import CassetteError
-from pagetape.wire.keys import logical_path, wire_scalar
+from pagetape.wire.request import logical_path, wire_scalar
 
 if TYPE_CHECKING:
     import botocore.model

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from pagetape.cassette.store import Interaction, Request, Response
-from pagetape.wire.keys import logical_path
+from pagetape.wire.request import logical_path
 
 OPERATION_HEADER = "x-pagetape-operation"
 _current_operation: ContextVar[str | None] = ContextVar("pagetape_operation", default=None)

@@ -65,7 +65,7 @@ class Manifest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 
 @dataclass(frozen=True)
-class Entry:
+class ManifestEntry:
     """A validated recording of a manifest; `refused` says why it fails without running."""
 
     index: int
@@ -76,10 +76,10 @@ class Entry:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class EntryOutcome:
     """What happened to one entry: pages and items recorded, or the one-sentence error."""
 
-    entry: Entry
+    entry: ManifestEntry
     pages: int = 0
     items: int = 0
     error: str | None = None
@@ -90,7 +90,7 @@ class Outcome:
 
 
 ProgressHandler = Callable[[int, int, int], None]  # (entry index, pages, items)
-DoneHandler = Callable[[Outcome], None]
+DoneHandler = Callable[[EntryOutcome], None]
 
 _MSGSPEC_AT = re.compile(r"^(?P<message>.*?)(?: - at `\$\.?(?P<path>[^`]*)`)?$", re.DOTALL)
 
@@ -132,7 +132,7 @@ def _pick(*values: str | Unset) -> str | None:
     return None
 
 
-def prepare(path: Path, force: bool = False, max_attempts: int = 5) -> list[Entry]:
+def prepare(path: Path, force: bool = False, max_attempts: int = 5) -> list[ManifestEntry]:
     """Load the manifest and validate every entry with `plan()`, offline.
 
     Raises ManifestError naming the entry if any is invalid or two write the same cassette. An
@@ -140,7 +140,7 @@ def prepare(path: Path, force: bool = False, max_attempts: int = 5) -> list[Entr
     manifest = load(path)
     folder = path.parent
     defaults = manifest.defaults
-    entries: list[Entry] = []
+    entries: list[ManifestEntry] = []
     seen: dict[Path, str] = {}
     for index, rec in enumerate(manifest.recording):
         name = f"recording[{index}]"
@@ -177,7 +177,7 @@ def prepare(path: Path, force: bool = False, max_attempts: int = 5) -> list[Entr
                 f"bad manifest {path}: {name} writes the same cassette as {seen[key]} ({output})"
             )
         seen[key] = name
-        entries.append(Entry(index, name, request, output, refused))
+        entries.append(ManifestEntry(index, name, request, output, refused))
     return entries
 
 
@@ -213,11 +213,11 @@ def _record_entry(index: int, request: RecordRequest) -> tuple[int, int, str | N
 
 
 def run(
-    entries: list[Entry],
+    entries: list[ManifestEntry],
     jobs: int | None = None,
     on_progress: ProgressHandler | None = None,
     on_done: DoneHandler | None = None,
-) -> list[Outcome]:
+) -> list[EntryOutcome]:
     """Record every entry that was not refused, up to `jobs` at once, one process each.
 
     Returns the outcomes in manifest order. `on_progress` is called from a helper thread,
@@ -228,10 +228,10 @@ def run(
         raise UsageError("--jobs must be at least 1")
 
     load_secret()  # create the secret once, here, rather than racing in every worker
-    outcomes: dict[int, Outcome] = {}
+    outcomes: dict[int, EntryOutcome] = {}
     for entry in entries:
         if entry.refused is not None:
-            outcomes[entry.index] = Outcome(entry, error=entry.refused)
+            outcomes[entry.index] = EntryOutcome(entry, error=entry.refused)
             if on_done:
                 on_done(outcomes[entry.index])
     todo = [e for e in entries if e.refused is None]
@@ -241,11 +241,11 @@ def run(
 
 
 def _run_pool(
-    todo: list[Entry],
+    todo: list[ManifestEntry],
     jobs: int | None,
     on_progress: ProgressHandler | None,
     on_done: DoneHandler | None,
-) -> dict[int, Outcome]:
+) -> dict[int, EntryOutcome]:
     ctx = multiprocessing.get_context("spawn")
     queue: Queue[tuple[int, int, int] | None] = ctx.Queue()
     finished: set[int] = set()
@@ -258,7 +258,7 @@ def _run_pool(
     drainer = threading.Thread(target=drain, name="pagetape-progress", daemon=True)
     drainer.start()
     workers = min(len(todo), os.cpu_count() or 1, jobs or len(todo))
-    outcomes: dict[int, Outcome] = {}
+    outcomes: dict[int, EntryOutcome] = {}
     executor = concurrent.futures.ProcessPoolExecutor(
         max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(queue,)
     )
@@ -278,7 +278,7 @@ def _run_pool(
             for future, entry in futures.items():
                 if entry.index not in outcomes:
                     outcomes[entry.index] = (
-                        Outcome(entry, error="interrupted before it started")
+                        EntryOutcome(entry, error="interrupted before it started")
                         if future.cancelled()
                         else _outcome_of(entry, future)
                     )
@@ -292,10 +292,10 @@ def _run_pool(
 
 
 def _outcome_of(
-    entry: Entry, future: concurrent.futures.Future[tuple[int, int, str | None]]
-) -> Outcome:
+    entry: ManifestEntry, future: concurrent.futures.Future[tuple[int, int, str | None]]
+) -> EntryOutcome:
     try:
         pages, items, error = future.result()
     except Exception as exc:  # the worker process died (killed, out of memory)
-        return Outcome(entry, error=f"the worker process failed: {exc or type(exc).__name__}")
-    return Outcome(entry, pages, items, error)
+        return EntryOutcome(entry, error=f"the worker process failed: {exc or type(exc).__name__}")
+    return EntryOutcome(entry, pages, items, error)

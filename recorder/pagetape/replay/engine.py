@@ -18,12 +18,12 @@ from typing import Any
 
 from pagetape.aws.isolation import REPLAY_CREDENTIALS, isolated_environment
 from pagetape.aws.params import typed
-from pagetape.aws.specs import OperationSpec, advance, botocore_session, resolve
+from pagetape.aws.specs import OperationSpec, advance, operation_model, resolve
 from pagetape.cassette import store as cassette_io
 from pagetape.errors import CassetteError, NotExhaustedError, PagetapeError, ReplayMissError
 from pagetape.replay import hook, repage
 from pagetape.wire import chain, codec, match
-from pagetape.wire.keys import live_request, request_key, visible_params
+from pagetape.wire.request import live_request, request_key, visible_params
 
 # Sessions created from now on carry the handler, even those made before the first tape.
 hook.install_lazily()
@@ -96,9 +96,8 @@ _cache_lock = threading.Lock()
 def dropped_members(service: str, operation: str) -> frozenset[str]:
     """Members left out of the match on both sides: idempotency tokens botocore fills in, and
     the page size (its member and wire names), so `paginate()` with any page size replays."""
-    try:
-        op = botocore_session().get_service_model(service).operation_model(operation)
-    except Exception:
+    op = operation_model(service, operation)
+    if op is None:
         return frozenset()
     out = set(op.idempotent_members)
     found = chain.operation(service, operation)

@@ -20,7 +20,7 @@ import msgspec
 from pagetape.aws.specs import OperationSpec
 from pagetape.errors import ReplayMissError
 from pagetape.wire import codec
-from pagetape.wire.keys import live_request
+from pagetape.wire.request import live_request
 
 TOKEN_PREFIX = "pagetape-repage-"
 

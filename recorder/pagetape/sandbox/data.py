@@ -24,8 +24,8 @@ __all__ = [
     "OPERATIONS",
     "REGION",
     "ApiError",
-    "OperationSpec",
     "SandboxAccount",
+    "SandboxOperation",
     "build_account",
     "parse_iso8601",
     "validation_message",
@@ -53,7 +53,7 @@ class ApiError(Exception):
 
 
 @dataclass(frozen=True)
-class OperationSpec:
+class SandboxOperation:
     """What differs between the five operations, apart from their data."""
 
     service: str
@@ -66,8 +66,8 @@ class OperationSpec:
     filters: tuple[str, ...]
 
 
-OPERATIONS: dict[tuple[str, str], OperationSpec] = {
-    FRAUD: OperationSpec(
+OPERATIONS: dict[tuple[str, str], SandboxOperation] = {
+    FRAUD: SandboxOperation(
         *FRAUD,
         list_key="batchPredictions",
         max_page=50,
@@ -76,7 +76,7 @@ OPERATIONS: dict[tuple[str, str], OperationSpec] = {
         iam_action="frauddetector:GetBatchPredictionJobs",
         filters=("jobId",),
     ),
-    SEGMENTS: OperationSpec(
+    SEGMENTS: SandboxOperation(
         *SEGMENTS,
         list_key="batchSegmentJobs",
         max_page=100,
@@ -85,7 +85,7 @@ OPERATIONS: dict[tuple[str, str], OperationSpec] = {
         iam_action="personalize:ListBatchSegmentJobs",
         filters=("solutionVersionArn",),
     ),
-    DELETIONS: OperationSpec(
+    DELETIONS: SandboxOperation(
         *DELETIONS,
         list_key="dataDeletionJobs",
         max_page=100,
@@ -94,7 +94,7 @@ OPERATIONS: dict[tuple[str, str], OperationSpec] = {
         iam_action="personalize:ListDataDeletionJobs",
         filters=("datasetGroupArn",),
     ),
-    AUDIENCES: OperationSpec(
+    AUDIENCES: SandboxOperation(
         *AUDIENCES,
         list_key="audienceGenerationJobs",
         max_page=100,
@@ -103,7 +103,7 @@ OPERATIONS: dict[tuple[str, str], OperationSpec] = {
         iam_action="cleanrooms-ml:ListAudienceGenerationJobs",
         filters=("collaborationId", "configuredAudienceModelArn"),
     ),
-    IMPORTS: OperationSpec(
+    IMPORTS: SandboxOperation(
         *IMPORTS,
         list_key="modelImportJobSummaries",
         max_page=1000,

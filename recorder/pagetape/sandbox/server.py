@@ -30,8 +30,8 @@ from urllib.parse import parse_qs, urlsplit
 from .data import (
     OPERATIONS,
     ApiError,
-    OperationSpec,
     SandboxAccount,
+    SandboxOperation,
     build_account,
     validation_message,
     violation,
@@ -82,13 +82,13 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _token_tag(account: SandboxAccount, spec: OperationSpec, payload: bytes) -> bytes:
+def _token_tag(account: SandboxAccount, spec: SandboxOperation, payload: bytes) -> bytes:
     scope = f"{spec.service}.{spec.operation}\n".encode()
     return hmac.new(account.token_key, scope + payload, hashlib.sha256).digest()[:18]
 
 
 def encode_token(
-    account: SandboxAccount, spec: OperationSpec, fingerprint: str, offset: int
+    account: SandboxAccount, spec: SandboxOperation, fingerprint: str, offset: int
 ) -> str:
     """Opaque token that, like many real ones, carries account data (id, a bucket)."""
     body = {
@@ -102,7 +102,7 @@ def encode_token(
 
 
 def decode_token(
-    account: SandboxAccount, spec: OperationSpec, token: str, fingerprint: str, total: int
+    account: SandboxAccount, spec: SandboxOperation, token: str, fingerprint: str, total: int
 ) -> int:
     """Return the offset a token points at, refusing tampered, foreign or re-filtered ones."""
     invalid = ApiError(spec.token_error_code, _INVALID_TOKEN)
@@ -140,7 +140,7 @@ def _request_id(*parts: str | bytes) -> str:
     return str(uuid.UUID(bytes=digest.digest()[:16], version=4))
 
 
-def _json_params(spec: OperationSpec, body: bytes) -> dict[str, Any]:
+def _json_params(spec: SandboxOperation, body: bytes) -> dict[str, Any]:
     """Decode a json-1.1 body; wrong shapes are SerializationException like Coral answers."""
     if not body.strip():
         return {}
@@ -172,7 +172,7 @@ def _json_params(spec: OperationSpec, body: bytes) -> dict[str, Any]:
     return params
 
 
-def _query_params(spec: OperationSpec, query: str) -> dict[str, Any]:
+def _query_params(spec: SandboxOperation, query: str) -> dict[str, Any]:
     """Decode rest-json query parameters into typed values."""
     raw = parse_qs(query, keep_blank_values=True)
     params: dict[str, Any] = {}
@@ -227,7 +227,7 @@ class _Engine:
         data = json.dumps(payload, separators=(",", ":")).encode()
         return _Reply(200, {"Content-Type": content_type, "x-amzn-RequestId": request_id}, data)
 
-    def _authorize(self, header: str | None, spec: OperationSpec | None) -> None:
+    def _authorize(self, header: str | None, spec: SandboxOperation | None) -> None:
         if not header or not header.startswith("AWS4-HMAC-SHA256"):
             raise ApiError(
                 "MissingAuthenticationTokenException", "Missing Authentication Token", 403
@@ -256,7 +256,7 @@ class _Engine:
             message = "We encountered an internal error. Please try again."
             raise ApiError("InternalServerException", message, 500)
 
-    def _page(self, spec: OperationSpec, params: dict[str, Any]) -> dict[str, Any]:
+    def _page(self, spec: SandboxOperation, params: dict[str, Any]) -> dict[str, Any]:
         account = self.sandbox.account
         token = params.pop("nextToken", None) or None
         items, fingerprint = account.query(spec.service, spec.operation, params)

@@ -19,7 +19,7 @@ from pagetape.sanitize import addresses, detect, marks, vocabulary
 from pagetape.sanitize.pseudonym import Pseudonymizer
 
 
-class Rewriter(Protocol):
+class Values(Protocol):
     """What these functions need of the value rewriter (`rewrite.Rewriter`, which calls them):
     the parts of a structured string go back through its rules and pseudonyms."""
 
@@ -43,7 +43,7 @@ _PRINTABLE = re.compile(r"^[\x20-\x7e\t\r\n]+$")
 _JDBC = "jdbc:"
 
 
-def host(rw: Rewriter, value: str) -> str:
+def host(rw: Values, value: str) -> str:
     """A host name: under an AWS domain only the resource labels are faked, by the catalogue's
     shape of the host where it has one (the cluster-ro- of an Aurora reader endpoint, the
     internal- of a load balancer, the endpoint id of a VPC endpoint's DNS name stay what they
@@ -75,7 +75,7 @@ def host(rw: Rewriter, value: str) -> str:
     return ".".join(out) + trail
 
 
-def _label(rw: Rewriter, label: str, shape: catalogue.HostShape | None) -> str:
+def _label(rw: Values, label: str, shape: catalogue.HostShape | None) -> str:
     """One resource label of a host name, faked as what it holds: an embedded address (kept
     when it identifies nobody, as a documentation address), the parts of a label the host's
     shape lays out, an id of a catalogue format or an account id, else a name. An underscored
@@ -94,7 +94,7 @@ def _label(rw: Rewriter, label: str, shape: catalogue.HostShape | None) -> str:
     return rw.name(label, "hostname")
 
 
-def address_label(rw: Rewriter, label: str) -> str | None:
+def address_label(rw: Values, label: str) -> str | None:
     """ip-10-0-0-1 (EC2's private DNS label, also alone as SSM's ComputerName) with the faked
     address in it, kept when the address identifies nobody; None for any other label."""
     m = IP_LABEL.match(label)
@@ -107,7 +107,7 @@ def address_label(rw: Rewriter, label: str) -> str | None:
     return f"{m.group(1)}-{fake.replace('.', '-')}"
 
 
-def _label_part(rw: Rewriter, role: str, text: str) -> str:
+def _label_part(rw: Values, role: str, text: str) -> str:
     if role == "keep" or not text:
         return text
     if role == "id":
@@ -116,7 +116,7 @@ def _label_part(rw: Rewriter, role: str, text: str) -> str:
     return rw.name(text, "hostname")
 
 
-def email(rw: Rewriter, value: str) -> str:
+def email(rw: Values, value: str) -> str:
     """local@domain -> fake-local@fake-labels.example: the reserved top-level domain says it is
     fake to anyone, and one real domain still maps to one fake domain."""
     at = "%40" if "%40" in value and "@" not in value else "@"
@@ -126,7 +126,7 @@ def email(rw: Rewriter, value: str) -> str:
     return f"{rw.name(local, 'email')}{at}{'.'.join([*fakes, marks.FAKE_EMAIL_TLD])}"
 
 
-def url(rw: Rewriter, value: str, kind: str = "free_text") -> str:
+def url(rw: Values, value: str, kind: str = "free_text") -> str:
     """http(s) URLs: scheme and port kept, the host as a host name, path segments by KIND (names
     in an identifier field such as QueueUrl, free text elsewhere), query values by their key.
     A JDBC URL (AWS Glue's JDBC_CONNECTION_URL: jdbc:<subprotocol>://host:port/db) is the URL
@@ -152,7 +152,7 @@ def url(rw: Rewriter, value: str, kind: str = "free_text") -> str:
     return urlunsplit((parts.scheme, netloc, path, query(rw, parts.query), parts.fragment))
 
 
-def _segment(rw: Rewriter, segment: str, kind: str) -> str:
+def _segment(rw: Values, segment: str, kind: str) -> str:
     if not segment:
         return segment
     value = unquote(segment)
@@ -160,7 +160,7 @@ def _segment(rw: Rewriter, segment: str, kind: str) -> str:
     return quote(new, safe="~@!$&'()*+,;=:") if new != value else segment
 
 
-def query(rw: Rewriter, text: str, separator: str = "&") -> str:
+def query(rw: Values, text: str, separator: str = "&") -> str:
     """key=value&...: secret-looking keys (X-Amz-Signature, X-Amz-Security-Token) lose their
     values, the others are free text; the encoding of untouched pairs is kept."""
     if not text:
@@ -174,7 +174,7 @@ def query(rw: Rewriter, text: str, separator: str = "&") -> str:
     return separator.join(out)
 
 
-def jwt(rw: Rewriter, value: str) -> str:
+def jwt(rw: Values, value: str) -> str:
     """header.claims.signature: the claims are sanitized as a JSON document, the signature is
     replaced by a PAGETAPE one of the same length."""
     header, claims, signature = value.split(".", 2)
@@ -197,7 +197,7 @@ def _b64url_decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def json_document(rw: Rewriter, value: str) -> str | None:
+def json_document(rw: Values, value: str) -> str | None:
     """A JSON object in a string (an IAM policy, plain or URL-encoded as IAM returns it):
     sanitized as a document and encoded again the same way; None if VALUE is not one."""
     encoded = value.startswith("%7B") or value.startswith("%7b")
@@ -220,7 +220,7 @@ def json_document(rw: Rewriter, value: str) -> str | None:
     return quote(dumped, safe="") if encoded else dumped
 
 
-def base64_runs(rw: Rewriter, text: str) -> str:
+def base64_runs(rw: Values, text: str) -> str:
     """Base64 runs that decode to readable text holding something identifying (an email, an
     account id) are decoded, sanitized and encoded again."""
 
@@ -259,7 +259,7 @@ def base64_encoded(text: str, original: str) -> str:
     return original if base64.b64decode(original).decode() == text else encoded
 
 
-def private_key(rw: Rewriter, value: str) -> str:
+def private_key(rw: Values, value: str) -> str:
     """A PEM block: its body replaced, the armour kept."""
     lines = value.split("\n")
     if len(lines) < 3:
@@ -268,7 +268,7 @@ def private_key(rw: Rewriter, value: str) -> str:
     return "\n".join([lines[0], *body, lines[-1]])
 
 
-def walk_document(rw: Rewriter, value: Any, key: str | None = None) -> Any:
+def walk_document(rw: Values, value: Any, key: str | None = None) -> Any:
     """A JSON document with no model (policy, claims, unmodelled members): keys are kept when
     they are plain words, values are free text, values under secret-looking keys are secrets."""
     if isinstance(value, dict):

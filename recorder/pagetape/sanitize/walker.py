@@ -22,7 +22,14 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode
 import msgspec
 
 from pagetape.aws import catalogue, shapes
-from pagetape.aws.specs import HintKind, botocore_session, registry, token_names
+from pagetape.aws.specs import (
+    HintKind,
+    botocore_session,
+    operation_model,
+    registry,
+    service_model,
+    token_names,
+)
 from pagetape.cassette.store import Interaction, Request, Response
 from pagetape.sanitize import detect, proof, vocabulary
 from pagetape.sanitize.keep import KeepPaths
@@ -156,12 +163,9 @@ class Sanitizer:
         if cached is not None:
             return cached
 
-        try:
-            model = botocore_session().get_service_model(service)
-        except Exception:
-            model = None
+        model = service_model(service)
         op = (
-            model.operation_model(operation)
+            operation_model(service, operation)
             if model and operation in model.operation_names
             else None
         )

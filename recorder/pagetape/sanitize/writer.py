@@ -13,14 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pagetape
-from pagetape.aws.specs import botocore_session
+from pagetape.aws.specs import botocore_session, operation_model
 from pagetape.cassette import store as cassette_io
 from pagetape.cassette.store import Interaction
 from pagetape.errors import CassetteError
 from pagetape.sanitize.secret import fakes_seal, load_secret
 from pagetape.sanitize.walker import NOT_AWS, Sanitizer
 from pagetape.wire import chain, codec
-from pagetape.wire.keys import visible_params
+from pagetape.wire.request import visible_params
 
 _TOKEN_NUMBER = re.compile(r"pagetape-token-(\d+)")
 
@@ -185,10 +185,7 @@ def describe(
         # Any other operation (an imported Converse, InvokeEndpoint, HeadBucket): its members
         # by name, URI labels and payload included, so `pagetape replay` can call it again.
         first = mine[0].request
-        try:
-            op = botocore_session().get_service_model(service).operation_model(operation)
-        except Exception:  # not a botocore operation: the request's visible parameters
-            op = None
+        op = operation_model(service, operation)  # None: the request's visible parameters
         params = codec.request_members(op, first) if op is not None else visible_params(first)
         for token in ("nextToken", "NextToken"):
             params.pop(token, None)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from pagetape.aws.specs import OperationSpec, botocore_session, resolve
+from pagetape.aws.specs import OperationSpec, operation_model, resolve
 from pagetape.errors import PagetapeError
 from pagetape.wire import codec
 
@@ -36,10 +36,12 @@ def operation(
     service: str, name: str
 ) -> tuple[botocore.model.OperationModel, OperationSpec] | None:
     """The operation model and pagination spec, or None when either is unknown."""
+    op = operation_model(service, name)
+    if op is None:
+        return None
     try:
         spec = resolve(service, name).spec
-        op = botocore_session().get_service_model(service).operation_model(name)
-    except (PagetapeError, Exception):
+    except PagetapeError:
         return None
     return op, spec
 

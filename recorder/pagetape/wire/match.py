@@ -17,7 +17,7 @@ from urllib.parse import unquote
 
 from pagetape.cassette.store import Request
 from pagetape.wire import codec
-from pagetape.wire.keys import body_params, query_pairs
+from pagetape.wire.request import body_params, query_pairs
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ def marks(raw: RequestView, clean: RequestView, is_token: Any = None) -> list[st
 
 
 @dataclass
-class Outcome:
+class Match:
     """How a live request compares with one recorded request."""
 
     matches: bool
@@ -99,7 +99,7 @@ def compare(
     sanitized: Iterable[str],
     live: RequestView,
     bound: Mapping[str, str],
-) -> Outcome:
+) -> Match:
     """Does LIVE match RECORDED, given the values sanitized at record time and the fakes
     already BOUND to real values in this test?"""
     roles = frozenset(sanitized)
@@ -121,7 +121,7 @@ def compare(
                 )
         elif want != got:
             differences.append(f"{location}: asked {_show(got)}, recorded {_show(want)}")
-    return Outcome(not differences, new, differences)
+    return Match(not differences, new, differences)
 
 
 def _show(value: Any) -> str:

@@ -1,4 +1,5 @@
-"""The canonical request key: what makes two requests "the same call" for replay.
+"""A request as replay compares it: botocore's serialized request as the one `Request` type
+(`live_request`), and the canonical key that makes two requests "the same call".
 
 Operation + method + path + sorted query + body (JSON with sorted keys, form fields sorted,
 else text). Host, region, signing headers and idempotency tokens botocore fills in are not part

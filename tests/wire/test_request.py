@@ -11,7 +11,7 @@ import pytest
 
 from pagetape.aws.isolation import isolated_environment
 from pagetape.cassette.store import Request
-from pagetape.wire.keys import (
+from pagetape.wire.request import (
     live_request,
     logical_path,
     query_pairs,
