@@ -15,7 +15,7 @@ import json
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from email.utils import format_datetime
-from typing import Any
+from typing import Any, NamedTuple
 from xml.sax.saxutils import escape, quoteattr
 
 import botocore.model
@@ -28,7 +28,191 @@ REQUEST_ID = "5f3c2a10-0000-4000-8000-00000000c0de"
 Response = tuple[int, dict[str, str], bytes]
 """(HTTP status, headers, body bytes)."""
 
-PROTOCOLS = frozenset({"json", "rest-json", "query", "ec2", "rest-xml", "smithy-rpc-v2-cbor"})
+
+class _Protocol:
+    """One protocol's response forms: a success body for an output shape, the empty success of
+    an operation with no output, and the error body botocore's parser for it reads. One class
+    per protocol, as botocore keeps one parser and one serializer class per protocol."""
+
+    def output(
+        self,
+        op: botocore.model.OperationModel,
+        shape: botocore.model.Shape,
+        parsed: Mapping[str, Any],
+        status: int,
+    ) -> Response:
+        raise NotImplementedError
+
+    def empty(self, op: botocore.model.OperationModel, status: int) -> Response:
+        return status, {}, b""
+
+    def error(self, status: int, code: str, message: str, fault: _Fault) -> Response:
+        xml = (
+            f"<ErrorResponse><Error><Type>{escape(fault.kind)}</Type>{_xml_error(code, message)}"
+            f"</Error><RequestId>{REQUEST_ID}</RequestId></ErrorResponse>"
+        )
+        return status, {"Content-Type": "text/xml"}, xml.encode()
+
+
+class _Fault(NamedTuple):
+    """What an error body may carry besides its code and message."""
+
+    service: botocore.model.ServiceModel | None
+    kind: str
+    members: dict[str, Any]
+
+
+def _json_type(service: botocore.model.ServiceModel) -> str:
+    return f"application/x-amz-json-{service.metadata.get('jsonVersion', '1.0')}"
+
+
+class _Json(_Protocol):
+    def output(
+        self,
+        op: botocore.model.OperationModel,
+        shape: botocore.model.Shape,
+        parsed: Mapping[str, Any],
+        status: int,
+    ) -> Response:
+        body = json.dumps(_json(shape, parsed, "unixTimestamp")).encode()
+        return status, {"Content-Type": _json_type(op.service_model)}, body
+
+    def empty(self, op: botocore.model.OperationModel, status: int) -> Response:
+        return status, {"Content-Type": _json_type(op.service_model)}, b"{}"
+
+    def error(self, status: int, code: str, message: str, fault: _Fault) -> Response:
+        headers = {"Content-Type": "application/json", "x-amzn-ErrorType": code}
+        if fault.service is not None:
+            headers["Content-Type"] = _json_type(fault.service)
+            if fault.service.metadata.get("awsQueryCompatible") is not None:
+                headers["x-amzn-query-error"] = f"{code};{fault.kind}"
+        body = {"__type": code, "message": message, **fault.members}
+        return status, headers, json.dumps(body).encode()
+
+
+class _RestJson(_Protocol):
+    def output(
+        self,
+        op: botocore.model.OperationModel,
+        shape: botocore.model.Shape,
+        parsed: Mapping[str, Any],
+        status: int,
+    ) -> Response:
+        return _rest(shape, parsed, status, "application/json", _rest_json_body)
+
+    def error(self, status: int, code: str, message: str, fault: _Fault) -> Response:
+        headers = {"Content-Type": "application/json", "x-amzn-ErrorType": code}
+        body = {"__type": code, "message": message, **fault.members}
+        return status, headers, json.dumps(body).encode()
+
+
+class _RestXml(_Protocol):
+    def output(
+        self,
+        op: botocore.model.OperationModel,
+        shape: botocore.model.Shape,
+        parsed: Mapping[str, Any],
+        status: int,
+    ) -> Response:
+        return _rest(shape, parsed, status, "application/xml", _rest_xml_body)
+
+    def error(self, status: int, code: str, message: str, fault: _Fault) -> Response:
+        if fault.service is None or fault.service.service_name != "s3":
+            return super().error(status, code, message, fault)
+        xml = f"<Error>{_xml_error(code, message)}<RequestId>{REQUEST_ID}</RequestId></Error>"
+        return status, {"Content-Type": "text/xml"}, xml.encode()
+
+
+class _Query(_Protocol):
+    def output(
+        self,
+        op: botocore.model.OperationModel,
+        shape: botocore.model.Shape,
+        parsed: Mapping[str, Any],
+        status: int,
+    ) -> Response:
+        inner = _xml_members(shape, parsed)
+        wrapper = shape.serialization.get("resultWrapper")
+        if wrapper:
+            inner = f"<{wrapper}>{inner}</{wrapper}>"
+        root = f"{op.name}Response"
+        body = f"<{root}>{inner}{_QUERY_METADATA}</{root}>".encode()
+        return status, {"Content-Type": "text/xml"}, body
+
+    def empty(self, op: botocore.model.OperationModel, status: int) -> Response:
+        root = f"{op.name}Response"
+        return status, {"Content-Type": "text/xml"}, f"<{root}>{_QUERY_METADATA}</{root}>".encode()
+
+
+class _Ec2(_Query):
+    def output(
+        self,
+        op: botocore.model.OperationModel,
+        shape: botocore.model.Shape,
+        parsed: Mapping[str, Any],
+        status: int,
+    ) -> Response:
+        root = f"{op.name}Response"
+        inner = _xml_members(shape, parsed)
+        body = f"<{root}><requestId>{REQUEST_ID}</requestId>{inner}</{root}>".encode()
+        return status, {"Content-Type": "text/xml;charset=UTF-8"}, body
+
+    def error(self, status: int, code: str, message: str, fault: _Fault) -> Response:
+        xml = (
+            f"<Response><Errors><Error>{_xml_error(code, message)}</Error></Errors>"
+            f"<RequestID>{REQUEST_ID}</RequestID></Response>"
+        )
+        return status, {"Content-Type": "text/xml"}, xml.encode()
+
+
+class _Cbor(_Protocol):
+    def output(
+        self,
+        op: botocore.model.OperationModel,
+        shape: botocore.model.Shape,
+        parsed: Mapping[str, Any],
+        status: int,
+    ) -> Response:
+        import cbor2
+
+        body = cbor2.dumps(_cbor(shape, parsed), datetime_as_timestamp=True)
+        return status, _CBOR_HEADERS.copy(), body
+
+    def empty(self, op: botocore.model.OperationModel, status: int) -> Response:
+        import cbor2
+
+        return status, _CBOR_HEADERS.copy(), cbor2.dumps({})
+
+    def error(self, status: int, code: str, message: str, fault: _Fault) -> Response:
+        import cbor2
+
+        body = {"__type": code, "message": message, **fault.members}
+        return status, _CBOR_HEADERS.copy(), cbor2.dumps(body)
+
+
+_CBOR_HEADERS = {"Content-Type": "application/cbor", "smithy-protocol": "rpc-v2-cbor"}
+_QUERY_METADATA = f"<ResponseMetadata><RequestId>{REQUEST_ID}</RequestId></ResponseMetadata>"
+
+SERIALIZERS: dict[str, _Protocol] = {
+    "json": _Json(),
+    "rest-json": _RestJson(),
+    "rest-xml": _RestXml(),
+    "query": _Query(),
+    "ec2": _Ec2(),
+    "smithy-rpc-v2-cbor": _Cbor(),
+}
+PROTOCOLS = frozenset(SERIALIZERS)
+
+
+def _xml_error(code: str, message: str) -> str:
+    return f"<Code>{escape(code)}</Code><Message>{escape(message)}</Message>"
+
+
+def _serializer(protocol: str) -> _Protocol:
+    found = SERIALIZERS.get(protocol)
+    if found is None:
+        raise ValueError(f"no serializer for protocol {protocol!r}")
+    return found
 
 
 def serialize(
@@ -40,8 +224,7 @@ def serialize(
     """The response of OP in PROTOCOL whose parsing gives PARSED. A STATUS of 300 or more makes
     an error response from PARSED's `Error` (Code, Message, Type); a REST output's status-code
     member, when PARSED has it, is the status."""
-    if protocol not in PROTOCOLS:
-        raise ValueError(f"no serializer for protocol {protocol!r}")
+    form = _serializer(protocol)
     if status >= 300:
         info = parsed.get("Error")
         info = info if isinstance(info, Mapping) else {}
@@ -57,51 +240,8 @@ def serialize(
         )
     shape = op.output_shape
     if shape is None:  # an operation with no output: an empty success
-        return _empty(protocol, op, status)
-    if protocol == "json":
-        version = op.service_model.metadata.get("jsonVersion", "1.0")
-        body = json.dumps(_json(shape, parsed, "unixTimestamp")).encode()
-        return status, {"Content-Type": f"application/x-amz-json-{version}"}, body
-    if protocol == "rest-json":
-        return _rest(shape, parsed, status, "application/json", _rest_json_body)
-    if protocol == "rest-xml":
-        return _rest(shape, parsed, status, "application/xml", _rest_xml_body)
-    if protocol == "query":
-        inner = _xml_members(shape, parsed)
-        wrapper = shape.serialization.get("resultWrapper")
-        if wrapper:
-            inner = f"<{wrapper}>{inner}</{wrapper}>"
-        meta = f"<ResponseMetadata><RequestId>{REQUEST_ID}</RequestId></ResponseMetadata>"
-        root = f"{op.name}Response"
-        body = f"<{root}>{inner}{meta}</{root}>".encode()
-        return status, {"Content-Type": "text/xml"}, body
-    if protocol == "ec2":
-        root = f"{op.name}Response"
-        inner = _xml_members(shape, parsed)
-        body = f"<{root}><requestId>{REQUEST_ID}</requestId>{inner}</{root}>".encode()
-        return status, {"Content-Type": "text/xml;charset=UTF-8"}, body
-    import cbor2
-
-    body = cbor2.dumps(_cbor(shape, parsed), datetime_as_timestamp=True)
-    return status, _CBOR_HEADERS.copy(), body
-
-
-_CBOR_HEADERS = {"Content-Type": "application/cbor", "smithy-protocol": "rpc-v2-cbor"}
-
-
-def _empty(protocol: str, op: botocore.model.OperationModel, status: int) -> Response:
-    if protocol == "json":
-        version = op.service_model.metadata.get("jsonVersion", "1.0")
-        return status, {"Content-Type": f"application/x-amz-json-{version}"}, b"{}"
-    if protocol in ("query", "ec2"):
-        root = f"{op.name}Response"
-        meta = f"<ResponseMetadata><RequestId>{REQUEST_ID}</RequestId></ResponseMetadata>"
-        return status, {"Content-Type": "text/xml"}, f"<{root}>{meta}</{root}>".encode()
-    if protocol == "smithy-rpc-v2-cbor":
-        import cbor2
-
-        return status, _CBOR_HEADERS.copy(), cbor2.dumps({})
-    return status, {}, b""
+        return form.empty(op, status)
+    return form.output(op, shape, parsed, status)
 
 
 def error(
@@ -118,36 +258,8 @@ def error(
     (S3 gets its own bare `<Error>` form; a query-compatible JSON service also gets the
     `x-amzn-query-error` header that carries the query error code). MEMBERS, the modelled
     error's other body members, go into a JSON or CBOR body."""
-    extra = dict(members or {})
-    if protocol not in PROTOCOLS:
-        raise ValueError(f"no serializer for protocol {protocol!r}")
-    if protocol in ("json", "rest-json"):
-        headers = {"Content-Type": "application/json", "x-amzn-ErrorType": code}
-        if protocol == "json" and service is not None:
-            version = service.metadata.get("jsonVersion", "1.0")
-            headers["Content-Type"] = f"application/x-amz-json-{version}"
-            if service.metadata.get("awsQueryCompatible") is not None:
-                headers["x-amzn-query-error"] = f"{code};{kind}"
-        return status, headers, json.dumps({"__type": code, "message": message, **extra}).encode()
-    if protocol == "smithy-rpc-v2-cbor":
-        import cbor2
-
-        body = {"__type": code, "message": message, **extra}
-        return status, _CBOR_HEADERS.copy(), cbor2.dumps(body)
-    text = f"<Code>{escape(code)}</Code><Message>{escape(message)}</Message>"
-    if protocol == "ec2":
-        xml = (
-            f"<Response><Errors><Error>{text}</Error></Errors>"
-            f"<RequestID>{REQUEST_ID}</RequestID></Response>"
-        )
-    elif protocol == "rest-xml" and service is not None and service.service_name == "s3":
-        xml = f"<Error>{text}<RequestId>{REQUEST_ID}</RequestId></Error>"
-    else:
-        xml = (
-            f"<ErrorResponse><Error><Type>{escape(kind)}</Type>{text}</Error>"
-            f"<RequestId>{REQUEST_ID}</RequestId></ErrorResponse>"
-        )
-    return status, {"Content-Type": "text/xml"}, xml.encode()
+    fault = _Fault(service, kind, dict(members or {}))
+    return _serializer(protocol).error(status, code, message, fault)
 
 
 def error_shape(op: botocore.model.OperationModel, code: str) -> botocore.model.Shape | None:
