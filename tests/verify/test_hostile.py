@@ -147,6 +147,19 @@ def test_brackets_inside_strings_do_not_count() -> None:
     assert cassette_io.nesting_depth(text) == 3
 
 
+@pytest.mark.parametrize(
+    "text, depth",
+    [
+        (b'[[{"a": "x', 3),  # an unterminated string runs to the end, as a JSON parser reads it
+        (b'[[{"a": "x\\', 3),  # ... ending in a lone backslash
+        (b"[[" + b'"\\' * 50_000, 2),  # escaped quotes all along: one string, scanned once
+        (b'["a\\"]"]', 1),
+    ],
+)
+def test_an_unterminated_string_hides_only_what_follows_it(text: bytes, depth: int) -> None:
+    assert cassette_io.nesting_depth(text) == depth
+
+
 def test_verify_dir_reports_every_file_and_never_hangs(cli, tmp_path: Path) -> None:
     """A folder of good, hostile and special files: each bad one is one finding, the good one
     is clean, a FIFO never blocks, a symlink out of the folder is not followed."""

@@ -114,7 +114,11 @@ MAX_DEPTH = 100
 """Deepest nesting of arrays and objects: checked by a linear scan before any parser recurses
 (msgspec, json and every walker over the data are recursive). AWS responses nest a few dozen."""
 
-_JSON_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
+# A string is unrolled (runs of plain bytes between escapes: no backtracking, and no possessive
+# quantifier, which needs Python 3.11) and may run to the end of the input: a JSON parser reads
+# an unterminated string to the end too, and a match that cannot fail is never retried from
+# the next quote (retrying made a run of escaped quotes quadratic: minutes for 64 MiB).
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)', re.DOTALL)
 _NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
 _BRACKET_STEP = [0] * 256
 _BRACKET_STEP[ord("[")] = _BRACKET_STEP[ord("{")] = 1
