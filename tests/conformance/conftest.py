@@ -18,8 +18,9 @@ from conformance.server import ConformanceServer
 
 
 def _results_dir(config: pytest.Config) -> Path:
-    if config.cache is not None:
-        return Path(config.cache.mkdir("conformance"))
+    cache = getattr(config, "cache", None)  # absent under -p no:cacheprovider
+    if cache is not None:
+        return Path(cache.mkdir("conformance"))
     report.DEFAULT_RESULTS.mkdir(parents=True, exist_ok=True)  # -p no:cacheprovider
     return report.DEFAULT_RESULTS
 

@@ -32,12 +32,11 @@ from hypothesis import strategies as st
 
 from helpers import SANDBOX_KEY, encoded_forms
 from pagetape.aws.isolation import isolated_environment
-from pagetape.aws.specs import resolve
+from pagetape.aws.specs import resolve, snake_case
 from pagetape.cassette import store as cassette_io
 from pagetape.cassette.store import Interaction, Request, Response
 from pagetape.errors import LeakError
 from pagetape.imports.resanitize import read_pagetape, sanitize_file
-from pagetape.record.recording import snake_case
 from pagetape.replay.engine import Tape, replay_chain
 from pagetape.sandbox import Sandbox
 from pagetape.sanitize import rules

@@ -12,9 +12,9 @@ import boto3
 import pytest
 
 from helpers import SANDBOX_KEY, SEEDED
+from pagetape.aws.specs import snake_case
 from pagetape.cassette.store import Interaction
 from pagetape.record.capture import Capture, tag_operation
-from pagetape.record.recording import snake_case
 from pagetape.sandbox import Sandbox
 from pagetape.sanitize import writer
 from pagetape.verify.lint import verify_file

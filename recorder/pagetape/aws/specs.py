@@ -168,6 +168,13 @@ def botocore_session() -> botocore.session.Session:
     return session
 
 
+def snake_case(operation: str) -> str:
+    """botocore's own name transform: ListBatchSegmentJobs -> list_batch_segment_jobs."""
+    from botocore import xform_name
+
+    return str(xform_name(operation))
+
+
 def service_model(service: str) -> botocore.model.ServiceModel | None:
     """SERVICE's published model; None when botocore has none (a name from a foreign fixture,
     a service newer than the installed botocore)."""

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from pagetape.aws import params as params_mod
 from pagetape.aws.isolation import fresh_session
-from pagetape.aws.specs import ResolvedSpec, advance, botocore_session, resolve
+from pagetape.aws.specs import ResolvedSpec, advance, botocore_session, resolve, snake_case
 from pagetape.cassette import store as cassette_io
 from pagetape.errors import CassetteExistsError, ParameterError, RecordingError, UsageError
 from pagetape.record.capture import Capture, tag_operation
@@ -69,13 +69,6 @@ class RecordResult:
     pages: int
     items: int
     params: dict[str, Any]
-
-
-def snake_case(operation: str) -> str:
-    """botocore's own name transform: ListBatchSegmentJobs -> list_batch_segment_jobs."""
-    from botocore import xform_name
-
-    return str(xform_name(operation))
 
 
 def default_output(service: str, operation: str, base: Path | None = None) -> Path:

@@ -18,7 +18,7 @@ from typing import Any
 
 from pagetape.aws.isolation import REPLAY_CREDENTIALS, isolated_environment
 from pagetape.aws.params import typed
-from pagetape.aws.specs import OperationSpec, advance, operation_model, resolve
+from pagetape.aws.specs import OperationSpec, advance, operation_model, resolve, snake_case
 from pagetape.cassette import store as cassette_io
 from pagetape.errors import CassetteError, NotExhaustedError, PagetapeError, ReplayMissError
 from pagetape.replay import hook, repage
@@ -468,7 +468,6 @@ def _fmt(params: dict[str, Any]) -> str:
 
 
 def _record_command(index: Index) -> str:
-    from pagetape.record.recording import snake_case  # lazy: loads the sanitizer (~90 ms)
 
     meta = index.cassette.metadata
     parts = ["pagetape record", meta.service, snake_case(meta.operation).replace("_", "-")]
@@ -491,8 +490,6 @@ def replay_chain(path: str | os.PathLike[str]) -> ChainReplay:
     """Walk the recorded chain through a real boto3 client, offline, as a user's loop would,
     reading each page with the chain view `record` used (`chain.page_of`)."""
     from botocore.exceptions import BotoCoreError, ClientError
-
-    from pagetape.record.recording import snake_case  # lazy: loads the sanitizer (~90 ms)
 
     tape = Tape.load([path])
     meta = tape.metadata
