@@ -276,3 +276,14 @@ def test_account_id_switched_off_keeps_account_ids_everywhere() -> None:
     arn = values.string(f"arn:aws:iam::{ACCOUNT}:role/deployer", "name")
     assert arn.split(":")[4] == ACCOUNT
     assert values.string(ACCOUNT, "account_id") == ACCOUNT
+
+
+def test_a_pre_scrubbed_address_label_passes_through() -> None:
+    """A fixture author's own redaction (ip-00-00-00-00) identifies nobody and stays; a label
+    with a leading zero still embeds its address, which is faked; no label is a traceback."""
+    values = Rewriter(SECRET)
+    scrubbed = "ip-00-00-00-00.eu-west-1.compute.internal"
+    assert values.string(scrubbed, "name") == scrubbed
+    faked = values.string("ip-10-0-0-01.ec2.internal", "name")
+    assert faked == values.string("ip-10-0-0-1.ec2.internal", "name") != "ip-10-0-0-1.ec2.internal"
+    assert values.string("ip-999-0-0-1", "name") != "ip-999-0-0-1"  # no address: a name

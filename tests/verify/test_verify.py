@@ -497,3 +497,37 @@ def test_a_foreign_file_sanitize_cannot_read_is_one_sentence_and_exit_1(
     assert line.startswith("broken.yaml: file: $: is neither JSON nor YAML: ")
     assert result.stderr.strip() == "1 findings in 1 of 1 cassettes"
     assert "Traceback" not in result.stderr
+
+
+def test_a_pre_scrubbed_host_label_is_clean(tmp_path: Path) -> None:
+    """ip-00-00-00-00 (redacted by the fixture's author) is written as it is and verify finds
+    nothing: the address it embeds identifies nobody."""
+    body = {
+        "InstanceInformationList": [
+            {"InstanceId": "i-0abc12345def67890", "PingStatus": "Online",
+             "ComputerName": "ip-00-00-00-00.eu-west-1.compute.internal"}
+        ]
+    }  # fmt: skip
+    exchange = Interaction(
+        service="ssm",
+        operation="DescribeInstanceInformation",
+        request=Request(
+            method="POST",
+            path="/",
+            headers={
+                "Content-Type": "application/x-amz-json-1.1",
+                "X-Amz-Target": "AmazonSSM.DescribeInstanceInformation",
+            },
+            body=b"{}",
+        ),
+        response=Response(
+            status=200,
+            headers={"Content-Type": "application/x-amz-json-1.1"},
+            body=json.dumps(body).encode(),
+        ),
+    )
+    tape, sanitizer = build([exchange], "eu-west-1")
+    out = tmp_path / "instances.json"
+    write(out, tape, sanitizer)
+    assert "ip-00-00-00-00.eu-west-1.compute.internal" in out.read_text()
+    assert verify_file(out) == []

@@ -94,13 +94,22 @@ def _label(rw: Values, label: str, shape: catalogue.HostShape | None) -> str:
     return rw.name(label, "hostname")
 
 
+def label_address(label: str) -> str | None:
+    """The IPv4 address an ip-10-0-0-1 label embeds, in its plain form (a pre-scrubbed
+    ip-00-00-00-00 is 0.0.0.0); None when the label embeds none."""
+    m = IP_LABEL.match(label)
+    if m is None:
+        return None
+    octets = [int(part) for part in m.groups()[1:]]
+    return ".".join(map(str, octets)) if max(octets) <= 255 else None
+
+
 def address_label(rw: Values, label: str) -> str | None:
     """ip-10-0-0-1 (EC2's private DNS label, also alone as SSM's ComputerName) with the faked
     address in it, kept when the address identifies nobody; None for any other label."""
-    m = IP_LABEL.match(label)
-    if m is None or not rw.on("ip_address"):
+    m, address = IP_LABEL.match(label), label_address(label)
+    if m is None or address is None or not rw.on("ip_address"):
         return None
-    address = ".".join(m.groups()[1:])
     if addresses.harmless(address):
         return label
     fake = rw.detected("ip_address", address)

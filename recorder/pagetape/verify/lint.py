@@ -29,11 +29,11 @@ from pagetape.aws.specs import token_names
 from pagetape.cassette import store as cassette_io
 from pagetape.errors import CassetteError, UsageError
 from pagetape.imports import foreign as audit
-from pagetape.sanitize import detect, marks, rules, vocabulary
+from pagetape.sanitize import addresses, detect, marks, rules, vocabulary
 from pagetape.sanitize.keep import KeepPaths
 from pagetape.sanitize.pseudonym import TOKEN_RE
 from pagetape.sanitize.rewrite import Rewriter
-from pagetape.sanitize.structured import IP_LABEL
+from pagetape.sanitize.structured import label_address
 from pagetape.wire import chain, codec
 
 CREDENTIAL_HEADERS = frozenset(
@@ -365,10 +365,11 @@ class _Checker:
         else:
             labels = labels[:-1]
         for label in labels:
-            m = IP_LABEL.match(label)
-            if m:
-                address = ".".join(m.groups()[1:])
-                if not detect.is_fake("ip_address", address, self.fakes):
+            address = label_address(label)
+            if address is not None:
+                if not (
+                    addresses.harmless(address) or detect.is_fake("ip_address", address, self.fakes)
+                ):
                     yield f"host name embeds an address{self.unproduced}: {_short(label)}"
             elif not (
                 label in self.fakes
