@@ -66,3 +66,20 @@ def test_dynamodb_table_name_tokens_from_moto(moto_url: str, tmp_path: Path) -> 
         assert later.request.body["ExclusiveStartTableName"] == token
     data = (tmp_path / "t.json").read_text()
     assert not any(name in data for name in tables)
+
+
+def test_a_string_page_size_replays_as_a_string(moto_url: str, tmp_path: Path, cli: Any) -> None:
+    """Route 53's MaxItems is a string in the model: a chain recorded with a page size replays
+    through `pagetape replay`, which passes the page size as the model types it."""
+    r53 = _client("route53", moto_url)
+    for n in range(5):
+        r53.create_health_check(
+            CallerReference=f"hc-{n}",
+            HealthCheckConfig={"IPAddress": f"192.0.2.{n + 1}", "Port": 80, "Type": "HTTP"},
+        )
+    out = tmp_path / "checks.json"
+    tape = _record("route53", "list-health-checks", moto_url, out, 2)
+    assert tape.metadata.page_size == 2  # (moto answers in one page; the size is still asked)
+    result = cli("replay", str(out))
+    assert result.code == 0, result.stdout + result.stderr
+    assert "Invalid type" not in result.stderr

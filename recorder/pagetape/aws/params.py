@@ -128,6 +128,12 @@ def _check_constraints(name: str, value: Any, shape: botocore.model.Shape) -> No
             raise ParameterError(f"{name}={value} is outside the range {low}..{high}")
 
 
+def limit_value(op: botocore.model.OperationModel, limit_key: str, size: int) -> int | str:
+    """The page size as the limit member's type: Route 53's MaxItems is a string."""
+    shape = op.input_shape.members.get(limit_key) if op.input_shape else None
+    return str(size) if shape is not None and shape.type_name == "string" else size
+
+
 def typed(op: botocore.model.OperationModel, values: dict[str, Any]) -> dict[str, Any]:
     """Parameters as a cassette stores them (query strings are text) with numbers and booleans
     typed again by the model, so they can be passed to a boto3 client."""

@@ -107,7 +107,7 @@ def plan(request: RecordRequest) -> Plan:
             )
     checked = dict(params)
     if s.limit_key and page_size is not None:
-        checked[s.limit_key] = limit_value(op, s.limit_key, page_size)
+        checked[s.limit_key] = params_mod.limit_value(op, s.limit_key, page_size)
     params_mod.check(params, op, reserved, validate=checked)
     if request.max_pages is not None and request.max_pages < 1:
         raise ParameterError("--max-pages must be at least 1")
@@ -165,12 +165,6 @@ def _client(plan: Plan) -> tuple[Any, str]:
     return client, region
 
 
-def limit_value(op: botocore.model.OperationModel, limit_key: str, size: int) -> int | str:
-    """The page size as the limit member's type: Route 53's MaxItems is a string."""
-    shape = op.input_shape.members.get(limit_key) if op.input_shape else None
-    return str(size) if shape is not None and shape.type_name == "string" else size
-
-
 def record(plan: Plan, progress: ProgressCallback | None = None) -> RecordResult:
     """Walk the chain live, capture, sanitize, prove no leak, write atomically."""
     import botocore.exceptions
@@ -180,7 +174,7 @@ def record(plan: Plan, progress: ProgressCallback | None = None) -> RecordResult
     method = getattr(client, snake_case(s.operation))
     call_params = dict(plan.params)
     if plan.page_size is not None and s.limit_key:
-        call_params[s.limit_key] = limit_value(plan.op, s.limit_key, plan.page_size)
+        call_params[s.limit_key] = params_mod.limit_value(plan.op, s.limit_key, plan.page_size)
     pages = items = 0
     error: str | None = None
     seen: set[tuple[str | None, ...]] = set()

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pagetape.aws.isolation import REPLAY_CREDENTIALS, isolated_environment
-from pagetape.aws.params import typed
+from pagetape.aws.params import limit_value, typed
 from pagetape.aws.specs import OperationSpec, advance, operation_model, resolve, snake_case
 from pagetape.cassette import store as cassette_io
 from pagetape.errors import CassetteError, NotExhaustedError, PagetapeError, ReplayMissError
@@ -516,7 +516,8 @@ def replay_chain(path: str | os.PathLike[str]) -> ChainReplay:
                 # The page size is no part of the match; a required one (Cognito's
                 # MaxResults) must still be sent for botocore to validate the call.
                 limit = op.input_shape.members[spec.limit_key].metadata.get("max", 10)
-                params[spec.limit_key] = meta.page_size or limit
+                size = meta.page_size or limit
+                params[spec.limit_key] = limit_value(op, spec.limit_key, size)
             method = getattr(client, snake_case(meta.operation))
             while True:
                 try:
