@@ -473,3 +473,29 @@ def test_the_command_writes_per_folder_and_refuses_bad_input_in_one_sentence(cli
     missing = cli("import", "placebo", "no-such-folder")
     assert missing.code == 2 and "no-such-folder" in missing.stderr
     assert "Traceback" not in again.stderr + missing.stderr
+
+
+def test_an_empty_string_token_ends_the_chain(tmp_path: Path) -> None:
+    """Resource Groups Tagging's GetResources answers its last page with PaginationToken "":
+    that is the end, so two files are one two-page chain that a paginator walks to the end."""
+    folder = tmp_path / "tagging"
+
+    def page(n: int, token: str) -> dict[str, Any]:
+        arn = f"arn:aws:sqs:eu-west-1:210987654321:orders-{n}"
+        mapping = [{"ResourceARN": arn, "Tags": [{"Key": "team", "Value": "orders"}]}]
+        return {
+            "status_code": 200,
+            "data": {"ResourceTagMappingList": mapping, "PaginationToken": token},
+        }
+
+    _write(folder, "tagging.GetResources_1.json", page(1, "eyJ0b2tlbiI6IDJ9"))
+    _write(folder, "tagging.GetResources_2.json", page(2, ""))
+    [path] = import_placebo(folder, tmp_path / "out", region="eu-west-1")
+    tape = cassette_io.load(path)
+    assert len(tape.interactions) == 2 and tape.metadata.pages == 2
+    with isolated_environment("eu-west-1"), Tape.load([path]) as replay:
+        client = boto3.client("resourcegroupstaggingapi")
+        pages = list(client.get_paginator("get_resources").paginate())
+        replay.assert_exhausted()
+    assert [len(p["ResourceTagMappingList"]) for p in pages] == [1, 1]
+    assert pages[-1]["PaginationToken"] == ""
