@@ -4,6 +4,7 @@ memory and time, never a traceback, never a hang on a FIFO."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 from collections.abc import Callable
@@ -233,3 +234,72 @@ def test_file_names_are_escaped_too(cli, tmp_path: Path) -> None:
     result = cli("verify", ".")
     assert "\x1b" not in result.stdout + result.stderr
     assert "evil\\x1b[31m.json" in result.stdout
+
+
+def _alias_bomb() -> str:
+    """A vcrpy-shaped YAML file of ~600 bytes whose body, aliases expanded, is 10**9 strings."""
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for n in range(1, 9):
+        lines.append(f"a{n}: &a{n} [" + ", ".join([f"*a{n - 1}"] * 10) + "]")
+    lines += [
+        "interactions:",
+        "- request: {method: GET, uri: 'https://sqs.us-east-1.amazonaws.com/', body: *a8,",
+        "            headers: {}}",
+        "  response: {status: {code: 200}, headers: {}, body: {string: ''}}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("command", ["verify", "sanitize"])
+def test_a_yaml_alias_bomb_is_refused_in_one_sentence(cli, tmp_path: Path, command: str) -> None:
+    text = _alias_bomb()
+    assert len(text) < 1000
+    (tmp_path / "bomb.yaml").write_text(text)
+    result = cli(command, "bomb.yaml")
+    said = result.stdout + result.stderr
+    # verify is a lint: a file it cannot read is a finding (exit 1); sanitize refuses (exit 2).
+    assert result.code == (1 if command == "verify" else 2), said
+    assert "expands through YAML aliases" in said and "bomb.yaml" in said
+    assert "Traceback" not in said
+
+
+def test_aliases_vcrpy_writes_are_still_read(tmp_path: Path) -> None:
+    """PyYAML's dumper writes an anchor for an object used twice (vcrpy's shared headers): a
+    small expansion is no bomb."""
+    from pagetape.imports.vcr import vcr_pairs
+
+    text = (
+        "interactions:\n"
+        "- request: {method: GET, uri: 'https://example.com/a', body: null, headers: &h {X: [y]}}\n"
+        "  response: {status: {code: 200}, headers: *h, body: {string: ''}}\n"
+    )
+    [(request, response)] = vcr_pairs(tmp_path / "x.yaml", text.encode())
+    assert request["headers"] == response["headers"] == {"X": ["y"]}
+
+
+@pytest.mark.parametrize("where", ["file", "body"])
+def test_a_gzip_bomb_is_refused_by_what_it_inflates_to(cli, tmp_path: Path, where: str) -> None:
+    """A few hundred KB that inflate past the 64 MiB cap: refused while inflating, in one
+    sentence, whether the whole file or one gzip-encoded response body is the bomb."""
+    import gzip
+
+    bomb = gzip.compress(b"\\x00" * (cassette_io.MAX_BYTES + 2**20), compresslevel=9)
+    assert len(bomb) < 2**20
+    if where == "file":
+        (tmp_path / "bomb.yaml.gz").write_bytes(bomb)
+        name = "bomb.yaml.gz"
+    else:
+        name = "bomb.yaml"
+        (tmp_path / name).write_text(
+            "interactions:\n"
+            "- request: {method: GET, uri: 'https://sqs.us-east-1.amazonaws.com/', body: null,\n"
+            "            headers: {}}\n"
+            "  response:\n"
+            "    status: {code: 200}\n"
+            "    headers: {Content-Encoding: [gzip]}\n"
+            f"    body: {{string: !!binary '{base64.b64encode(bomb).decode()}'}}\n"
+        )
+    result = cli("sanitize", name)
+    assert result.code == 2, result.stdout + result.stderr
+    assert "inflates to more than 64 MiB" in result.stderr and "Traceback" not in result.stderr
+    assert name in result.stderr

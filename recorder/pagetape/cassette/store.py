@@ -11,6 +11,7 @@ import os
 import re
 import secrets
 import stat
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -129,6 +130,30 @@ def nesting_depth(data: bytes) -> int:
     """Deepest bracket nesting outside JSON strings, in linear time and without recursion."""
     brackets = _JSON_STRING.sub(b"", data).translate(None, _NOT_BRACKET)
     return max(itertools.accumulate(map(_BRACKET_STEP.__getitem__, brackets)), default=0)
+
+
+def inflate(data: bytes, source: str) -> bytes:
+    """Gzip DATA inflated, streamed and refused past MAX_BYTES: a 2 MB file can inflate to
+    2 GiB, so the cap applies to what comes out, not to what was read. Concatenated members
+    are read as gzip reads them."""
+    out = bytearray()
+    rest = data
+    while rest:
+        inflater = zlib.decompressobj(wbits=31)
+        try:
+            while rest and not inflater.eof:
+                out += inflater.decompress(rest, MAX_BYTES + 1 - len(out))
+                rest = inflater.unconsumed_tail
+                if len(out) > MAX_BYTES:
+                    raise CassetteError(
+                        f"{source} inflates to more than {MAX_BYTES // 2**20} MiB; not read"
+                    )
+        except zlib.error:
+            raise CassetteError(f"{source} is gzip-compressed but damaged") from None
+        if not inflater.eof:
+            raise CassetteError(f"{source} is gzip-compressed but cut short")
+        rest = inflater.unused_data
+    return bytes(out)
 
 
 def check_text(data: bytes, source: str) -> None:

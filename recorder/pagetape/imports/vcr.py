@@ -6,7 +6,6 @@ Which service, operation and region an exchange belongs to is `pagetape.imports.
 
 from __future__ import annotations
 
-import gzip
 import json
 import re
 from functools import cache
@@ -103,12 +102,7 @@ def recorded(path: Path, raw: bytes) -> list[tuple[str, Interaction]]:
         req_headers, resp_headers = _headers(req.get("headers")), _headers(resp.get("headers"))
         body = _body(resp)
         if any(k.lower() == "content-encoding" and "gzip" in v for k, v in resp_headers.items()):
-            try:
-                body = gzip.decompress(body)
-            except (OSError, EOFError):
-                raise CassetteError(
-                    f"{path}: interaction {n} says gzip but its body is not"
-                ) from None
+            body = cassette_io.inflate(body, f"{path}: interaction {n}'s gzip body")
             resp_headers = {
                 k: v for k, v in resp_headers.items() if k.lower() != "content-encoding"
             }
@@ -130,10 +124,7 @@ def vcr_pairs(path: Path, raw: bytes) -> list[tuple[dict[str, Any], dict[str, An
     import yaml
 
     if raw[:2] == b"\x1f\x8b":  # a gzipped cassette (.yaml.gz)
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError):
-            raise CassetteError(f"{path} is gzip-compressed but damaged") from None
+        raw = cassette_io.inflate(raw, str(path))
     cassette_io.check_text(raw, str(path))
     text = raw.decode("utf-8")
     try:
@@ -146,6 +137,11 @@ def vcr_pairs(path: Path, raw: bytes) -> list[tuple[dict[str, Any], dict[str, An
         ) from None
     except RecursionError:  # YAML block nesting, which the bracket scan cannot see
         raise CassetteError(f"{path} nests too deeply; not read") from None
+    if _expanded_size(data, {}) > cassette_io.MAX_BYTES:
+        raise CassetteError(
+            f"{path} expands through YAML aliases to more than "
+            f"{cassette_io.MAX_BYTES // 2**20} MiB of data; not read"
+        )
     if isinstance(data, dict) and isinstance(data.get("interactions"), list):
         items = data["interactions"]
         pairs = [
@@ -163,6 +159,27 @@ def vcr_pairs(path: Path, raw: bytes) -> list[tuple[dict[str, Any], dict[str, An
         if not isinstance(req, dict) or not isinstance(resp, dict):
             raise CassetteError(f"{path}: interaction {n} lacks a request or response")
     return pairs  # type: ignore[return-value]
+
+
+def _expanded_size(value: Any, seen: dict[int, int]) -> int:
+    """About how many bytes VALUE would take written out with every YAML alias expanded: an
+    alias is one object shared, so a 600-byte file of nested aliases loads small but expands
+    to gigabytes in every walk over it (sanitizing, printing). Each shared object is sized
+    once (SEEN), so this costs one pass over what the file really holds."""
+    known = seen.get(id(value))
+    if known is not None:
+        return known
+    if isinstance(value, dict):
+        size = 2 + sum(_expanded_size(k, seen) + _expanded_size(v, seen) for k, v in value.items())
+    elif isinstance(value, (list, tuple)):
+        size = 2 + sum(_expanded_size(v, seen) for v in value)
+    elif isinstance(value, (str, bytes)):
+        size = 2 + len(value)
+    else:
+        size = 1
+    if isinstance(value, (dict, list, tuple, str, bytes)):
+        seen[id(value)] = size
+    return size
 
 
 @cache
