@@ -27,7 +27,6 @@ from pagetape.aws.specs import (
     botocore_session,
     operation_model,
     registry,
-    service_model,
     token_names,
 )
 from pagetape.cassette.store import Interaction, Request, Response
@@ -163,12 +162,7 @@ class Sanitizer:
         if cached is not None:
             return cached
 
-        model = service_model(service)
-        op = (
-            operation_model(service, operation)
-            if model and operation in model.operation_names
-            else None
-        )
+        op = operation_model(service, operation)
         tokens_in, tokens_out = token_names(service, operation)
         minimum = 0
         if op is not None and op.input_shape is not None:
