@@ -14,6 +14,7 @@ import pytest
 
 from pagetape.cassette import store as cassette_io
 from pagetape.cassette.store import Interaction, Request, Response
+from pagetape.errors import CassetteError
 from pagetape.imports.resanitize import read_pagetape, sanitize_file
 from pagetape.sanitize.writer import build, write
 from pagetape.wire import codec
@@ -99,3 +100,18 @@ def test_a_cassette_sanitized_again_keeps_its_body_format_and_its_fakes(
     assert codec.CBOR_MARK + '": "raw' not in text.replace(" ", "")  # decoded, not kept opaque
     assert leaks(text, PLANTED) == []
     assert leaks(codec.to_bytes(resanitized.response.body, ctype).decode("latin-1"), PLANTED) == []
+
+
+def test_a_hand_edited_stored_body_is_refused_by_file_and_interaction(tmp_path: Path) -> None:
+    first = tmp_path / "first.json"
+    tape, sanitizer = build([_stream()], "us-east-1")
+    write(first, tape, sanitizer)
+    data = json.loads(first.read_text())
+    frame = data["interactions"][0]["response"]["body"]["$eventstream"][0]
+    frame.pop("payload", None)
+    frame["payload_base64"] = "%%"  # not base64
+    first.write_text(json.dumps(data))
+    with pytest.raises(CassetteError) as refused:
+        sanitize_file(first, tmp_path / "second.json")
+    assert str(refused.value).startswith(f"{first}: interaction 1: response body:")
+    assert not (tmp_path / "second.json").exists()

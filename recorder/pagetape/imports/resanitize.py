@@ -31,7 +31,12 @@ def sanitize_file(
     if is_pagetape(data):
         old = cassette_io.decode(data, str(source))
         tape, sanitizer = writer.build(
-            read_pagetape(old), old.metadata.region, None, keep_rules, old, keep_paths=keep_paths
+            read_pagetape(old, str(source)),
+            old.metadata.region,
+            None,
+            keep_rules,
+            old,
+            keep_paths=keep_paths,
         )
         target = target or source
     else:
@@ -46,16 +51,17 @@ def sanitize_file(
     return tape, target
 
 
-def read_pagetape(tape: cassette_io.Cassette) -> list[Interaction]:
+def read_pagetape(tape: cassette_io.Cassette, source: str = "cassette") -> list[Interaction]:
     """A pagetape cassette's interactions as exchanges again, to run them through the sanitizer:
     bodies become the bytes they were on the wire (the codec's encoding, as replay serves them),
-    so a CBOR or event-stream body is decoded again as one, not read as JSON."""
+    so a CBOR or event-stream body is decoded again as one, not read as JSON. SOURCE names the
+    file in a refusal."""
 
-    def encode(body: Any, headers: dict[str, str]) -> bytes:
+    def encode(n: int, part: str, body: Any, headers: dict[str, str]) -> bytes:
         try:
             return codec.to_bytes(body, codec.content_type(headers))
         except ValueError as exc:  # a hand-edited CBOR or event-stream body
-            raise CassetteError(f"{tape.metadata.operation}: a stored body: {exc}") from None
+            raise CassetteError(f"{source}: interaction {n}: {part} body: {exc}") from None
 
     return [
         Interaction(
@@ -66,13 +72,13 @@ def read_pagetape(tape: cassette_io.Cassette) -> list[Interaction]:
                 path=i.request.path,
                 query=list(i.request.query),
                 headers=dict(i.request.headers),
-                body=encode(i.request.body, i.request.headers),
+                body=encode(n, "request", i.request.body, i.request.headers),
             ),
             response=Response(
                 status=i.response.status,
                 headers=dict(i.response.headers),
-                body=encode(i.response.body, i.response.headers),
+                body=encode(n, "response", i.response.body, i.response.headers),
             ),
         )
-        for i in tape.interactions
+        for n, i in enumerate(tape.interactions, 1)
     ]
