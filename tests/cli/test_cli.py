@@ -262,3 +262,41 @@ def test_replay_of_a_damaged_cassette_is_one_sentence(
     assert result.code == 2
     assert reason in result.stderr and "damaged.json" in result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def _bedrock_without_import_jobs(root: Path) -> Path:
+    """A data path whose Bedrock model lacks ListModelImportJobs: an older botocore, as far as
+    every lookup and every client of this process can tell."""
+    from botocore.loaders import Loader
+
+    loader = Loader()
+    version = loader.determine_latest_version("bedrock", "service-2")
+    model = loader.load_service_model("bedrock", "service-2", version)
+    del model["operations"]["ListModelImportJobs"]
+    folder = root / "bedrock" / version
+    folder.mkdir(parents=True)
+    (folder / "service-2.json").write_text(json.dumps(model))
+    return root
+
+
+def test_demo_skips_an_operation_the_installed_botocore_lacks(cli, tmp_path: Path) -> None:
+    data = _bedrock_without_import_jobs(tmp_path / "models")
+    result = cli("demo", "--dir", "out", env={"AWS_DATA_PATH": str(data)}, keys=False)
+    assert result.code == 0, result.stderr
+    skipped = [line for line in result.stdout.splitlines() if line.startswith("skipped")]
+    assert len(skipped) == 1, result.stdout
+    assert "bedrock ListModelImportJobs" in skipped[0] and "upgrade botocore" in skipped[0]
+    assert "done: 4 cassettes" in result.stdout
+    assert not (tmp_path / "out" / "bedrock").exists()
+
+
+def test_replay_names_the_botocore_a_cassette_needs(cli, tmp_path: Path) -> None:
+    data = _bedrock_without_import_jobs(tmp_path / "models")
+    shipped = ROOT / "cassettes" / "bedrock" / "list_model_import_jobs.json"
+    recorded_with = cassette_io.load(shipped).metadata.botocore_version
+    result = cli("replay", str(shipped), env={"AWS_DATA_PATH": str(data)})
+    assert result.code == 2, result.stdout + result.stderr
+    message = result.stderr.strip()
+    assert len(message.splitlines()) == 1, message
+    assert "bedrock ListModelImportJobs is not in the installed botocore" in message
+    assert f"recorded with botocore {recorded_with}" in message

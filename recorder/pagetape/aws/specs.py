@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -159,13 +160,21 @@ def botocore_session() -> botocore.session.Session:
     """One botocore session for model lookups, on a loader of its own: clients' handlers edit
     the models they load in place (S3 drops `/{Bucket}` from every request URI), and lookups
     must see the models as published. Registered up front, so looking up a model never reads
-    ~/.aws/config (replay must not)."""
+    ~/.aws/config (replay must not); AWS_DATA_PATH is honoured as clients honour it, so a
+    model installed there (a private preview, an edited copy) is the one both see."""
     import botocore.session
     from botocore.loaders import create_loader
 
     session = botocore.session.Session()
-    session.register_component("data_loader", create_loader())
+    session.register_component("data_loader", create_loader(os.environ.get("AWS_DATA_PATH")))
     return session
+
+
+def installed_botocore() -> str:
+    """The installed botocore's version, for messages about models it lacks."""
+    import botocore
+
+    return str(botocore.__version__)
 
 
 def snake_case(operation: str) -> str:

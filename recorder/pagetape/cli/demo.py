@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from pagetape.aws.specs import installed_botocore, operation_model
 from pagetape.record.recording import RecordRequest, RecordResult, default_output, plan, record
 
 
@@ -33,10 +34,20 @@ def record_seeded(
     endpoint_url: str,
     force: bool = False,
     on_done: Callable[[RecordResult], None] | None = None,
+    on_skip: Callable[[str], None] | None = None,
 ) -> list[RecordResult]:
-    """Record every seeded operation from ENDPOINT_URL into FOLDER/<service>/<operation>.json."""
+    """Record every seeded operation from ENDPOINT_URL into FOLDER/<service>/<operation>.json;
+    one the installed botocore has no model of is skipped and told to ON_SKIP (its client
+    would have no method to call)."""
     results = []
     for seeded in SEEDED:
+        if operation_model(seeded.service, seeded.operation) is None:
+            if on_skip:
+                on_skip(
+                    f"skipped {seeded.service} {seeded.operation}: the installed botocore "
+                    f"{installed_botocore()} has no model of it (upgrade botocore to record it)"
+                )
+            continue
         request = RecordRequest(
             service=seeded.service,
             operation=seeded.operation,

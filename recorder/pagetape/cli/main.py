@@ -474,6 +474,7 @@ def demo(
             server.endpoint_url,
             force=force,
             on_done=lambda r: _say(summary.as_text(r.cassette, str(r.path))),
+            on_skip=_say,
         )
     files, findings = run_verify([r.path for r in results])
     for finding in findings:

@@ -18,7 +18,14 @@ from typing import Any
 
 from pagetape.aws.isolation import REPLAY_CREDENTIALS, isolated_environment
 from pagetape.aws.params import limit_value, typed
-from pagetape.aws.specs import OperationSpec, advance, operation_model, resolve, snake_case
+from pagetape.aws.specs import (
+    OperationSpec,
+    advance,
+    installed_botocore,
+    operation_model,
+    resolve,
+    snake_case,
+)
 from pagetape.cassette import store as cassette_io
 from pagetape.errors import CassetteError, NotExhaustedError, PagetapeError, ReplayMissError
 from pagetape.replay import hook, repage
@@ -133,6 +140,13 @@ def load_index(path: str | os.PathLike[str]) -> Index:
         except ValueError as exc:  # a hand-edited CBOR or event-stream body
             raise CassetteError(f"{p}: interaction {i + 1}: response body: {exc}") from None
         owner = interaction.service or service
+        if operation_model(owner, interaction.operation) is None:
+            raise CassetteError(
+                f"{p}: interaction {i + 1}: {owner} {interaction.operation} is not in the "
+                f"installed botocore {installed_botocore()}; the cassette was recorded with "
+                f"botocore {tape.metadata.botocore_version or '(unknown)'}: upgrade botocore "
+                "to at least that version to replay it"
+            )
         drop = dropped_members(owner, interaction.operation)
         key = request_key(owner, interaction.operation, req, drop)
         entry = Entry(

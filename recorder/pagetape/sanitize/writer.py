@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pagetape
-from pagetape.aws.specs import botocore_session, operation_model
+from pagetape.aws.specs import botocore_session, installed_botocore, operation_model
 from pagetape.cassette import store as cassette_io
 from pagetape.cassette.store import Interaction
 from pagetape.errors import CassetteError
@@ -115,9 +115,7 @@ def stamp(
     versions (now and the installed ones unless given), what the sanitizer replaced and kept,
     its fakes and their seal. The one place they are set (`stamp_as` copies them)."""
     if botocore_version is None:
-        import botocore
-
-        botocore_version = str(botocore.__version__)
+        botocore_version = installed_botocore()
     if recorded_at is None:
         recorded_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
     metadata.recorded_at = recorded_at
