@@ -153,8 +153,8 @@ async def test_other_solution():
 
 
 INNER_INI = (
-    "[pytest]\naddopts = -p no:randomly -p no:cacheprovider "
-    f"-o asyncio_default_fixture_loop_scope=function\npagetape_cassette_dir = {CASSETTES}\n"
+    "[pytest]\naddopts = -p no:randomly -p no:cacheprovider\n"
+    f"asyncio_default_fixture_loop_scope = function\npagetape_cassette_dir = {CASSETTES}\n"
 )
 
 

@@ -31,8 +31,8 @@ pytest_plugins = ["pytester"]
 pytestmark = pytest.mark.moto
 
 INNER_INI = (
-    "[pytest]\naddopts = -p no:randomly -p no:hypothesispytest -p no:cacheprovider "
-    "-o asyncio_default_fixture_loop_scope=function\npagetape_cassette_dir = cassettes\n"
+    "[pytest]\naddopts = -p no:randomly -p no:hypothesispytest -p no:cacheprovider\n"
+    "asyncio_default_fixture_loop_scope = function\npagetape_cassette_dir = cassettes\n"
 )
 PREFIX = "exports/2024/"
 PARAM_PATH = "/acme/billing/prod"

@@ -47,13 +47,17 @@ class _Content:
 
 class RecordedResponse:
     """The recorded body as an aiohttp ClientResponse: `content` streams it, `read()` gives it
-    whole (aiohttp caches the body the same way), `async with` and `close()` release it."""
+    whole (aiohttp caches the body the same way), `async with` and `close()` release it;
+    `raw_headers` as bytes pairs (aiobotocore before 2.21 builds its headers from them)."""
 
-    def __init__(self, body: bytes, url: str = "") -> None:
+    def __init__(self, body: bytes, headers: dict[str, str], url: str = "") -> None:
         self._body = body
         self.content = _Content(body)
         self.url = url
         self.closed = False
+        self.raw_headers = tuple(
+            (k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()
+        )
 
     async def read(self) -> bytes:
         return self._body
@@ -79,7 +83,7 @@ def response(status: int, headers: dict[str, str], body: bytes) -> Any:
     from aiobotocore.awsrequest import AioAWSResponse
     from botocore.awsrequest import HeadersDict
 
-    return AioAWSResponse(None, status, HeadersDict(headers), RecordedResponse(body))
+    return AioAWSResponse(None, status, HeadersDict(headers), RecordedResponse(body, headers))
 
 
 async def parse_streaming(model: Any, http: Any) -> tuple[Any, dict[str, Any]]:
