@@ -202,6 +202,19 @@ def test_async_clients_record_through_pytest_and_replay_offline(
         pytester.runpytest("--pagetape-block-network").assert_outcomes(passed=expected)
     assert attempts == []
 
+    # new_episodes answers what the cassettes hold (the async body too) and records nothing
+    # new: nothing may reach the endpoint, and the cassettes stay as they were.
+    before = {p: p.read_bytes() for p in cassettes.rglob("*.json")}
+    with monkeypatch.context() as again:
+        again.setenv("RESULTS", str(tmp_path))
+        again.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        again.setenv("AWS_ACCESS_KEY_ID", SANDBOX_KEY[0])
+        again.setenv("AWS_SECRET_ACCESS_KEY", SANDBOX_KEY[1])
+        again.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing may go there
+        result = pytester.runpytest("--pagetape-record=new_episodes")
+    result.assert_outcomes(passed=expected)
+    assert {p: p.read_bytes() for p in cassettes.rglob("*.json")} == before
+
     recorded, replayed = _results(live_dir), _results(replay_dir)
     assert sorted(replayed) == sorted(recorded)
     cases = [("listing", "s3", "ListObjectsV2", ("Contents",)),
