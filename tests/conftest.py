@@ -21,6 +21,15 @@ TEST_SECRET = "pagetape-test-secret"
 SANDBOX_KEY = ("AKIASANDBOXTESTS0000", "sandbox-test-secret-key")
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    # pyproject sets pytest-asyncio's loop scope for the async tests; without the `async` extra
+    # the key must still be known, or every run warns about an unknown config option.
+    import importlib.util
+
+    if importlib.util.find_spec("pytest_asyncio") is None:
+        parser.addini("asyncio_default_fixture_loop_scope", "read by pytest-asyncio")
+
+
 def _hermetic_env(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PAGETAPE_"))}
     env.update(

@@ -28,7 +28,7 @@ from pagetape.aws.specs import (
 )
 from pagetape.cassette import store as cassette_io
 from pagetape.errors import CassetteError, NotExhaustedError, PagetapeError, ReplayMissError
-from pagetape.replay import hook, repage
+from pagetape.replay import aio, hook, repage
 from pagetape.wire import chain, codec, match
 from pagetape.wire.request import live_request, request_key, visible_params
 
@@ -301,6 +301,7 @@ class Tape:
 
     def handle(self, model: Any, params: Any, context: Any) -> Any:
         region = (context or {}).get("client_region")
+        asynchronous = bool((context or {}).get(hook.ASYNC_CLIENT))
         if self.strict_region and region and self.indexes and region != self.metadata.region:
             raise self._missed(
                 ReplayMissError(
@@ -309,7 +310,7 @@ class Tape:
                 )
             )
         if self.repage:
-            repaged = self._repaged(model, params, region)
+            repaged = self._repaged(model, params, region, asynchronous)
             if repaged is not None:
                 return repaged
         found = self.lookup(model, params)
@@ -318,7 +319,7 @@ class Tape:
         index, entry = found
         self._check_loop(index, entry)
         self.note(Call(entry.operation, entry.params, index.path, entry.index, region))
-        return self.respond(model, entry)
+        return self.respond(model, entry, asynchronous)
 
     def _check_loop(self, index: Index, entry: Entry) -> None:
         """A walk (from a request without a token) that asks for the same token twice would
@@ -350,7 +351,9 @@ class Tape:
             self.misses.append(miss)
         return miss
 
-    def _repaged(self, model: Any, params: Any, region: str | None) -> Any:
+    def _repaged(
+        self, model: Any, params: Any, region: str | None, asynchronous: bool = False
+    ) -> Any:
         """The page of the recorded items at the asked size (`repage=True`), or None for an
         operation the cassette does not page."""
         from botocore.awsrequest import AWSResponse, HeadersDict
@@ -373,6 +376,8 @@ class Tape:
             for entry in served or [entries[0]]:
                 self.note(Call(entry.operation, asked, index.path, entry.index, region))
             first = entries[0]
+            if asynchronous:
+                return aio.response(200, first.headers, b""), parsed
             return AWSResponse(None, 200, HeadersDict(first.headers), _Raw(b"")), parsed
         return None
 
@@ -381,12 +386,19 @@ class Tape:
         with self._lock:
             self.calls.append(call)
 
-    def respond(self, model: Any, entry: Entry) -> tuple[Any, dict[str, Any]]:
-        """(AWSResponse, parsed) exactly as botocore would produce them from the wire."""
+    def respond(self, model: Any, entry: Entry, asynchronous: bool = False) -> Any:
+        """(AWSResponse, parsed) exactly as botocore would produce them from the wire; for an
+        aiobotocore client (ASYNCHRONOUS) as aiobotocore would: its AioAWSResponse, and for a
+        streaming output a coroutine it awaits, giving its own async body or event stream."""
         from botocore.awsrequest import AWSResponse, HeadersDict
 
-        http = AWSResponse(None, entry.status, HeadersDict(entry.headers), _Raw(entry.body))
+        if asynchronous:
+            http = aio.response(entry.status, entry.headers, entry.body)
+        else:
+            http = AWSResponse(None, entry.status, HeadersDict(entry.headers), _Raw(entry.body))
         if model.has_streaming_output or model.has_event_stream_output:
+            if asynchronous and entry.status < 300:
+                return _parse_async(model, entry, http)
             return http, _parse(model, entry)  # holds a stream: parse afresh, never share
         service = model.service_model
         key = (service.service_name, service.api_version, model.name)
@@ -444,6 +456,16 @@ def _parse(model: Any, entry: Entry) -> dict[str, Any]:
             model, entry.status, entry.headers, entry.body, streaming=model.has_streaming_output
         )
     except Exception as exc:  # a hand-edited or hostile body: botocore's parser gives up
+        raise CassetteError(
+            f"{entry.cassette}: interaction {entry.index + 1}: the recorded response does not "
+            f"fit {model.name}'s output ({type(exc).__name__}: {exc})"
+        ) from None
+
+
+async def _parse_async(model: Any, entry: Entry, http: Any) -> tuple[Any, dict[str, Any]]:
+    try:
+        return await aio.parse_streaming(model, http)
+    except Exception as exc:  # a hand-edited or hostile body: aiobotocore's parser gives up
         raise CassetteError(
             f"{entry.cassette}: interaction {entry.index + 1}: the recorded response does not "
             f"fit {model.name}'s output ({type(exc).__name__}: {exc})"

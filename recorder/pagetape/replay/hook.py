@@ -28,8 +28,16 @@ _process_tapes: list[ActiveTape] = []
 _lock = threading.Lock()
 
 
-def before_call(model: Any = None, params: Any = None, context: Any = None, **_: Any) -> Any:
-    """botocore `before-call` handler: a tape's answer short-circuits the HTTP request."""
+def before_call(
+    model: Any = None,
+    params: Any = None,
+    context: Any = None,
+    request_signer: Any = None,
+    **_: Any,
+) -> Any:
+    """botocore `before-call` handler: a tape's answer short-circuits the HTTP request. An
+    aiobotocore client (it awaits what a handler returns) is marked in the context with
+    ASYNC_CLIENT, so the tape answers with aiobotocore's own response and body types."""
     tape = _context_tape.get()
     if tape is None:
         if not _process_tapes:
@@ -41,10 +49,13 @@ def before_call(model: Any = None, params: Any = None, context: Any = None, **_:
         if context.get(_SEEN):
             return None
         context[_SEEN] = True
+        if type(request_signer).__module__.startswith("aiobotocore."):  # its AioRequestSigner
+            context[ASYNC_CLIENT] = True
     return tape.handle(model, params, context)
 
 
 _SEEN = "pagetape_handled"
+ASYNC_CLIENT = "pagetape_async_client"
 
 
 def recording_active() -> bool:

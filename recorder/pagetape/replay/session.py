@@ -16,6 +16,7 @@ from typing import Any
 from pagetape import RECORD_MODES as MODES
 from pagetape.aws.isolation import isolated_environment
 from pagetape.errors import CassetteError, CassetteRaceError, UsageError
+from pagetape.replay import hook
 from pagetape.replay.engine import LIVE, Call, Index, Tape, asked_params, load_index
 from pagetape.sanitize.keep import KeepPaths
 
@@ -66,7 +67,7 @@ class RecordingTape(Tape):
             if found is not None:
                 index, entry = found
                 self.note(Call(entry.operation, entry.params, index.path, entry.index))
-                return self.respond(model, entry)
+                return self.respond(model, entry, bool((context or {}).get(hook.ASYNC_CLIENT)))
         self.note(Call(model.name, asked_params(params), self.path, LIVE))
         tag_operation(model, params)
         return None
