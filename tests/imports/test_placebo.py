@@ -499,3 +499,78 @@ def test_an_empty_string_token_ends_the_chain(tmp_path: Path) -> None:
         replay.assert_exhausted()
     assert [len(p["ResourceTagMappingList"]) for p in pages] == [1, 1]
     assert pages[-1]["PaginationToken"] == ""
+
+
+def _volumes_page(ids: list[int], token: str | None) -> dict[str, Any]:
+    volumes = [
+        {"VolumeId": f"vol-0{i:016x}", "Size": 8, "State": "in-use", "VolumeType": "gp3",
+         "AvailabilityZone": "eu-west-1a", "CreateTime": "2024-01-02T03:04:05Z"}
+        for i in ids
+    ]  # fmt: skip
+    data: dict[str, Any] = {"Volumes": volumes}
+    if token:
+        data["NextToken"] = token
+    return {"status_code": 200, "data": data}
+
+
+def test_one_operation_called_as_two_walks_is_two_chains_replayed_in_order(
+    tmp_path: Path,
+) -> None:
+    """`ec2.DescribeVolumes_1..5`: a 3-page walk whose page 3 has no NextToken, then a 2-page
+    walk of the same listing (its tokens the same as the first walk's, as a real account's
+    are). `show` names two chains, `pagetape replay` walks both, a test's second walk gets
+    the second walk's pages."""
+    from pagetape.cli import summary
+
+    folder = tmp_path / "vols"
+    walks = [([1, 2], "tok-a"), ([3, 4], "tok-b"), ([5], None), ([1, 2], "tok-a"), ([3], None)]
+    for n, (ids, token) in enumerate(walks, 1):
+        _write(folder, f"ec2.DescribeVolumes_{n}.json", _volumes_page(ids, token))
+    [path] = import_placebo(folder, tmp_path / "out", region="eu-west-1")
+    tape = cassette_io.load(path)
+    assert [row["chain"] for row in summary.page_rows(tape)] == [1, 1, 1, 2, 2]
+    text = summary.as_text(tape, str(path))
+    assert "2 separate chains of DescribeVolumes" in text
+    assert text.index("chain 2:") > text.index("page 3:") > text.index("chain 1:")
+    assert not verify([path])[1]
+    replayed = replay_chain(path)
+    assert (replayed.pages, replayed.chains, len(replayed.items)) == (5, 2, 8)
+    with isolated_environment("eu-west-1"), Tape.load([path]) as replay:
+        ec2 = boto3.client("ec2")
+        got = [
+            [len(p["Volumes"]) for p in ec2.get_paginator("describe_volumes").paginate()]
+            for _ in range(2)
+        ]
+        replay.assert_exhausted()
+    assert got == [[2, 2, 1], [2, 1]]
+
+
+def test_separate_one_page_calls_are_separate_chains_answered_in_order(tmp_path: Path) -> None:
+    """Three `sns.ListSubscriptionsByTopic_N.json` without a token are three calls (before and
+    after a test changed the topic), not a 3-page chain: each call gets its own answer, in
+    order, though the request is rebuilt with a placeholder TopicArn (matched by role)."""
+    from pagetape.cli import summary
+
+    folder = tmp_path / "subs"
+    topic = "arn:aws:sns:eu-west-1:210987654321:orders"
+    for n in (1, 2, 3):
+        subscriptions = [
+            {"SubscriptionArn": f"{topic}:0000000{k}-aaaa-bbbb-cccc-dddddddddddd",
+             "Owner": "210987654321", "Protocol": "sqs", "TopicArn": topic,
+             "Endpoint": f"arn:aws:sqs:eu-west-1:210987654321:orders-{k}"}
+            for k in range(n)
+        ]  # fmt: skip
+        page = {"status_code": 200, "data": {"Subscriptions": subscriptions}}
+        _write(folder, f"sns.ListSubscriptionsByTopic_{n}.json", page)
+    [path] = import_placebo(folder, tmp_path / "out")
+    tape = cassette_io.load(path)
+    assert [row["chain"] for row in summary.page_rows(tape)] == [1, 2, 3]
+    assert "3 separate chains" in summary.as_text(tape, str(path))
+    replayed = replay_chain(path)
+    assert (replayed.pages, replayed.chains, len(replayed.items)) == (3, 3, 6)
+    with isolated_environment("eu-west-1"), Tape.load([path]) as replay:
+        sns = boto3.client("sns")
+        mine = "arn:aws:sns:eu-west-1:111122223333:my-topic"
+        got = [len(sns.list_subscriptions_by_topic(TopicArn=mine)["Subscriptions"]) for _ in "abc"]
+        replay.assert_exhausted()
+    assert got == [1, 2, 3]

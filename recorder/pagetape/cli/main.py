@@ -295,7 +295,8 @@ def replay(
                 _say(printable("  ".join(fields[:4])))
             else:
                 _say(printable(str(item)))
-        _say(f"replayed {result.pages} pages, {len(result.items)} items offline", err=True)
+        walks = f" in {result.chains} separate chains" if result.chains > 1 else ""
+        _say(f"replayed {result.pages} pages{walks}, {len(result.items)} items offline", err=True)
     if result.error:
         _say(printable(f"the chain ends in the recorded error {result.error}"), err=True)
 
