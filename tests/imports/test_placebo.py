@@ -23,7 +23,7 @@ from moto_helpers import REGION, Account, fresh_account, unique
 from pagetape.aws.isolation import isolated_environment
 from pagetape.cassette import store as cassette_io
 from pagetape.errors import CassetteError, CassetteExistsError
-from pagetape.imports.placebo import default_out_dir, import_placebo
+from pagetape.imports.placebo import default_out_dir, import_folder, import_placebo
 from pagetape.imports.placebo_requests import PLACEHOLDER
 from pagetape.replay.engine import Tape, replay_chain
 from pagetape.verify.lint import verify
@@ -574,3 +574,75 @@ def test_separate_one_page_calls_are_separate_chains_answered_in_order(tmp_path:
         got = [len(sns.list_subscriptions_by_topic(TopicArn=mine)["Subscriptions"]) for _ in "abc"]
         replay.assert_exhausted()
     assert got == [1, 2, 3]
+
+
+def _unreadable_folder(folder: Path) -> dict[str, str]:
+    """A folder with a good ListRoles and three kinds of unreadable file; returns each file
+    that `--skip-unreadable` must name, with a phrase of its reason."""
+    role = {"RoleName": "acme-ci", "RoleId": "AROAEXAMPLEID0000001", "Path": "/",
+            "Arn": "arn:aws:iam::210987654321:role/acme-ci", "CreateDate": "2024-01-02T03:04:05Z"}  # fmt: skip
+    _write(folder, "iam.ListRoles_1.json", {"status_code": 200, "data": {"Roles": [role]}})
+    groups = {"status_code": 200, "data": {"AutoScalingGroups": []}}
+    _write(folder, "autoscaling.DescribeAutoScalingGroupz_1.json", groups)
+    _write(folder, "ec2.DescribeVolumes_1.json", _volumes_page([1], "tok-a"))
+    edited = _volumes_page([2], None)
+    edited["data"]["Volumes"][0]["CreateTime"] = "yesterday at noon"  # edited by hand
+    _write(folder, "ec2.DescribeVolumes_2.json", edited)
+    _write(folder, "sns.ListTopics_1.json", '{"status_code": 200, "data": {"Topics": [}')
+    return {
+        "autoscaling.DescribeAutoScalingGroupz_1.json": "has no operation",
+        "ec2.DescribeVolumes_1.json": "skipped with ec2.DescribeVolumes_2.json",
+        "ec2.DescribeVolumes_2.json": "is not a timestamp: 'yesterday at noon'",
+        "sns.ListTopics_1.json": "is not JSON",
+    }
+
+
+def test_an_unreadable_file_refuses_the_folder_naming_it_and_nothing_is_written(
+    tmp_path: Path, cli: Any
+) -> None:
+    """One hand-edited or misnamed file used to sink the folder with no way round it; it still
+    refuses by default (a test would otherwise lose fixtures without anyone noticing), in one
+    sentence naming the file, why, and the flag that imports the rest."""
+    expected = _unreadable_folder(tmp_path / "in")
+    with pytest.raises(CassetteError) as raised:
+        import_placebo(tmp_path / "in", tmp_path / "out")
+    first = "sns.ListTopics_1.json"  # files are read before their operations are looked up
+    message = str(raised.value)
+    assert first in message and expected[first] in message and "--skip-unreadable" in message
+    assert not (tmp_path / "out").exists()
+    done = cli("import", "placebo", "in", "-o", "out")
+    assert done.code == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert first in done.stderr and "nothing was written" in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_skip_unreadable_imports_the_rest_and_names_every_skipped_file(
+    tmp_path: Path, cli: Any
+) -> None:
+    expected = _unreadable_folder(tmp_path / "in")
+    done = import_folder(tmp_path / "in", tmp_path / "out", skip_unreadable=True)
+    assert [p.relative_to(tmp_path / "out").as_posix() for p in done.written] == [
+        "iam/list_roles.json"
+    ]
+    assert {s.path.name: s.reason for s in done.skipped}.keys() == expected.keys()
+    for skipped in done.skipped:
+        assert expected[skipped.path.name] in skipped.reason, skipped
+    assert not verify(done.written)[1]
+    ran = cli("import", "placebo", "in", "-o", "cli-out", "--skip-unreadable")
+    assert ran.code == 0, ran.stderr
+    assert "wrote cli-out/iam/list_roles.json" in ran.stdout
+    for name, reason in expected.items():
+        [line] = [line for line in ran.stderr.splitlines() if f"skipped in/{name}:" in line]
+        assert reason in line
+    assert "skipped 4 files" in ran.stderr and "Traceback" not in ran.stderr
+    help_text = cli("import", "placebo", "--help").stdout
+    assert "--skip-unreadable" in help_text
+
+
+def test_a_folder_of_nothing_but_unreadable_files_is_refused_even_when_skipping(
+    tmp_path: Path,
+) -> None:
+    _write(tmp_path / "in", "sns.ListTopics_1.json", "{not json")
+    with pytest.raises(CassetteError, match=r"no placebo response could be imported.*not JSON"):
+        import_folder(tmp_path / "in", tmp_path / "out", skip_unreadable=True)
+    assert not (tmp_path / "out").exists()
