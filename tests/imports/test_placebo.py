@@ -22,6 +22,7 @@ from helpers import encoded_forms
 from moto_helpers import REGION, Account, fresh_account, unique
 from pagetape.aws.isolation import isolated_environment
 from pagetape.cassette import store as cassette_io
+from pagetape.cli import summary
 from pagetape.errors import CassetteError, CassetteExistsError
 from pagetape.imports.placebo import default_out_dir, import_folder, import_placebo
 from pagetape.imports.placebo_requests import PLACEHOLDER
@@ -233,8 +234,27 @@ def test_real_world_placebo_folders_import_clean(folder: Path, tmp_path: Path) -
     for path in written:
         tape = cassette_io.load(path)
         if tape.metadata.result_key is not None and tape.metadata.error is None:
-            walk = replay_chain(path)  # the first chain (calls without a token come in order)
-            assert walk.error is None and 1 <= walk.pages <= tape.metadata.pages
+            walk = replay_chain(path)  # every chain, in recorded order
+            assert walk.error is None and walk.pages == tape.metadata.pages
+
+
+def test_a_real_folder_that_lists_one_operation_three_times_replays_three_chains(
+    tmp_path: Path,
+) -> None:
+    """cloud-custodian's test_distribution_waf: `waf.ListWebACLs_1..6` are three 2-page walks
+    (NextMarker, then an empty last page), once per distribution checked. They were one
+    6-page chain whose replay served only the first walk."""
+    written = import_placebo(FOREIGN / "cloud-custodian" / "test_distribution_waf", tmp_path)
+    [path] = [p for p in written if p.name == "list_web_acls.json" and p.parent.name == "waf"]
+    rows = summary.page_rows(cassette_io.load(path))
+    assert [row["chain"] for row in rows] == [1, 1, 2, 2, 3, 3]
+    walk = replay_chain(path)
+    assert (walk.pages, walk.chains, len(walk.items)) == (6, 3, 3)
+    with isolated_environment("us-east-1"), Tape.load([path]) as replay:
+        waf = boto3.client("waf")
+        for _ in range(3):
+            assert len(list(waf.get_paginator("list_web_acls").paginate())) == 2
+        replay.assert_exhausted()
 
 
 def test_credentials_and_account_ids_of_a_real_folder_are_gone(tmp_path: Path) -> None:
@@ -520,8 +540,6 @@ def test_one_operation_called_as_two_walks_is_two_chains_replayed_in_order(
     walk of the same listing (its tokens the same as the first walk's, as a real account's
     are). `show` names two chains, `pagetape replay` walks both, a test's second walk gets
     the second walk's pages."""
-    from pagetape.cli import summary
-
     folder = tmp_path / "vols"
     walks = [([1, 2], "tok-a"), ([3, 4], "tok-b"), ([5], None), ([1, 2], "tok-a"), ([3], None)]
     for n, (ids, token) in enumerate(walks, 1):
@@ -549,8 +567,6 @@ def test_separate_one_page_calls_are_separate_chains_answered_in_order(tmp_path:
     """Three `sns.ListSubscriptionsByTopic_N.json` without a token are three calls (before and
     after a test changed the topic), not a 3-page chain: each call gets its own answer, in
     order, though the request is rebuilt with a placeholder TopicArn (matched by role)."""
-    from pagetape.cli import summary
-
     folder = tmp_path / "subs"
     topic = "arn:aws:sns:eu-west-1:210987654321:orders"
     for n in (1, 2, 3):
@@ -646,3 +662,32 @@ def test_a_folder_of_nothing_but_unreadable_files_is_refused_even_when_skipping(
     with pytest.raises(CassetteError, match=r"no placebo response could be imported.*not JSON"):
         import_folder(tmp_path / "in", tmp_path / "out", skip_unreadable=True)
     assert not (tmp_path / "out").exists()
+
+
+def test_an_empty_rest_xml_output_replays_as_botocore_expects_it(tmp_path: Path) -> None:
+    """cloud-custodian's s3.GetBucketLocation_1.json is `{"ResponseMetadata": {}}` (a
+    us-east-1 bucket: no LocationConstraint). It went back on the wire as an empty body, and
+    botocore's GetBucketLocation handler, which parses the XML itself, raised a ParseError
+    traceback on replay; S3 always sends the root element."""
+    page = {"status_code": 200, "data": {"ResponseMetadata": {}}}
+    _write(tmp_path / "in", "s3.GetBucketLocation_1.json", page)
+    [path] = import_placebo(tmp_path / "in", tmp_path / "out")
+    with isolated_environment("us-east-1"), Tape.load([path]):
+        got = boto3.client("s3").get_bucket_location(Bucket="any-bucket")
+    assert got.get("LocationConstraint") is None
+
+
+def test_a_null_in_a_list_is_kept_not_refused(tmp_path: Path) -> None:
+    """cloud-custodian's test_dms_marked_for_op holds `"ReplicationInstancePublicIpAddresses":
+    [null]`, as DMS answered; it was refused ("should be text, not null")."""
+    instance = {"ReplicationInstanceIdentifier": "replication-one",
+                "ReplicationInstancePublicIpAddresses": [None],
+                "ReplicationInstancePrivateIpAddresses": ["10.0.1.20"]}  # fmt: skip
+    page = {"status_code": 200, "data": {"ReplicationInstances": [instance]}}
+    _write(tmp_path / "in", "dms.DescribeReplicationInstances_1.json", page)
+    [path] = import_placebo(tmp_path / "in", tmp_path / "out")
+    assert not verify([path])[1]
+    with isolated_environment("us-east-1"), Tape.load([path]):
+        [got] = boto3.client("dms").describe_replication_instances()["ReplicationInstances"]
+    assert got["ReplicationInstancePublicIpAddresses"] == [None]
+    assert got["ReplicationInstancePrivateIpAddresses"] != ["10.0.1.20"]  # sanitized

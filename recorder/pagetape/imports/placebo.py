@@ -497,7 +497,11 @@ class _Converter:
         if kind == "list":
             if not isinstance(value, list):
                 raise _Bad(at, f"should be a list, not {_type(value)}")
-            return [self.value(shape.member, v, f"{at}[{i}]") for i, v in enumerate(value)]
+            # A null in a list is what the service sent (DMS's [null] public addresses).
+            return [
+                None if v is None else self.value(shape.member, v, f"{at}[{i}]")
+                for i, v in enumerate(value)
+            ]
         if kind == "map":
             if not isinstance(value, dict):
                 raise _Bad(at, f"should be an object, not {_type(value)}")
