@@ -22,8 +22,9 @@ from helpers import encoded_forms
 from moto_helpers import REGION, Account, fresh_account, unique
 from pagetape.aws.isolation import isolated_environment
 from pagetape.cassette import store as cassette_io
+from pagetape.cli import summary
 from pagetape.errors import CassetteError, CassetteExistsError
-from pagetape.imports.placebo import default_out_dir, import_placebo
+from pagetape.imports.placebo import default_out_dir, import_folder, import_placebo
 from pagetape.imports.placebo_requests import PLACEHOLDER
 from pagetape.replay.engine import Tape, replay_chain
 from pagetape.verify.lint import verify
@@ -233,8 +234,27 @@ def test_real_world_placebo_folders_import_clean(folder: Path, tmp_path: Path) -
     for path in written:
         tape = cassette_io.load(path)
         if tape.metadata.result_key is not None and tape.metadata.error is None:
-            walk = replay_chain(path)  # the first chain (calls without a token come in order)
-            assert walk.error is None and 1 <= walk.pages <= tape.metadata.pages
+            walk = replay_chain(path)  # every chain, in recorded order
+            assert walk.error is None and walk.pages == tape.metadata.pages
+
+
+def test_a_real_folder_that_lists_one_operation_three_times_replays_three_chains(
+    tmp_path: Path,
+) -> None:
+    """cloud-custodian's test_distribution_waf: `waf.ListWebACLs_1..6` are three 2-page walks
+    (NextMarker, then an empty last page), once per distribution checked. They were one
+    6-page chain whose replay served only the first walk."""
+    written = import_placebo(FOREIGN / "cloud-custodian" / "test_distribution_waf", tmp_path)
+    [path] = [p for p in written if p.name == "list_web_acls.json" and p.parent.name == "waf"]
+    rows = summary.page_rows(cassette_io.load(path))
+    assert [row["chain"] for row in rows] == [1, 1, 2, 2, 3, 3]
+    walk = replay_chain(path)
+    assert (walk.pages, walk.chains, len(walk.items)) == (6, 3, 3)
+    with isolated_environment("us-east-1"), Tape.load([path]) as replay:
+        waf = boto3.client("waf")
+        for _ in range(3):
+            assert len(list(waf.get_paginator("list_web_acls").paginate())) == 2
+        replay.assert_exhausted()
 
 
 def test_credentials_and_account_ids_of_a_real_folder_are_gone(tmp_path: Path) -> None:
@@ -499,3 +519,175 @@ def test_an_empty_string_token_ends_the_chain(tmp_path: Path) -> None:
         replay.assert_exhausted()
     assert [len(p["ResourceTagMappingList"]) for p in pages] == [1, 1]
     assert pages[-1]["PaginationToken"] == ""
+
+
+def _volumes_page(ids: list[int], token: str | None) -> dict[str, Any]:
+    volumes = [
+        {"VolumeId": f"vol-0{i:016x}", "Size": 8, "State": "in-use", "VolumeType": "gp3",
+         "AvailabilityZone": "eu-west-1a", "CreateTime": "2024-01-02T03:04:05Z"}
+        for i in ids
+    ]  # fmt: skip
+    data: dict[str, Any] = {"Volumes": volumes}
+    if token:
+        data["NextToken"] = token
+    return {"status_code": 200, "data": data}
+
+
+def test_one_operation_called_as_two_walks_is_two_chains_replayed_in_order(
+    tmp_path: Path,
+) -> None:
+    """`ec2.DescribeVolumes_1..5`: a 3-page walk whose page 3 has no NextToken, then a 2-page
+    walk of the same listing (its tokens the same as the first walk's, as a real account's
+    are). `show` names two chains, `pagetape replay` walks both, a test's second walk gets
+    the second walk's pages."""
+    folder = tmp_path / "vols"
+    walks = [([1, 2], "tok-a"), ([3, 4], "tok-b"), ([5], None), ([1, 2], "tok-a"), ([3], None)]
+    for n, (ids, token) in enumerate(walks, 1):
+        _write(folder, f"ec2.DescribeVolumes_{n}.json", _volumes_page(ids, token))
+    [path] = import_placebo(folder, tmp_path / "out", region="eu-west-1")
+    tape = cassette_io.load(path)
+    assert [row["chain"] for row in summary.page_rows(tape)] == [1, 1, 1, 2, 2]
+    text = summary.as_text(tape, str(path))
+    assert "2 separate chains of DescribeVolumes" in text
+    assert text.index("chain 2:") > text.index("page 3:") > text.index("chain 1:")
+    assert not verify([path])[1]
+    replayed = replay_chain(path)
+    assert (replayed.pages, replayed.chains, len(replayed.items)) == (5, 2, 8)
+    with isolated_environment("eu-west-1"), Tape.load([path]) as replay:
+        ec2 = boto3.client("ec2")
+        got = [
+            [len(p["Volumes"]) for p in ec2.get_paginator("describe_volumes").paginate()]
+            for _ in range(2)
+        ]
+        replay.assert_exhausted()
+    assert got == [[2, 2, 1], [2, 1]]
+
+
+def test_separate_one_page_calls_are_separate_chains_answered_in_order(tmp_path: Path) -> None:
+    """Three `sns.ListSubscriptionsByTopic_N.json` without a token are three calls (before and
+    after a test changed the topic), not a 3-page chain: each call gets its own answer, in
+    order, though the request is rebuilt with a placeholder TopicArn (matched by role)."""
+    folder = tmp_path / "subs"
+    topic = "arn:aws:sns:eu-west-1:210987654321:orders"
+    for n in (1, 2, 3):
+        subscriptions = [
+            {"SubscriptionArn": f"{topic}:0000000{k}-aaaa-bbbb-cccc-dddddddddddd",
+             "Owner": "210987654321", "Protocol": "sqs", "TopicArn": topic,
+             "Endpoint": f"arn:aws:sqs:eu-west-1:210987654321:orders-{k}"}
+            for k in range(n)
+        ]  # fmt: skip
+        page = {"status_code": 200, "data": {"Subscriptions": subscriptions}}
+        _write(folder, f"sns.ListSubscriptionsByTopic_{n}.json", page)
+    [path] = import_placebo(folder, tmp_path / "out")
+    tape = cassette_io.load(path)
+    assert [row["chain"] for row in summary.page_rows(tape)] == [1, 2, 3]
+    assert "3 separate chains" in summary.as_text(tape, str(path))
+    replayed = replay_chain(path)
+    assert (replayed.pages, replayed.chains, len(replayed.items)) == (3, 3, 6)
+    with isolated_environment("eu-west-1"), Tape.load([path]) as replay:
+        sns = boto3.client("sns")
+        mine = "arn:aws:sns:eu-west-1:111122223333:my-topic"
+        got = [len(sns.list_subscriptions_by_topic(TopicArn=mine)["Subscriptions"]) for _ in "abc"]
+        replay.assert_exhausted()
+    assert got == [1, 2, 3]
+
+
+def _unreadable_folder(folder: Path) -> dict[str, str]:
+    """A folder with a good ListRoles and three kinds of unreadable file; returns each file
+    that `--skip-unreadable` must name, with a phrase of its reason."""
+    role = {"RoleName": "acme-ci", "RoleId": "AROAEXAMPLEID0000001", "Path": "/",
+            "Arn": "arn:aws:iam::210987654321:role/acme-ci", "CreateDate": "2024-01-02T03:04:05Z"}  # fmt: skip
+    _write(folder, "iam.ListRoles_1.json", {"status_code": 200, "data": {"Roles": [role]}})
+    groups = {"status_code": 200, "data": {"AutoScalingGroups": []}}
+    _write(folder, "autoscaling.DescribeAutoScalingGroupz_1.json", groups)
+    _write(folder, "ec2.DescribeVolumes_1.json", _volumes_page([1], "tok-a"))
+    edited = _volumes_page([2], None)
+    edited["data"]["Volumes"][0]["CreateTime"] = "yesterday at noon"  # edited by hand
+    _write(folder, "ec2.DescribeVolumes_2.json", edited)
+    _write(folder, "sns.ListTopics_1.json", '{"status_code": 200, "data": {"Topics": [}')
+    return {
+        "autoscaling.DescribeAutoScalingGroupz_1.json": "has no operation",
+        "ec2.DescribeVolumes_1.json": "skipped with ec2.DescribeVolumes_2.json",
+        "ec2.DescribeVolumes_2.json": "is not a timestamp: 'yesterday at noon'",
+        "sns.ListTopics_1.json": "is not JSON",
+    }
+
+
+def test_an_unreadable_file_refuses_the_folder_naming_it_and_nothing_is_written(
+    tmp_path: Path, cli: Any
+) -> None:
+    """One hand-edited or misnamed file used to sink the folder with no way round it; it still
+    refuses by default (a test would otherwise lose fixtures without anyone noticing), in one
+    sentence naming the file, why, and the flag that imports the rest."""
+    expected = _unreadable_folder(tmp_path / "in")
+    with pytest.raises(CassetteError) as raised:
+        import_placebo(tmp_path / "in", tmp_path / "out")
+    first = "sns.ListTopics_1.json"  # files are read before their operations are looked up
+    message = str(raised.value)
+    assert first in message and expected[first] in message and "--skip-unreadable" in message
+    assert not (tmp_path / "out").exists()
+    done = cli("import", "placebo", "in", "-o", "out")
+    assert done.code == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert first in done.stderr and "nothing was written" in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_skip_unreadable_imports_the_rest_and_names_every_skipped_file(
+    tmp_path: Path, cli: Any
+) -> None:
+    expected = _unreadable_folder(tmp_path / "in")
+    done = import_folder(tmp_path / "in", tmp_path / "out", skip_unreadable=True)
+    assert [p.relative_to(tmp_path / "out").as_posix() for p in done.written] == [
+        "iam/list_roles.json"
+    ]
+    assert {s.path.name: s.reason for s in done.skipped}.keys() == expected.keys()
+    for skipped in done.skipped:
+        assert expected[skipped.path.name] in skipped.reason, skipped
+    assert not verify(done.written)[1]
+    ran = cli("import", "placebo", "in", "-o", "cli-out", "--skip-unreadable")
+    assert ran.code == 0, ran.stderr
+    assert "wrote cli-out/iam/list_roles.json" in ran.stdout
+    for name, reason in expected.items():
+        [line] = [line for line in ran.stderr.splitlines() if f"skipped in/{name}:" in line]
+        assert reason in line
+    assert "skipped 4 files" in ran.stderr and "Traceback" not in ran.stderr
+    help_text = cli("import", "placebo", "--help").stdout
+    assert "--skip-unreadable" in help_text
+
+
+def test_a_folder_of_nothing_but_unreadable_files_is_refused_even_when_skipping(
+    tmp_path: Path,
+) -> None:
+    _write(tmp_path / "in", "sns.ListTopics_1.json", "{not json")
+    with pytest.raises(CassetteError, match=r"no placebo response could be imported.*not JSON"):
+        import_folder(tmp_path / "in", tmp_path / "out", skip_unreadable=True)
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_empty_rest_xml_output_replays_as_botocore_expects_it(tmp_path: Path) -> None:
+    """cloud-custodian's s3.GetBucketLocation_1.json is `{"ResponseMetadata": {}}` (a
+    us-east-1 bucket: no LocationConstraint). It went back on the wire as an empty body, and
+    botocore's GetBucketLocation handler, which parses the XML itself, raised a ParseError
+    traceback on replay; S3 always sends the root element."""
+    page = {"status_code": 200, "data": {"ResponseMetadata": {}}}
+    _write(tmp_path / "in", "s3.GetBucketLocation_1.json", page)
+    [path] = import_placebo(tmp_path / "in", tmp_path / "out")
+    with isolated_environment("us-east-1"), Tape.load([path]):
+        got = boto3.client("s3").get_bucket_location(Bucket="any-bucket")
+    assert got.get("LocationConstraint") is None
+
+
+def test_a_null_in_a_list_is_kept_not_refused(tmp_path: Path) -> None:
+    """cloud-custodian's test_dms_marked_for_op holds `"ReplicationInstancePublicIpAddresses":
+    [null]`, as DMS answered; it was refused ("should be text, not null")."""
+    instance = {"ReplicationInstanceIdentifier": "replication-one",
+                "ReplicationInstancePublicIpAddresses": [None],
+                "ReplicationInstancePrivateIpAddresses": ["10.0.1.20"]}  # fmt: skip
+    page = {"status_code": 200, "data": {"ReplicationInstances": [instance]}}
+    _write(tmp_path / "in", "dms.DescribeReplicationInstances_1.json", page)
+    [path] = import_placebo(tmp_path / "in", tmp_path / "out")
+    assert not verify([path])[1]
+    with isolated_environment("us-east-1"), Tape.load([path]):
+        [got] = boto3.client("dms").describe_replication_instances()["ReplicationInstances"]
+    assert got["ReplicationInstancePublicIpAddresses"] == [None]
+    assert got["ReplicationInstancePrivateIpAddresses"] != ["10.0.1.20"]  # sanitized

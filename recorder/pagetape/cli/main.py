@@ -295,7 +295,8 @@ def replay(
                 _say(printable("  ".join(fields[:4])))
             else:
                 _say(printable(str(item)))
-        _say(f"replayed {result.pages} pages, {len(result.items)} items offline", err=True)
+        walks = f" in {result.chains} separate chains" if result.chains > 1 else ""
+        _say(f"replayed {result.pages} pages{walks}, {len(result.items)} items offline", err=True)
     if result.error:
         _say(printable(f"the chain ends in the recorded error {result.error}"), err=True)
 
@@ -352,12 +353,27 @@ def import_placebo(
     keep_rule: Annotated[
         list[str] | None, typer.Option(metavar="RULE", help="Switch a rule off, by name.")
     ] = None,
+    skip_unreadable: Annotated[
+        bool,
+        typer.Option(
+            help="Import the other files when some cannot be read (each skipped file is named, "
+            "with the other files of its operation); without it nothing is written."
+        ),
+    ] = False,
 ) -> None:
-    """Turn a placebo folder into sanitized cassettes, one per operation, chains linked."""
-    from pagetape.imports.placebo import import_placebo as run_import  # lazy: fast CLI start
+    """Turn a placebo folder into sanitized cassettes, one per operation, chains linked. One
+    unreadable file (bad JSON, a timestamp that does not parse, an unknown operation) refuses
+    the folder, naming it, unless --skip-unreadable."""
+    from pagetape.imports.placebo import import_folder  # lazy: fast CLI start
 
-    for path in run_import(folder, output, region, force, keep_rule or []):
+    done = import_folder(folder, output, region, force, keep_rule or [], skip_unreadable)
+    for path in done.written:
         _say(printable(f"wrote {path}"))
+    for skipped in done.skipped:
+        _say(printable(f"skipped {skipped.path}: {skipped.reason}"), err=True)
+    if done.skipped:
+        count = f"{len(done.skipped)} file" + ("s" if len(done.skipped) != 1 else "")
+        _say(f"skipped {count} (named above); the other files were imported", err=True)
 
 
 @app.command()

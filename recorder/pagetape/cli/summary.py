@@ -15,7 +15,8 @@ def page_rows(tape: Cassette) -> list[dict[str, Any]]:
     """One row per interaction: status, items on the page, tokens asked for and given."""
     meta = tape.metadata
     rows = []
-    for i, interaction in enumerate(tape.interactions, 1):
+    walks = chain.walks(meta.service, tape.interactions)
+    for i, (interaction, walk) in enumerate(zip(tape.interactions, walks, strict=True), 1):
         page = chain.page(meta.service, interaction)
         asked = _shown(page.asked) if page else None
         given = _shown(page.given) if page and page.more else None
@@ -25,6 +26,7 @@ def page_rows(tape: Cassette) -> list[dict[str, Any]]:
         rows.append(
             {
                 "page": i,
+                "chain": walk,
                 "operation": interaction.operation,
                 "status": interaction.response.status,
                 "items": page.items if page else None,
@@ -81,8 +83,21 @@ def as_text(tape: Cassette, path: str) -> str:
         lines.append(f"  ends in an error: {meta.error}")
     if isinstance(meta.source, str):
         lines.append(f"  imported from {meta.source}")
-    for row in page_rows(tape):
+    rows = page_rows(tape)
+    starts: dict[int, int] = {}  # each chain of the cassette's operation -> its first page
+    for row in rows:
+        if row["operation"] == meta.operation:
+            starts.setdefault(row["chain"], row["page"])
+    if len(starts) > 1:
+        lines.append(
+            f"  {len(starts)} separate chains of {meta.operation}, each from its first page "
+            "(replay answers them in this order)"
+        )
+    for row in rows:
+        if len(starts) > 1 and starts.get(row["chain"]) == row["page"]:
+            lines.append(f"    chain {list(starts).index(row['chain']) + 1}:")
         items = f"{row['items']} items" if row["items"] is not None else row["error"] or "-"
         nxt = row["token_out"] or "end"
-        lines.append(f"    page {row['page']}: HTTP {row['status']}, {items}, next: {nxt}")
+        other = f" ({row['operation']})" if row["operation"] != meta.operation else ""
+        lines.append(f"    page {row['page']}{other}: HTTP {row['status']}, {items}, next: {nxt}")
     return "\n".join(printable(line) for line in lines)  # a value's own newline stays escaped

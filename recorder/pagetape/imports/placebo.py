@@ -91,6 +91,33 @@ class _Group:
     notes: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """A file `--skip-unreadable` left out, and why (its own fault, or a sibling's)."""
+
+    path: Path
+    reason: str  # without the file name in front: "is not JSON: ...", "skipped with ..."
+
+    @classmethod
+    def of(cls, path: Path, message: str) -> Skipped:
+        """PATH, skipped for an error MESSAGE that may begin with its name."""
+        for lead in (f"{path}: ", f"{path} "):
+            if message.startswith(lead):
+                return cls(path, message[len(lead) :])
+        return cls(path, message)
+
+
+@dataclass
+class Imported:
+    """What an import wrote, and every file it skipped (only with skip_unreadable)."""
+
+    written: list[Path]
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+SKIP_HINT = "nothing was written (--skip-unreadable imports the other files and names this one)"
+
+
 def default_out_dir(folder: str | Path) -> Path:
     """`cassettes/<folder name>/` under the current folder: placebo keeps one folder per test,
     so each gets its own cassette folder and two tests' ListRoles never collide."""
@@ -106,19 +133,70 @@ def import_placebo(
 ) -> list[Path]:
     """Turn the placebo responses in FOLDER into sanitized cassettes under OUT_DIR (default
     `default_out_dir(FOLDER)`), one per operation; returns the paths written, sorted.
+    `import_folder` with skip_unreadable=False: one unreadable file refuses the folder."""
+    return import_folder(folder, out_dir, region, force, keep_rules).written
 
-    REGION defaults to the one the responses' ARNs name most, else us-east-1 (placebo does not
-    record it). Every file is read and every cassette built and leak-checked before anything is
-    written; an existing cassette is a CassetteExistsError unless FORCE. Raises CassetteError
-    (naming the file) for anything malformed, UsageError for a bad KEEP_RULES name."""
+
+def import_folder(
+    folder: str | Path,
+    out_dir: str | Path | None = None,
+    region: str | None = None,
+    force: bool = False,
+    keep_rules: Iterable[str] = (),
+    skip_unreadable: bool = False,
+) -> Imported:
+    """`import_placebo`, saying what it skipped. REGION defaults to the one the responses'
+    ARNs name most, else us-east-1 (placebo does not record it). Every file is read and every
+    cassette built and leak-checked before anything is written; an existing cassette is a
+    CassetteExistsError unless FORCE; UsageError for a bad KEEP_RULES name.
+
+    A file that cannot be read or put back on the wire (bad JSON, a timestamp that does not
+    parse, an operation botocore does not have) is a CassetteError naming it, and nothing is
+    written; with SKIP_UNREADABLE it is skipped with the other files of its operation (a chain
+    with a page missing would replay the wrong pages), each named in `Imported.skipped`."""
     source = Path(folder)
-    responses = read_folder(source)
-    region = region or guess_region(responses)
+    files = _placebo_files(source)  # a folder without any: refused as it is
+    skipped: list[Skipped] = []
+    try:
+        responses = _read_files(files, source, skipped if skip_unreadable else None)
+        region = region or guess_region(responses)
+        groups: list[_Group] = []
+        made: list[tuple[list[Interaction], list[frozenset[str]]]] = []
+        with isolated_environment(region):
+            requests = Requests(region)
+            for group in _groups(responses):
+                try:
+                    made.append(_exchanges(group, requests))
+                except CassetteError as exc:
+                    if not skip_unreadable:
+                        raise
+                    skipped.extend(_skip([r.path for r in group.responses], str(exc)))
+                    continue
+                groups.append(group)
+    except CassetteError as exc:
+        if skip_unreadable:
+            raise
+        raise CassetteError(f"{exc}; {SKIP_HINT}") from None
+    if not groups:
+        raise CassetteError(
+            f"{source}: no placebo response could be imported, nothing was written "
+            f"({skipped[0].reason})"
+        )
     base = Path(out_dir) if out_dir is not None else default_out_dir(source)
-    groups = list(_groups(responses))
+    written = _write_groups(groups, made, region, base, force, keep_rules)
+    return Imported(written, sorted(skipped, key=lambda s: s.path.name))
+
+
+def _write_groups(
+    groups: list[_Group],
+    made: list[tuple[list[Interaction], list[frozenset[str]]]],
+    region: str,
+    base: Path,
+    force: bool,
+    keep_rules: Iterable[str],
+) -> list[Path]:
+    """Sanitize the groups' exchanges together, prove them clean, write one cassette each."""
     with isolated_environment(region):
-        requests = Requests(region)
-        made = [_exchanges(group, requests) for group in groups]
         # One sanitizer for the whole folder (one test's world): a name learnt from any
         # response is replaced in all of them, and every cassette is proven free of them all.
         everything = [x for exchanges, _ in made for x in exchanges]
@@ -169,36 +247,92 @@ def _cassette(
 
 def read_folder(folder: Path) -> list[PlaceboResponse]:
     """Every placebo response directly in FOLDER, checked, in (prefix, service, operation, N)
-    order. Other files are ignored; a folder without any is a CassetteError."""
+    order. Other files are ignored; a folder without any, or any file unreadable, is a
+    CassetteError naming it."""
+    return _read_files(_placebo_files(folder), folder, None)
+
+
+def _placebo_files(folder: Path) -> list[Path]:
+    """The files of FOLDER that are placebo responses by their name (`.json`, and `.pickle`
+    to refuse by name); CassetteError for a folder that holds none."""
     if not folder.is_dir():
         raise CassetteError(f"{folder} is not a folder of placebo responses")
-    saved: dict[tuple[str, str], list[tuple[Path, int, _Saved]]] = {}
-    for path in sorted(folder.iterdir()):
-        if path.name.endswith(".pickle"):
-            raise CassetteError(
-                f"{path} is a pickled placebo response; pagetape does not unpickle files (that "
-                "can run code): record it again in placebo's JSON format"
-            )
-        if path.name.endswith(".json") and not path.is_dir():
-            head, operation, index, content = read_file(path, folder)
-            saved.setdefault((head, operation), []).append((path, index, content))
-    if not saved:
+    found = [
+        path
+        for path in sorted(folder.iterdir())
+        if path.name.endswith(".pickle") or (path.name.endswith(".json") and not path.is_dir())
+    ]
+    if not found:
         below = any(p.is_dir() and any(p.glob("*.json")) for p in folder.iterdir())
         hint = "; its subfolders do: import each of them" if below else ""
         raise CassetteError(
             f"{folder} holds no placebo responses (<service>.<Operation>_<N>.json){hint}"
         )
+    return found
+
+
+def _read_files(
+    paths: list[Path], folder: Path, skipped: list[Skipped] | None
+) -> list[PlaceboResponse]:
+    """The responses in PATHS. An unreadable file is a CassetteError, or with SKIPPED given,
+    is added to it with the other files of its operation."""
+    saved: dict[tuple[str, str], list[tuple[Path, int, _Saved]]] = {}
+    bad: dict[tuple[str, str], Path] = {}  # operations with an unreadable file -> that file
+    for path in paths:
+        try:
+            if path.name.endswith(".pickle"):
+                raise CassetteError(
+                    f"{path} is a pickled placebo response; pagetape does not unpickle files "
+                    "(that can run code): record it again in placebo's JSON format"
+                )
+            head, operation, index, content = read_file(path, folder)
+        except CassetteError as exc:
+            if skipped is None:
+                raise
+            named = FILE_NAME.fullmatch(path.name)
+            skipped.append(Skipped.of(path, str(exc)))
+            if named is not None:
+                bad.setdefault((named["head"], named["operation"]), path)
+            continue
+        saved.setdefault((head, operation), []).append((path, index, content))
     found: list[PlaceboResponse] = []
     for (head, operation), files in saved.items():
+        culprit = bad.get((head, operation))
+        if culprit is not None:
+            if skipped is not None:  # the culprit itself is skipped already
+                skipped.extend(Skipped(path, _with(culprit)) for path, _, _ in files)
+            continue
         # One service for all the calls of one operation: their members decide together.
-        prefix, service = _service_of(
-            files[0][0], head, operation, [content.data for _, _, content in files]
-        )
+        try:
+            prefix, service = _service_of(
+                files[0][0], head, operation, [content.data for _, _, content in files]
+            )
+        except CassetteError as exc:
+            if skipped is None:
+                raise
+            skipped.extend(_skip([p for p, _, _ in files], str(exc)))
+            continue
         found.extend(
             PlaceboResponse(path, prefix, service, operation, index, c.status_code, c.data)
             for path, index, c in files
         )
     return sorted(found, key=lambda r: (r.prefix, r.service, r.operation, r.index))
+
+
+def _skip(paths: list[Path], reason: str) -> list[Skipped]:
+    """PATHS, one operation's files, skipped for REASON: the file it names gets it, the others
+    go with that file; a reason naming none of them (an operation botocore lacks) is all's."""
+    culprit = next((p for p in paths if str(p) in reason), None)
+    if culprit is None:
+        return [Skipped.of(path, reason) for path in paths]
+    return [Skipped.of(p, reason) if p == culprit else Skipped(p, _with(culprit)) for p in paths]
+
+
+def _with(culprit: Path) -> str:
+    return (
+        f"skipped with {culprit.name}, an unreadable response of the same operation (a chain "
+        "with a page missing would replay the wrong pages)"
+    )
 
 
 def read_response(path: Path, folder: Path | None = None) -> PlaceboResponse:
@@ -363,7 +497,11 @@ class _Converter:
         if kind == "list":
             if not isinstance(value, list):
                 raise _Bad(at, f"should be a list, not {_type(value)}")
-            return [self.value(shape.member, v, f"{at}[{i}]") for i, v in enumerate(value)]
+            # A null in a list is what the service sent (DMS's [null] public addresses).
+            return [
+                None if v is None else self.value(shape.member, v, f"{at}[{i}]")
+                for i, v in enumerate(value)
+            ]
         if kind == "map":
             if not isinstance(value, dict):
                 raise _Bad(at, f"should be an object, not {_type(value)}")
@@ -564,10 +702,9 @@ def _exchanges(group: _Group, requests: Requests) -> tuple[list[Interaction], li
                 group.service, group.operation, op, spec, page.parsed, requests.region, 1
             )
             placeheld = _differing(
-                requests(group.service, group.operation, params),
-                requests(group.service, group.operation, other),
+                _rebuilt(requests, page, params), _rebuilt(requests, page, other)
             )
-        request = requests(group.service, group.operation, params)
+        request = _rebuilt(requests, page, params)
         status, response_headers, response_body = page.wire
         exchanges.append(
             Interaction(
@@ -584,6 +721,15 @@ def _exchanges(group: _Group, requests: Requests) -> tuple[list[Interaction], li
         roles.append(placeheld)
         previous = page
     return exchanges, roles
+
+
+def _rebuilt(requests: Requests, page: _Page, params: dict[str, Any]) -> Request:
+    """The request of PAGE's call, botocore's failure to build it named by the file."""
+    response = page.response
+    try:
+        return requests(response.service, response.operation, params)
+    except CassetteError as exc:
+        raise CassetteError(f"{response.path}: {exc}") from None
 
 
 def _differing(one: Request, other: Request) -> frozenset[str]:

@@ -52,6 +52,7 @@ class Entry:
     # above all) is most of a replay's cost, so it runs once and each call gets a fresh copy.
     parsed: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict, repr=False)
     cassette: Path | None = None  # the file it came from, for error messages
+    key: str = ""  # its canonical request key: entries sharing one are answered in order
 
     @property
     def operation(self) -> str:
@@ -156,6 +157,7 @@ def load_index(path: str | os.PathLike[str]) -> Index:
             service=service,
             drop=drop,
             cassette=p,
+            key=key,
         )
         by_key.setdefault(key, []).append(entry)
         by_op.setdefault((owner, interaction.operation), []).append(entry)
@@ -286,7 +288,10 @@ class Tape:
                     outcome = match.compare(entry.view, entry.sanitized, live, self.bindings)
                     if outcome.matches:
                         self.bindings.update(outcome.bindings)
-                        return index, entry
+                if outcome.matches:
+                    # Matched by role (a sanitized value or an import's placeholder): the same
+                    # recorded request answered several times is still answered in order.
+                    return index, self._next_of(index, entry.key, index.by_key[entry.key])
         return None
 
     def _next_of(self, index: Index, key: str, found: list[Entry]) -> Entry:
@@ -520,11 +525,14 @@ class ChainReplay:
     pages: int
     items: list[dict[str, Any]]
     error: str | None
+    chains: int = 1  # separate walks from a first page, replayed in recorded order
 
 
 def replay_chain(path: str | os.PathLike[str]) -> ChainReplay:
     """Walk the recorded chain through a real boto3 client, offline, as a user's loop would,
-    reading each page with the chain view `record` used (`chain.page_of`)."""
+    reading each page with the chain view `record` used (`chain.page_of`). A cassette holding
+    several walks of its operation (`chain.walks`: the listing called again) is walked once per
+    walk, each from that walk's own first request."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     tape = Tape.load([path])
@@ -536,6 +544,17 @@ def replay_chain(path: str | os.PathLike[str]) -> ChainReplay:
     items: list[Any] = []
     pages = 0
     error = None
+    interactions = tape.cassette.interactions
+    walks = chain.walks(meta.service, interactions)
+    # Each walk of the operation: its first request (None: the metadata's parameters) and its
+    # recorded pages (a walk a test cut short, its last token never asked, ends there).
+    firsts: dict[int, tuple[cassette_io.Interaction | None, int]] = {}
+    for interaction, walk in zip(interactions, walks, strict=True):
+        if interaction.operation == meta.operation:
+            first, length = firsts.get(walk, (interaction if firsts else None, 0))
+            firsts[walk] = (first, length + 1)
+    if not firsts:
+        firsts[0] = (None, len(interactions))
     with isolated_environment(meta.region), tape:
         try:
             client = tape.client()
@@ -546,28 +565,47 @@ def replay_chain(path: str | os.PathLike[str]) -> ChainReplay:
                     f"{meta.service}"
                 )
             op = model.operation_model(meta.operation)
-            params = typed(op, meta.params)
-            required = op.input_shape.required_members if op.input_shape else []
-            if spec.limit_key and (meta.page_size is not None or spec.limit_key in required):
-                # The page size is no part of the match; a required one (Cognito's
-                # MaxResults) must still be sent for botocore to validate the call.
-                limit = op.input_shape.members[spec.limit_key].metadata.get("max", 10)
-                size = meta.page_size or limit
-                params[spec.limit_key] = limit_value(op, spec.limit_key, size)
             method = getattr(client, snake_case(meta.operation))
-            while True:
-                try:
-                    page = method(**params)
-                except ClientError as exc:
-                    info = exc.response.get("Error", {})
-                    error = f"{info.get('Code')}: {info.get('Message', '')}".strip()
+            for first, length in firsts.values():
+                asked = meta.params if first is None else _walk_params(meta.service, spec, first)
+                params = typed(op, asked)
+                walked = 0
+                required = op.input_shape.required_members if op.input_shape else []
+                if spec.limit_key and (meta.page_size is not None or spec.limit_key in required):
+                    # The page size is no part of the match; a required one (Cognito's
+                    # MaxResults) must still be sent for botocore to validate the call.
+                    limit = op.input_shape.members[spec.limit_key].metadata.get("max", 10)
+                    size = meta.page_size or limit
+                    params[spec.limit_key] = limit_value(op, spec.limit_key, size)
+                while True:
+                    try:
+                        page = method(**params)
+                    except ClientError as exc:
+                        info = exc.response.get("Error", {})
+                        error = f"{info.get('Code')}: {info.get('Message', '')}".strip()
+                        break
+                    pages += 1
+                    walked += 1
+                    items.extend(chain.items_of(spec, page) or [])
+                    view = chain.page_of(spec, (), page)
+                    if not view.more or walked >= length:
+                        break
+                    advance(params, spec, view.given)
+                if error is not None:
                     break
-                pages += 1
-                items.extend(chain.items_of(spec, page) or [])
-                view = chain.page_of(spec, (), page)
-                if not view.more or pages >= len(tape.indexes[0].entries):
-                    break
-                advance(params, spec, view.given)
         except (BotoCoreError, ValueError) as exc:
             raise CassetteError(f"{path}: cannot replay its chain: {exc}") from None
-    return ChainReplay(pages, items, error)
+    return ChainReplay(pages, items, error, len(firsts))
+
+
+def _walk_params(service: str, spec: OperationSpec, first: cassette_io.Interaction) -> Any:
+    """The parameters of a later walk's first request, read as `describe` reads the first
+    one's: through pagetape's own model (a client's S3 model drops `{Bucket}` from its URIs)."""
+    op = operation_model(first.service or service, first.operation)
+    if op is None:
+        return {}
+    params = codec.request_members(op, first.request)
+    for name in [*spec.input_token, spec.limit_key]:
+        if name:
+            params.pop(name, None)
+    return params

@@ -140,3 +140,24 @@ def asked(service: str, interaction: Interaction) -> tuple[str | None, ...]:
 def key(tokens: tuple[Any, ...]) -> tuple[str | None, ...]:
     """Tokens of one page in comparable form."""
     return tuple(canonical(t) for t in tokens)
+
+
+def walks(service: str, interactions: list[Interaction]) -> list[int]:
+    """The walk (a chain from a first page) each interaction belongs to, numbered from 1 in
+    recorded order. A page continues its operation's open walk when that walk's last page gave
+    a token and this request asks for one; otherwise it starts a walk: the same listing called
+    twice (placebo's `_1` to `_3`, then `_4` and `_5`) is two walks, one-page calls one each."""
+    found: list[int] = []
+    open_walks: dict[tuple[str | None, str], int] = {}  # operation -> its walk that goes on
+    count = 0
+    for interaction in interactions:
+        owner = (interaction.service, interaction.operation)
+        view = page(service, interaction)
+        current = open_walks.pop(owner, None)
+        if current is None or view is None or all(canonical(t) is None for t in view.asked):
+            count += 1
+            current = count
+        found.append(current)
+        if view is not None and view.more:
+            open_walks[owner] = current
+    return found

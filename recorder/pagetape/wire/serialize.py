@@ -420,8 +420,10 @@ def _rest_json_body(shape: botocore.model.Shape, value: Any, root: bool) -> byte
 
 def _rest_xml_body(shape: botocore.model.Shape, value: Any, root: bool) -> bytes:
     inner = _xml_members(shape, value)
-    if not inner and not root:
-        return b""
+    in_body = any(not m.serialization.get("location") for m in shape.members.values())
+    if not inner and not root and not in_body:
+        return b""  # an output all in headers has no body; one with body members has its root
+
     tag = shape.serialization.get("name", shape.name)
     return f"<{tag}{_xml_attributes(shape, value)}>{inner}</{tag}>".encode()
 
