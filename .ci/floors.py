@@ -1,5 +1,5 @@
-"""Print pip constraints pinning every `>=X` requirement of pyproject.toml (runtime and test)
-to `==X`: the oldest versions pagetape declares, so CI can prove they are real floors."""
+"""Print pip constraints pinning every `>=X` requirement of pyproject.toml (the runtime ones
+and those of the extras named on the command line) to `==X`: the oldest versions pagetape declares, so CI can prove they are real floors."""
 
 from __future__ import annotations
 
@@ -12,9 +12,11 @@ import tomllib
 FLOOR = re.compile(r"([A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?\s*>=\s*([0-9][^,;\s]*)\s*(;.*)?$")
 
 
-def floors(pyproject: Path) -> list[str]:
+def floors(pyproject: Path, extras: list[str]) -> list[str]:
     project = tomllib.loads(pyproject.read_text())["project"]
-    wanted = [*project["dependencies"], *project["optional-dependencies"]["test"]]
+    wanted = list(project["dependencies"])
+    for extra in extras:
+        wanted += project["optional-dependencies"][extra]
     out = []
     for requirement in wanted:
         found = FLOOR.match(requirement.split("#")[0].strip())
@@ -26,4 +28,5 @@ def floors(pyproject: Path) -> list[str]:
 
 
 if __name__ == "__main__":
-    print("\n".join(floors(Path(sys.argv[1] if len(sys.argv) > 1 else "pyproject.toml"))))
+    # usage: floors.py [EXTRA ...]   (the extras whose floors to pin too, e.g. test)
+    print("\n".join(floors(Path("pyproject.toml"), sys.argv[1:])))
