@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, quote, unquote, urlencode
+from urllib.parse import parse_qsl, quote, unquote, unquote_plus, urlencode
 
 import msgspec
 
@@ -73,6 +73,7 @@ class _OpInfo:
     tokens: frozenset[str] = field(default_factory=frozenset)
     hints: Mapping[str, HintKind] = field(default_factory=dict)
     token_min: int = 0  # fake tokens must satisfy the input token's minimum length
+    encoded: frozenset[str] = frozenset()  # members that come URL-encoded (S3 keys)
 
 
 class Sanitizer:
@@ -173,7 +174,8 @@ class Sanitizer:
         # Members whose value is AWS's own by what they mean (the catalogue) are kept.
         hints: dict[str, HintKind] = {m: "keep" for m in catalogue.aws_members(service)}
         hints.update(registry().hints(service))
-        info = _OpInfo(op, tokens_in | tokens_out, hints, minimum)
+        encoded = catalogue.encoded_members(service, operation)
+        info = _OpInfo(op, tokens_in | tokens_out, hints, minimum, encoded)
         self._infos[(service, operation)] = info
         return info
 
@@ -202,6 +204,8 @@ class Sanitizer:
                 name, shape = chain.member_at(op.output_shape, path)
                 if isinstance(value, str) and name is not None and name not in info.tokens:
                     self._data_tokens[value] = (name, shape, info)
+                    if name in info.encoded:  # the next request carries it decoded
+                        self._data_tokens[unquote_plus(value)] = (name, shape, info)
                 break
 
     def _exchange(self, x: Interaction) -> Interaction:
@@ -455,6 +459,13 @@ class Sanitizer:
         """One string of a body, JSON or XML, by the member it binds to and its path AT."""
         if self._owned:
             return self.values.owned(value)
+        if name in info.encoded and unquote_plus(value) != value:
+            # URL-encoded by S3 (EncodingType=url, which botocore sends): sanitized as the
+            # caller reads it, decoded, then encoded again with what was literal left literal.
+            decoded = unquote_plus(value)
+            clean = self._value(decoded, name, shape, _without_encoded(info), public, at)
+            safe = "".join(sorted({ch for ch in value if not ch.isalnum() and ch not in "%+"}))
+            return quote(clean, safe=safe)
         if shape is None and name in ERROR_CODE_MEMBERS and _ERROR_CODE.fullmatch(value):
             return self.values.public(value)  # AWS's own error code (an error body)
         kind = self._classify(name, shape, info)
@@ -604,6 +615,10 @@ class Sanitizer:
                 key = self.values.key(k)
                 result[key] = self._at_walk(k, v, None, k, info, public)
         return result
+
+
+def _without_encoded(info: _OpInfo) -> _OpInfo:
+    return _OpInfo(info.op, info.tokens, info.hints, info.token_min)
 
 
 def _model_value(info: _OpInfo, member_name: str | None, value: str) -> bool:
