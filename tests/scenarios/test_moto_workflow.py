@@ -216,6 +216,7 @@ def test_recorded_through_pytest_replays_offline(
     # The filters are the call's parameters (sanitized), as `pagetape record` keeps them.
     [only] = instances.metadata.params["Filters"]
     assert set(only) == {"Name", "Values"} and len(only["Values"]) == 1
+    assert only["Name"] == "tag:team"  # a filter key is schema, as in a CLI recording
     objects = cassette_io.load(cassettes / "s3/objects.json")
     assert "EncodingType" not in objects.metadata.params  # botocore's, not the test's
     _offline(monkeypatch, tmp_path / "home")

@@ -344,7 +344,15 @@ class Sanitizer:
             # SigV2 (SimpleDB) signs in the body: credentials, dropped like signing headers.
             kept = [(k, v) for k, v in pairs if k not in SIGV2_FIELDS or not self._on("headers")]
             self.stats["headers"] += len(pairs) - len(kept)
-            return urlencode([(k, self._form_value(k, v, shape, info)) for k, v in kept])
+            fields = dict(kept)
+            return urlencode(
+                [
+                    (k, self.values.schema(v))
+                    if _form_pair_key(k, v, fields, shape)
+                    else (k, self._form_value(k, v, shape, info))
+                    for k, v in kept
+                ]
+            )
         if data.lstrip().startswith("<"):
             protocol = codec.wire_protocol(info.op.service_model, ctype) if info.op else ""
             try:
@@ -673,6 +681,28 @@ def _pair_key(
         return False
     members = len(shape.members) if shape is not None and shape.type_name == "structure" else 0
     return _keyed(pair) and (members <= _PAIRS.max_members or name in _PAIRS.named_keys)
+
+
+def _form_pair_key(
+    key: str, value: str, fields: Mapping[str, str], shape: botocore.model.Shape | None
+) -> bool:
+    """KEY of a query/ec2 form is the key of a filter, tag or dimension (`Filter.1.Name` beside
+    `Filter.1.Value.1`): its siblings are read as the structure they flatten, so a form is
+    judged as the same request in JSON is (`_pair_key`)."""
+    prefix, _, last = key.rpartition(".")
+    if not prefix or last.isdigit():
+        return False
+    container = shapes.form_member(shape, prefix)[1]
+    if container is None or container.type_name != "structure":
+        return False
+    siblings: dict[str, Any] = {}
+    for other, text in fields.items():
+        if other.startswith(prefix + "."):
+            segment = other[len(prefix) + 1 :].split(".")[0]
+            name = shapes.form_member(container, segment)[0] or segment
+            siblings.setdefault(name, text)
+    name = shapes.form_member(container, last)[0] or last
+    return _pair_key(name, value, siblings, container)
 
 
 def _keyed(value: Mapping[str, Any]) -> bool:
