@@ -305,3 +305,15 @@ def test_a_token_of_another_shape_the_tape_did_not_give_is_a_miss() -> None:
     assert second["Items"] == items[2:4] and second["Count"] == 2
     with pytest.raises(ReplayMissError, match="not a token this tape gave out"):
         repage.page(chain, {"Limit": 2, "ExclusiveStartKey": {"pk": {"S": "k1"}}})
+
+
+def test_each_re_paged_page_names_the_recorded_pages_it_draws_on() -> None:
+    """`.calls` numbers a re-paged request after its recorded page; a recorded page with no
+    items belongs to the request that reaches it, so a full walk requests every one."""
+    spec = _spec("personalize", "ListBatchSegmentJobs")
+    recorded = [{"batchSegmentJobs": JOBS[:2]}, {"batchSegmentJobs": []},
+                {"batchSegmentJobs": JOBS[2:5]}, {"batchSegmentJobs": []}]  # fmt: skip
+    chain = repage.flatten(spec, recorded)
+    assert [repage.served_pages(chain, o, 2) for o in (0, 2, 4)] == [[0], [1, 2], [2, 3]]
+    assert repage.served_pages(chain, 0, 10) == [0, 1, 2, 3]
+    assert repage.served_pages(chain, 1, 1) == [0]

@@ -33,14 +33,13 @@ TOKEN_PREFIX = "pagetape-repage-"
 
 @dataclass
 class Chain:
-    """One recorded chain flattened: a template page and every item, in order, with the
-    number of the recorded page each item came from (`sources`)."""
+    """One recorded chain flattened: a template page and every item, in order, with where
+    each recorded page's items start and end among them (`bounds`)."""
 
     spec: OperationSpec
     template: dict[str, Any]
     items: list[Any]
-    sources: list[int] = field(default_factory=list)
-    pages: int = 0
+    bounds: list[tuple[int, int]] = field(default_factory=list)
     token_shape: botocore.model.Shape | None = None  # the output token's (None: a string)
     counts: tuple[str, ...] = ()  # integer result keys (DynamoDB's Count): the page's count
 
@@ -60,36 +59,31 @@ def flatten(
         )
     key = spec.result_key[0]
     items: list[Any] = []
-    sources: list[int] = []
-    for number, page in enumerate(pages):
+    bounds: list[tuple[int, int]] = []
+    for page in pages:
         found = page.get(key) or []
+        bounds.append((len(items), len(items) + len(found)))
         items.extend(found)
-        sources.extend([number] * len(found))
     output = op.output_shape if op is not None else None
     members = dict(output.members) if output is not None else {}
     token_shape = members.get(spec.output_token[0])
     counts = tuple(
         k for k in spec.result_key[1:] if k in members and members[k].type_name in _INTEGERS
     )
-    return Chain(spec, pages[0] if pages else {}, items, sources, len(pages), token_shape, counts)
+    return Chain(spec, pages[0] if pages else {}, items, bounds, token_shape, counts)
 
 
 def served_pages(chain: Chain, offset: int, size: int) -> list[int]:
     """The recorded pages a re-paged page of SIZE items from OFFSET draws on (a recorded page
     with no items belongs to the re-paged page that reaches it; the last one takes the rest)."""
     end = offset + size
-    starts = [chain.sources.index(n) if n in chain.sources else -1 for n in range(chain.pages)]
-    out = []
-    for number in range(chain.pages):
-        first = starts[number]
-        if first < 0:  # no items: where the next page with items starts, else the end
-            later = [s for s in starts[number:] if s >= 0]
-            first = later[0] if later else len(chain.items)
-        last = first + chain.sources.count(number)
-        overlaps = first < end and last > offset
-        empty_here = first == last and offset <= first < end
-        if overlaps or empty_here or (end >= len(chain.items) and first >= offset):
-            out.append(number)
+    out = [
+        number
+        for number, (first, last) in enumerate(chain.bounds)
+        if (first < end and last > offset)
+        or (first == last and offset <= first < end)
+        or (end >= len(chain.items) and first >= offset)
+    ]
     return out or [0]
 
 
