@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
+from typing import Any
 
 import botocore.session
 
 
-def _describe(shape, depth: int = 0) -> str:
+def _describe(shape: Any, depth: int = 0) -> str:
     kind = shape.type_name
     if depth > 2:
         return kind
