@@ -23,3 +23,13 @@ def printable(text: str) -> str:
 def printable_lines(text: str) -> str:
     """Like `printable`, line by line: the newlines of TEXT itself are kept."""
     return "\n".join(printable(line) for line in text.split("\n"))
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """N and NOUN agreeing in number: `1 page`, `2 pages`, `0 findings`."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
+def article(word: str) -> str:
+    """WORD after the indefinite article it takes: `an integer`, `a string`."""
+    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"

@@ -122,7 +122,7 @@ def test_third_party_plugin_through_entry_points(tmp_path: Path) -> None:
     )
     env = {**os.environ, "PYTHONPATH": str(tmp_path)}
     result = subprocess.run(
-        [sys.executable, "-m", "pagetape", "plugins", "--service", "sqs"],
+        [sys.executable, "-m", "pagetape", "plugins", "--service", "sqs", "--service", "personalize"],
         env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr

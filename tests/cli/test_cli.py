@@ -300,3 +300,40 @@ def test_replay_names_the_botocore_a_cassette_needs(cli, tmp_path: Path) -> None
     assert len(message.splitlines()) == 1, message
     assert "bedrock ListModelImportJobs is not in the installed botocore" in message
     assert f"recorded with botocore {recorded_with}" in message
+
+
+def test_plugins_for_a_service_shows_only_its_plugins(cli) -> None:
+    only = cli("plugins", "--service", "personalize")
+    assert only.code == 0
+    headers = [line for line in only.stdout.splitlines() if line.startswith("plugin ")]
+    assert headers == ["plugin personalize: personalize (2 operations)"]
+    none = cli("plugins", "--service", "s3")
+    assert none.code == 0
+    lines = none.stdout.splitlines()
+    assert not any(line.startswith("plugin ") for line in lines)
+    assert lines[0] == "no plugin describes s3: its operations come from botocore"
+    assert "s3 ListObjectsV2  [botocore paginator]" in lines
+
+
+def test_counts_agree_in_number(cli, sandbox: Sandbox, tmp_path: Path) -> None:
+    """`1 page`, `1 item`, `1 finding`, `1 cassette`: no `1 pages` anywhere (#18)."""
+    from helpers import record_from
+
+    record_from(sandbox, "personalize", "list-data-deletion-jobs", tmp_path / "one.json", 50,
+                max_pages=1)  # fmt: skip
+    shown = cli("show", "one.json")
+    assert "1 page," in shown.stdout and "1 pages" not in shown.stdout
+    replayed = cli("replay", "one.json")
+    assert "replayed 1 page, " in replayed.stderr, replayed.stderr
+    clean = cli("verify", "one.json")
+    assert clean.stderr.strip() == "1 cassette clean"
+    # An integer parameter that is not the page size: CloudWatch Logs' startFromHead is a
+    # boolean, FilterLogEvents' startTime a long.
+    bad = cli("record", "logs", "filter-log-events", "-p", "logGroupName=g", "-p", "startTime=x")
+    assert bad.code == 2
+    assert bad.stderr.strip() == "pagetape: parameter startTime='x' is not an integer"
+    listed = cli("record", "logs", "filter-log-events", "-p", "logGroupName=g", "-p",
+                 "logStreamNames=x")  # fmt: skip
+    assert "is not JSON for a list" in listed.stderr
+    odd = cli("record", "ec2", "describe-instances", "-p", "DryRun=maybe")
+    assert "is not true or false" in odd.stderr

@@ -138,7 +138,7 @@ def test_a_failing_entry_fails_alone(cli, sandbox: Sandbox, tmp_path: Path) -> N
         "predictions.json",
     ]
     assert result.stderr.strip().splitlines() == [
-        "pagetape: 1 of 3 recordings failed; their cassettes were not written"
+        "pagetape: 1 of 3 recordings failed; its cassette was not written"
     ]
 
 
@@ -263,3 +263,32 @@ def test_manifest_mixed_with_single_recording_options(
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and says in lines[0], result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_bad_manifest_names_every_bad_entry(cli, sandbox: Sandbox, tmp_path: Path) -> None:
+    """Each bad entry is named by its place, in one sentence (only the first was named)."""
+    entries = [
+        GOOD.replace("page_size = 5", 'page_size = "5"'),
+        THREE[2],
+        THREE[1] + '\nregoin = "us-east-1"',
+    ]
+    _manifest(tmp_path, sandbox.endpoint_url, *entries)
+    result = cli("record", "--manifest", "m.toml")
+    assert result.code == 2
+    [line] = result.stderr.strip().splitlines()
+    assert "recording[0].page_size: expected `int`, got `str`" in line
+    assert "recording[2]: object contains unknown field `regoin`" in line
+    assert "recording[1]" not in line
+    # Entries that decode but do not plan: each one's reason, after its place.
+    broken = [
+        GOOD.replace("list-data-deletion-jobs", "list-data-deletion-job"),
+        THREE[2],
+        GOOD.replace("page_size = 5", "page_size = 500"),
+    ]
+    _manifest(tmp_path, sandbox.endpoint_url, *broken)
+    result = cli("record", "--manifest", "m.toml")
+    assert result.code == 2
+    [line] = result.stderr.strip().splitlines()
+    assert "recording[0] (personalize list-data-deletion-job): " in line
+    assert "recording[2] (personalize list-data-deletion-jobs): --page-size 500" in line
+    assert sandbox.request_count == 0

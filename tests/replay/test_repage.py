@@ -6,6 +6,7 @@ re-paged chain."""
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 from collections.abc import Iterator
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.awsrequest import AWSResponse, HeadersDict
+from botocore.validate import validate_parameters
 
 from pagetape.aws.isolation import isolated_environment
 from pagetape.aws.specs import OperationSpec, resolve
@@ -193,7 +195,10 @@ def test_a_real_s3_paginator_walks_the_re_paged_chain_to_is_truncated_false() ->
          {"nextToken": "t", "maxResults": 2}),
         ("bedrock", "list_model_import_jobs", {"nextToken": "t", "maxResults": 2},
          {"nextToken": "t", "maxResults": "2"}),
-        ("iam", "list_roles", {"Marker": "m", "MaxItems": 3}, {"Marker": "m", "MaxItems": 3}),
+        ("iam", "list_roles", {"Marker": "m", "MaxItems": 3}, {"Marker": "m", "MaxItems": "3"}),
+        ("ec2", "describe_instances",
+         {"Filters": [{"Name": "tag:team", "Values": ["a", "b"]}], "MaxResults": 5},
+         {"Filters": [{"Name": "tag:team", "Values": ["a", "b"]}], "MaxResults": "5"}),
         ("dynamodb", "scan", {"TableName": "t", "Limit": 3, "ExclusiveStartKey": {"k": {"S": "v"}}},
          {"TableName": "t", "Limit": 3, "ExclusiveStartKey": {"k": {"S": "v"}}}),
     ],
@@ -204,3 +209,111 @@ def test_asked_members_reads_what_botocore_serialized(
     with _answering(service, lambda m: {}) as (client, asked):
         getattr(client, method)(**kwargs)
     assert asked == [expected]
+
+
+def _non_string_tokens() -> list[tuple[str, str, str]]:
+    """Every botocore paginator whose input token is not a string (scripts/token_shapes.py)."""
+    import botocore.session
+
+    session = botocore.session.get_session()
+    loader = session.get_component("data_loader")
+    found = []
+    for service in session.get_available_services():
+        try:
+            pages = loader.load_service_model(service, "paginators-1")["pagination"]
+        except Exception:
+            continue
+        model = session.get_service_model(service)
+        for name, config in pages.items():
+            tokens = config["input_token"]
+            for token in [tokens] if isinstance(tokens, str) else tokens:
+                shape = model.operation_model(name).input_shape
+                member = shape.members.get(token) if shape is not None else None
+                if member is not None and member.type_name != "string":
+                    found.append((service, name, token))
+    return found
+
+
+def _validate(shape: Any, value: Any) -> None:
+    """botocore's own parameter validation of VALUE as member `Token` of SHAPE."""
+    validate_parameters({"Token": value}, shape)
+
+
+def _holder(member: dict[str, Any], shapes: dict[str, Any]) -> Any:
+    """A real botocore structure shape with one member `Token` of the given definition."""
+    from botocore.model import ShapeResolver
+
+    resolver = ShapeResolver(
+        {"Holder": {"type": "structure", "members": {"Token": member}}, **shapes}
+    )
+    return resolver.get_shape_by_name("Holder")
+
+
+def test_every_non_string_paginator_token_is_faked_in_its_own_shape() -> None:
+    tokens = _non_string_tokens()
+    # botocore 1.44: DynamoDB Query and Scan (maps of AttributeValue), S3 ListParts (integer).
+    assert {("dynamodb", "Scan"), ("s3", "ListParts")} <= {(s, o) for s, o, _ in tokens}
+    for service, operation, token in tokens:
+        op = operation_model(service, operation)
+        output = op.output_shape.members[_spec(service, operation).output_token[0]]
+        # The output token goes back as the input token: botocore validates the request.
+        required = {m: "x" for m in op.input_shape.required_members}
+        for offset in (1, 37):
+            fake = repage.fake_token(output, offset)
+            validate_parameters({**required, token: fake}, op.input_shape)
+            wire = json.loads(json.dumps(fake))  # as a JSON body brings it back
+            numeric = output.type_name in ("integer", "long")
+            assert repage.token_offset(wire, numeric) == offset
+            assert repage.token_offset(str(wire) if numeric else wire, numeric) == offset
+
+
+@pytest.mark.parametrize(
+    ("member", "shapes"),
+    [
+        ({"shape": "Key"}, {"Key": {"type": "map", "key": {"shape": "S"}, "value": {"shape": "S"}}}),
+        ({"shape": "Cursor"}, {"Cursor": {"type": "structure", "required": ["Shard", "Seq"],
+          "members": {"Shard": {"shape": "S"}, "Seq": {"shape": "L"}, "At": {"shape": "T"}}}}),
+        ({"shape": "Union"}, {"Union": {"type": "structure", "union": True,
+          "members": {"n": {"shape": "L"}, "s": {"shape": "S"}}}}),
+        ({"shape": "Path"}, {"Path": {"type": "list", "member": {"shape": "S"}}}),
+        ({"shape": "L"}, {}),
+        ({"shape": "D"}, {}),
+    ],
+)  # fmt: skip
+def test_tokens_of_any_shape_validate_and_read_back(
+    member: dict[str, Any], shapes: dict[str, Any]
+) -> None:
+    base = {"S": {"type": "string"}, "L": {"type": "long"}, "T": {"type": "timestamp"},
+            "D": {"type": "double"}}  # fmt: skip
+    holder = _holder(member, {**base, **shapes})
+    shape = holder.members["Token"]
+    for offset in (2, 40):
+        fake = repage.fake_token(shape, offset)
+        _validate(holder, fake)
+        assert repage.token_offset(json.loads(json.dumps(fake))) == offset
+
+
+def test_a_token_of_another_shape_the_tape_did_not_give_is_a_miss() -> None:
+    op = operation_model("dynamodb", "Scan")
+    items = [{"pk": {"S": f"k{i}"}} for i in range(5)]
+    pages = [{"Items": items[:2], "Count": 2, "LastEvaluatedKey": items[1]},
+             {"Items": items[2:], "Count": 3}]  # fmt: skip
+    chain = repage.flatten(_spec("dynamodb", "Scan"), pages, op)
+    first = repage.page(chain, {"TableName": "t", "Limit": 2})
+    assert first["Count"] == 2 and isinstance(first["LastEvaluatedKey"], dict)
+    second = repage.page(chain, {"Limit": 2, "ExclusiveStartKey": first["LastEvaluatedKey"]})
+    assert second["Items"] == items[2:4] and second["Count"] == 2
+    with pytest.raises(ReplayMissError, match="not a token this tape gave out"):
+        repage.page(chain, {"Limit": 2, "ExclusiveStartKey": {"pk": {"S": "k1"}}})
+
+
+def test_each_re_paged_page_names_the_recorded_pages_it_draws_on() -> None:
+    """`.calls` numbers a re-paged request after its recorded page; a recorded page with no
+    items belongs to the request that reaches it, so a full walk requests every one."""
+    spec = _spec("personalize", "ListBatchSegmentJobs")
+    recorded = [{"batchSegmentJobs": JOBS[:2]}, {"batchSegmentJobs": []},
+                {"batchSegmentJobs": JOBS[2:5]}, {"batchSegmentJobs": []}]  # fmt: skip
+    chain = repage.flatten(spec, recorded)
+    assert [repage.served_pages(chain, o, 2) for o in (0, 2, 4)] == [[0], [1, 2], [2, 3]]
+    assert repage.served_pages(chain, 0, 10) == [0, 1, 2, 3]
+    assert repage.served_pages(chain, 1, 1) == [0]

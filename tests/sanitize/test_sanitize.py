@@ -1033,7 +1033,7 @@ def test_keep_rule_ip_address_keeps_ips_and_still_verifies(
     assert leaks(data, others) == []
     assert verify_file(tmp_path / "ip.json") == []
     checked = cli("verify", "ip.json")
-    assert checked.stdout == "" and checked.stderr.strip() == "1 cassettes clean"
+    assert checked.stdout == "" and checked.stderr.strip() == "1 cassette clean"
 
 
 @pytest.mark.parametrize("command", ["record", "sanitize"])

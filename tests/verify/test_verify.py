@@ -484,7 +484,7 @@ def test_the_cli_audits_a_foreign_file_exit_1_and_clean_output_exit_0(
     written = tmp_path / "guardrails.json"
     assert cli("sanitize", str(vcr), "-o", str(written)).code == 0
     clean = cli("verify", str(written))
-    assert (clean.code, clean.stdout, clean.stderr.strip()) == (0, "", "1 cassettes clean")
+    assert (clean.code, clean.stdout, clean.stderr.strip()) == (0, "", "1 cassette clean")
 
 
 def test_a_foreign_file_sanitize_cannot_read_is_one_sentence_and_exit_1(
@@ -495,7 +495,7 @@ def test_a_foreign_file_sanitize_cannot_read_is_one_sentence_and_exit_1(
     assert result.code == 1
     [line] = result.stdout.splitlines()
     assert line.startswith("broken.yaml: file: $: is neither JSON nor YAML: ")
-    assert result.stderr.strip() == "1 findings in 1 of 1 cassettes"
+    assert result.stderr.strip() == "1 finding in 1 of 1 cassette"
     assert "Traceback" not in result.stderr
 
 

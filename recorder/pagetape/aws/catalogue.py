@@ -243,6 +243,17 @@ class IdPaths(_Entry, kw_only=True, frozen=True):
     prefixes: tuple[str, ...]
 
 
+class InjectedParam(_Entry, kw_only=True, frozen=True):
+    """A parameter botocore itself adds to OPERATIONS' requests when the caller gives none (S3's
+    EncodingType=url): in a recorded request, not among what the caller passed."""
+
+    service: str
+    operations: tuple[str, ...]
+    member: str
+    value: str
+    encoded_members: frozenset[str] = frozenset()  # response members it makes URL-encoded
+
+
 class Catalogue(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     pagetape_catalogue: int
     about: str
@@ -274,6 +285,7 @@ class Catalogue(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields
     aws_members: tuple[AwsMembers, ...]
     id_paths: IdPaths
     dns_labels: WordGroup
+    injected_params: tuple[InjectedParam, ...]
 
 
 @cache
@@ -816,6 +828,35 @@ def data_plane_shapes() -> frozenset[tuple[str, str]]:
 def aws_members(service: str) -> frozenset[str]:
     """The members of SERVICE that hold AWS's own values (CanonicalHostedZoneId of elbv2)."""
     return frozenset(m for e in catalogue().aws_members if e.service == service for m in e.members)
+
+
+@cache
+def injected_params(service: str, operation: str) -> dict[str, str]:
+    """The parameters botocore adds to SERVICE OPERATION's requests itself, by member name, with
+    the value it adds: not the caller's, so neither shown nor passed again on replay."""
+    return {
+        e.member: e.value
+        for e in catalogue().injected_params
+        if e.service == service and operation in e.operations
+    }
+
+
+@cache
+def encoded_members(service: str, operation: str) -> frozenset[str]:
+    """Response members of SERVICE OPERATION that come URL-encoded because of a parameter
+    botocore injects (S3 keys under EncodingType=url): sanitized decoded, then encoded again."""
+    return frozenset(
+        m
+        for e in catalogue().injected_params
+        if e.service == service and operation in e.operations
+        for m in e.encoded_members
+    )
+
+
+def without_injected(service: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+    """PARAMS without the ones botocore would add by itself (with the value it adds)."""
+    injected = injected_params(service, operation)
+    return {k: v for k, v in params.items() if injected.get(k, object()) != v}
 
 
 def split_id_path(value: str) -> tuple[str, str]:

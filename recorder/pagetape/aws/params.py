@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pagetape.errors import ParameterError
+from pagetape.terminal import article
 
 if TYPE_CHECKING:
     import botocore.model
@@ -38,7 +39,13 @@ def _convert(name: str, raw: str, shape: botocore.model.Shape) -> Any:
         expected = {
             "timestamp": "an ISO-8601 time such as 2024-01-31T00:00:00Z",
             "boolean": "true or false",
-        }.get(kind, f"JSON for a {kind}" if kind in ("list", "map", "structure") else f"a {kind}")
+            "long": "an integer",  # the model's word for a wider integer, not the user's
+            "float": "a number",
+            "double": "a number",
+        }.get(
+            kind,
+            f"JSON for {article(kind)}" if kind in ("list", "map", "structure") else article(kind),
+        )
         raise ParameterError(f"parameter {name}={raw!r} is not {expected}") from None
     return raw
 

@@ -16,7 +16,7 @@ import typer
 
 from pagetape import signals
 from pagetape.errors import PagetapeError, RecordingError, UsageError
-from pagetape.terminal import printable, printable_lines
+from pagetape.terminal import counted, printable, printable_lines
 
 # --keep PATH, shared by record and sanitize.
 KeepPaths = Annotated[
@@ -193,13 +193,18 @@ def record(
         with console.status(f"recording {the_plan.spec.service} {the_plan.spec.operation}") as st:
 
             def progress(pages: int, items: int) -> None:
-                st.update(f"recording {the_plan.spec.operation}: {pages} pages, {items} items")
+                st.update(
+                    f"recording {the_plan.spec.operation}: {counted(pages, 'page')}, {counted(items, 'item')}"
+                )
 
             result = do_record(the_plan, progress)
     else:
         result = do_record(the_plan)
     meta = result.cassette.metadata
-    _say(f"recorded {meta.service} {meta.operation}: {result.pages} pages, {result.items} items")
+    _say(
+        f"recorded {meta.service} {meta.operation}: {counted(result.pages, 'page')}, "
+        f"{counted(result.items, 'item')}"
+    )
     if meta.error:
         _say(printable(f"  the chain ends in an error, replay raises it: {meta.error}"))
     _say(f"  cassette: {result.path}")
@@ -230,10 +235,14 @@ def _record_manifest(path: Path, force: bool, max_attempts: int, jobs: int | Non
     tasks = {e.index: progress.add_task(str(e.output), status="waiting", total=1) for e in entries}
 
     def on_progress(index: int, pages: int, items: int) -> None:
-        progress.update(tasks[index], status=f"{pages} pages, {items} items")
+        progress.update(tasks[index], status=f"{counted(pages, 'page')}, {counted(items, 'item')}")
 
     def on_done(outcome: batch.EntryOutcome) -> None:
-        status = f"{outcome.pages} pages, {outcome.items} items" if outcome.ok else "failed"
+        status = (
+            f"{counted(outcome.pages, 'page')}, {counted(outcome.items, 'item')}"
+            if outcome.ok
+            else "failed"
+        )
         progress.update(tasks[outcome.entry.index], completed=1, status=status)
 
     with progress:  # disabled (prints nothing) unless stderr is a terminal
@@ -255,9 +264,10 @@ def _record_manifest(path: Path, force: bool, max_attempts: int, jobs: int | Non
     failed = sum(not o.ok for o in outcomes)
     if failed:
         raise RecordingError(
-            f"{failed} of {len(outcomes)} recordings failed; their cassettes were not written"
+            f"{failed} of {counted(len(outcomes), 'recording')} failed; "
+            f"{'its cassette was' if failed == 1 else 'their cassettes were'} not written"
         )
-    _say(f"recorded {len(outcomes)} cassettes from {path}", err=True)
+    _say(f"recorded {counted(len(outcomes), 'cassette')} from {path}", err=True)
 
 
 @app.command()
@@ -296,7 +306,11 @@ def replay(
             else:
                 _say(printable(str(item)))
         walks = f" in {result.chains} separate chains" if result.chains > 1 else ""
-        _say(f"replayed {result.pages} pages{walks}, {len(result.items)} items offline", err=True)
+        _say(
+            f"replayed {counted(result.pages, 'page')}{walks}, "
+            f"{counted(len(result.items), 'item')} offline",
+            err=True,
+        )
     if result.error:
         _say(printable(f"the chain ends in the recorded error {result.error}"), err=True)
 
@@ -324,9 +338,12 @@ def verify(
         _say(printable(str(finding)))
     bad = len({f.file for f in findings})
     if findings:
-        _say(f"{len(findings)} findings in {bad} of {len(files)} cassettes", err=True)
+        _say(
+            f"{counted(len(findings), 'finding')} in {bad} of {counted(len(files), 'cassette')}",
+            err=True,
+        )
         raise typer.Exit(1)
-    _say(f"{len(files)} cassettes clean", err=True)
+    _say(f"{counted(len(files), 'cassette')} clean", err=True)
 
 
 import_app = typer.Typer(
@@ -409,8 +426,9 @@ def sanitize(
     meta = tape.metadata
     _say(
         printable(
-            f"sanitized {len(tape.interactions)} interactions ({meta.service} {meta.operation}: "
-            f"{meta.pages} pages, {meta.items} items) into {target}"
+            f"sanitized {counted(len(tape.interactions), 'interaction')} "
+            f"({meta.service} {meta.operation}: "
+            f"{counted(meta.pages, 'page')}, {counted(meta.items, 'item')}) into {target}"
         )
     )
 
@@ -427,9 +445,17 @@ def plugins(
     if service:
         service = [specs.resolve_service(s) for s in service]
     reg = specs.registry()
-    for name, (entry, plugin) in sorted(reg.plugins.items()):
-        _say(f"plugin {entry}: {name} ({len(plugin.operations)} operations)")
-    for problem in reg.problems:
+    shown = [
+        (name, found)
+        for name, found in sorted(reg.plugins.items())
+        if not service or name in service
+    ]
+    for name, (entry, plugin) in shown:
+        _say(f"plugin {entry}: {name} ({counted(len(plugin.operations), 'operation')})")
+    if service and not shown:
+        whose = "its" if len(service) == 1 else "their"
+        _say(f"no plugin describes {', '.join(service)}: {whose} operations come from botocore")
+    for problem in reg.problems:  # a broken plugin does not say its service: always shown
         _say(f"plugin {problem.name}: broken, skipped: {problem.reason}")
     for found in specs.recordable(service):
         spec = found.spec
@@ -500,15 +526,15 @@ def demo(
         replayed = replay_chain(result.path)
         same = (replayed.pages, len(replayed.items)) == (result.pages, result.items)
         _say(
-            f"replay offline: {result.path.name}: {replayed.pages} pages, "
-            f"{len(replayed.items)} items{'' if same else ' (DIFFERS from the recording)'}"
+            f"replay offline: {result.path.name}: {counted(replayed.pages, 'page')}, "
+            f"{counted(len(replayed.items), 'item')}{'' if same else ' (DIFFERS from the recording)'}"
         )
         if not same:
             raise PagetapeError(f"replaying {result.path} did not give back what was recorded")
     if findings:
         raise PagetapeError("verify found problems in the demo cassettes")
     total = sum(r.pages for r in results)
-    _say(f"done: {len(results)} cassettes, {total} pages, in {target}")
+    _say(f"done: {counted(len(results), 'cassette')}, {counted(total, 'page')}, in {target}")
 
 
 def main(argv: list[str] | None = None) -> Any:

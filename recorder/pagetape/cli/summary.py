@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from pagetape.cassette.store import Cassette
-from pagetape.terminal import printable
+from pagetape.terminal import counted, printable
 from pagetape.wire import chain
 
 
@@ -73,8 +73,8 @@ def as_text(tape: Cassette, path: str) -> str:
     meta = tape.metadata
     lines = [
         f"{path}",
-        f"  {meta.service} {meta.operation} in {meta.region}: {meta.pages} pages, "
-        f"{meta.items} items (page size {meta.page_size if meta.page_size else 'default'})",
+        f"  {meta.service} {meta.operation} in {meta.region}: {counted(meta.pages, 'page')}, "
+        f"{counted(meta.items, 'item')} (page size {meta.page_size if meta.page_size else 'default'})",
         f"  params: {json.dumps(meta.params, sort_keys=True) if meta.params else 'none'}",
         f"  recorded {meta.recorded_at} with pagetape {meta.tool_version}, "
         f"botocore {meta.botocore_version}",
@@ -96,7 +96,7 @@ def as_text(tape: Cassette, path: str) -> str:
     for row in rows:
         if len(starts) > 1 and starts.get(row["chain"]) == row["page"]:
             lines.append(f"    chain {list(starts).index(row['chain']) + 1}:")
-        items = f"{row['items']} items" if row["items"] is not None else row["error"] or "-"
+        items = counted(row["items"], "item") if row["items"] is not None else row["error"] or "-"
         nxt = row["token_out"] or "end"
         other = f" ({row['operation']})" if row["operation"] != meta.operation else ""
         lines.append(f"    page {row['page']}{other}: HTTP {row['status']}, {items}, next: {nxt}")

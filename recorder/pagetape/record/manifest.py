@@ -106,14 +106,27 @@ def load(path: Path) -> Manifest:
     try:
         manifest = msgspec.toml.decode(data, type=Manifest)
     except msgspec.ValidationError as exc:
-        match = _MSGSPEC_AT.match(str(exc))
-        message, where = (match["message"], match["path"]) if match else (str(exc), None)
-        message = message[:1].lower() + message[1:]
-        raise ManifestError(
-            f"bad manifest {path}: {where}: {message}"
-            if where
-            else f"bad manifest {path}: {message}"
-        ) from None
+        # msgspec stops at the first bad field: each recording is checked on its own, so the
+        # message names every bad entry, each by its place.
+        problems = [_problem(exc)]
+        loose = msgspec.toml.decode(data)
+        entries = loose.get("recording") if isinstance(loose, dict) else None
+        if isinstance(entries, list) and problems[0][1].startswith("recording["):
+            problems = []
+            for index, entry in enumerate(entries):
+                try:
+                    msgspec.convert(entry, type=Recording)
+                except msgspec.ValidationError as bad:
+                    message, where = _problem(bad)
+                    where = f"recording[{index}]" + (f".{where}" if where else "")
+                    problems.append((message, where))
+            others = {k: v for k, v in loose.items() if k != "recording"}
+            try:
+                msgspec.convert({**others, "recording": []}, type=Manifest)
+            except msgspec.ValidationError as bad:
+                problems.insert(0, _problem(bad))
+        said = "; ".join(f"{where}: {message}" if where else message for message, where in problems)
+        raise ManifestError(f"bad manifest {path}: {said}") from None
     except msgspec.DecodeError as exc:
         raise ManifestError(f"bad manifest {path}: not valid TOML: {exc}") from None
     except ImportError:  # msgspec.toml needs tomli on Python 3.10
@@ -123,6 +136,13 @@ def load(path: Path) -> Manifest:
     if not manifest.recording:
         raise ManifestError(f"bad manifest {path}: it lists no [[recording]]")
     return manifest
+
+
+def _problem(exc: msgspec.ValidationError) -> tuple[str, str]:
+    """(message, field path) of one msgspec validation error, the message lower-cased."""
+    match = _MSGSPEC_AT.match(str(exc))
+    message, where = (match["message"], match["path"] or "") if match else (str(exc), "")
+    return message[:1].lower() + message[1:], where
 
 
 def _pick(*values: str | Unset) -> str | None:
@@ -142,6 +162,7 @@ def prepare(path: Path, force: bool = False, max_attempts: int = 5) -> list[Mani
     defaults = manifest.defaults
     entries: list[ManifestEntry] = []
     seen: dict[Path, str] = {}
+    bad: list[str] = []  # every invalid entry, each named by its place
     for index, rec in enumerate(manifest.recording):
         name = f"recording[{index}]"
         output = folder / rec.output
@@ -168,16 +189,16 @@ def prepare(path: Path, force: bool = False, max_attempts: int = 5) -> list[Mani
             refused = str(exc)
         except UsageError as exc:
             reason = "; ".join(line.strip() for line in str(exc).splitlines())
-            raise ManifestError(
-                f"bad manifest {path}: {name} ({rec.service} {rec.operation}): {reason}"
-            ) from None
+            bad.append(f"{name} ({rec.service} {rec.operation}): {reason}")
+            continue
         key = Path(os.path.abspath(output))
         if key in seen:
-            raise ManifestError(
-                f"bad manifest {path}: {name} writes the same cassette as {seen[key]} ({output})"
-            )
+            bad.append(f"{name} writes the same cassette as {seen[key]} ({output})")
+            continue
         seen[key] = name
         entries.append(ManifestEntry(index, name, request, output, refused))
+    if bad:
+        raise ManifestError(f"bad manifest {path}: {'; '.join(bad)}")
     return entries
 
 

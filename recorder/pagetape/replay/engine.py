@@ -16,6 +16,7 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
+from pagetape.aws.catalogue import without_injected
 from pagetape.aws.isolation import REPLAY_CREDENTIALS, isolated_environment
 from pagetape.aws.params import limit_value, typed
 from pagetape.aws.specs import (
@@ -209,6 +210,7 @@ class Tape:
     repage: bool = False  # cut the recorded items to the page size the code asks for
     strict_region: bool = False  # a client in another region than the cassette's is a miss
     _chains: dict[tuple[Path, str], Any] = field(default_factory=dict)
+    _drawn: set[tuple[Path, int]] = field(default_factory=set)  # pages repage served from
     _walks: dict[tuple[Path, str], set[tuple[str | None, ...]]] = field(default_factory=dict)
     _token: Any = None
 
@@ -244,7 +246,7 @@ class Tape:
 
     def assert_exhausted(self) -> None:
         """Fail unless every recorded interaction was requested at least once."""
-        served = {(c.cassette, c.interaction) for c in self.calls}
+        served = {(c.cassette, c.interaction) for c in self.calls} | self._drawn
         missing = []
         for index in self.indexes:
             for entry in index.entries:
@@ -320,7 +322,7 @@ class Tape:
                 return repaged
         found = self.lookup(model, params)
         if found is None:
-            raise self._missed(self._miss(model, params))
+            raise self._missed(self._miss(model, params, region))
         index, entry = found
         self._check_loop(index, entry)
         self.note(Call(entry.operation, entry.params, index.path, entry.index, region))
@@ -373,13 +375,17 @@ class Tape:
             flat = self._chains.get(key)
             if flat is None:
                 pages = [self.respond(model, e)[1] for e in entries]  # takes the lock itself
-                flat = self._chains.setdefault(key, repage.flatten(found[1], pages))
+                flat = self._chains.setdefault(key, repage.flatten(found[1], pages, found[0]))
             asked = repage.asked_members(found[0], params)  # the model as published
             parsed = repage.page(flat, asked)
-            more = found[1].output_token[0] in parsed
-            served = [] if more else entries
-            for entry in served or [entries[0]]:
-                self.note(Call(entry.operation, asked, index.path, entry.index, region))
+            # One call per request, numbered after the recorded page its first item comes
+            # from; every recorded page it draws on counts as requested.
+            drawn = [
+                entries[n].index for n in repage.served_pages(flat, *repage.window(flat, asked))
+            ]
+            with self._lock:
+                self._drawn.update((index.path, n) for n in drawn)
+            self.note(Call(model.name, asked, index.path, drawn[0], region))
             first = entries[0]
             if asynchronous:
                 return aio.response(200, first.headers, b""), parsed
@@ -420,7 +426,7 @@ class Tape:
 
     # -- misses --------------------------------------------------------------------------------
 
-    def _miss(self, model: Any, params: Any) -> ReplayMissError:
+    def _miss(self, model: Any, params: Any, region: str | None = None) -> ReplayMissError:
         """The explanation of a miss: the closest recorded request and how this one differs."""
         asked = asked_params(params)
         names = ", ".join(str(i.path) for i in self.indexes)
@@ -446,8 +452,46 @@ class Tape:
             diffs = differences(closest)
             if diffs:
                 lines.append("differs: " + "; ".join(diffs))
-        lines.append(f"to re-record: {_record_command(self.indexes[0])}")
+        lines.append(f"to re-record: {self._record_command(model, params, region)}")
         return ReplayMissError("\n  ".join(lines))
+
+    def _record_command(self, model: Any, params: Any, region: str | None) -> str:
+        """The `pagetape record` command for the call that missed: its own service and operation,
+        every parameter it was asked with (the test's real values), its page size, and the
+        cassette that holds the operation (else a new file beside the first)."""
+        import shlex
+
+        service = model.service_model.service_name
+        name = snake_case(model.name)
+        parts = ["pagetape record", service, name.replace("_", "-")]
+        found = chain.operation(service, model.name)
+        published = found[0] if found else operation_model(service, model.name)
+        asked = repage.asked_members(published, params) if published is not None else {}
+        asked = without_injected(service, model.name, asked)
+        spec = found[1] if found else None
+        if spec is not None:
+            for token in spec.input_token:
+                asked.pop(token, None)
+            size = asked.pop(spec.limit_key, None) if spec.limit_key else None
+            if size is not None:
+                parts.append(f"--page-size {size}")
+        for member in dropped_members(service, model.name):
+            asked.pop(member, None)
+        for key, value in sorted(asked.items()):
+            text = value if isinstance(value, str) else json.dumps(codec.to_jsonable(value))
+            parts.append(f"-p {shlex.quote(f'{key}={text}')}")
+        if region:
+            parts.append(f"--region {region}")
+        held = [
+            i
+            for i in self.indexes
+            if (i.cassette.metadata.service, i.cassette.metadata.operation) == (service, model.name)
+        ]
+        target = held[0].path if held else self.path.parent / f"{name}.json"
+        parts.append(f"-o {shlex.quote(str(target))}")
+        if target.exists():
+            parts.append("--force")
+        return " ".join(parts)
 
 
 def asked_params(params: Any) -> dict[str, Any]:
@@ -508,16 +552,6 @@ def _fmt(params: dict[str, Any]) -> str:
     return json.dumps(params, sort_keys=True, default=str) if params else "no parameters"
 
 
-def _record_command(index: Index) -> str:
-
-    meta = index.cassette.metadata
-    parts = ["pagetape record", meta.service, snake_case(meta.operation).replace("_", "-")]
-    if meta.page_size:
-        parts.append(f"--page-size {meta.page_size}")
-    parts.append(f"-o {index.path} --force")
-    return " ".join(parts) + " (with the real parameters)" if meta.params else " ".join(parts)
-
-
 @dataclass
 class ChainReplay:
     """What `pagetape replay` got back: the items of every page, and the error that ended it."""
@@ -568,7 +602,9 @@ def replay_chain(path: str | os.PathLike[str]) -> ChainReplay:
             method = getattr(client, snake_case(meta.operation))
             for first, length in firsts.values():
                 asked = meta.params if first is None else _walk_params(meta.service, spec, first)
-                params = typed(op, asked)
+                # What botocore adds by itself (S3's EncodingType) it adds again; passed
+                # explicitly it would change the answer (S3 keys left URL-encoded).
+                params = typed(op, without_injected(meta.service, meta.operation, asked))
                 walked = 0
                 required = op.input_shape.required_members if op.input_shape else []
                 if spec.limit_key and (meta.page_size is not None or spec.limit_key in required):

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, quote, unquote, urlencode
+from urllib.parse import parse_qsl, quote, unquote, unquote_plus, urlencode
 
 import msgspec
 
@@ -73,6 +73,7 @@ class _OpInfo:
     tokens: frozenset[str] = field(default_factory=frozenset)
     hints: Mapping[str, HintKind] = field(default_factory=dict)
     token_min: int = 0  # fake tokens must satisfy the input token's minimum length
+    encoded: frozenset[str] = frozenset()  # members that come URL-encoded (S3 keys)
 
 
 class Sanitizer:
@@ -173,7 +174,8 @@ class Sanitizer:
         # Members whose value is AWS's own by what they mean (the catalogue) are kept.
         hints: dict[str, HintKind] = {m: "keep" for m in catalogue.aws_members(service)}
         hints.update(registry().hints(service))
-        info = _OpInfo(op, tokens_in | tokens_out, hints, minimum)
+        encoded = catalogue.encoded_members(service, operation)
+        info = _OpInfo(op, tokens_in | tokens_out, hints, minimum, encoded)
         self._infos[(service, operation)] = info
         return info
 
@@ -202,6 +204,8 @@ class Sanitizer:
                 name, shape = chain.member_at(op.output_shape, path)
                 if isinstance(value, str) and name is not None and name not in info.tokens:
                     self._data_tokens[value] = (name, shape, info)
+                    if name in info.encoded:  # the next request carries it decoded
+                        self._data_tokens[unquote_plus(value)] = (name, shape, info)
                 break
 
     def _exchange(self, x: Interaction) -> Interaction:
@@ -340,7 +344,15 @@ class Sanitizer:
             # SigV2 (SimpleDB) signs in the body: credentials, dropped like signing headers.
             kept = [(k, v) for k, v in pairs if k not in SIGV2_FIELDS or not self._on("headers")]
             self.stats["headers"] += len(pairs) - len(kept)
-            return urlencode([(k, self._form_value(k, v, shape, info)) for k, v in kept])
+            fields = dict(kept)
+            return urlencode(
+                [
+                    (k, self.values.schema(v))
+                    if _form_pair_key(k, v, fields, shape)
+                    else (k, self._form_value(k, v, shape, info))
+                    for k, v in kept
+                ]
+            )
         if data.lstrip().startswith("<"):
             protocol = codec.wire_protocol(info.op.service_model, ctype) if info.op else ""
             try:
@@ -455,6 +467,13 @@ class Sanitizer:
         """One string of a body, JSON or XML, by the member it binds to and its path AT."""
         if self._owned:
             return self.values.owned(value)
+        if name in info.encoded and unquote_plus(value) != value:
+            # URL-encoded by S3 (EncodingType=url, which botocore sends): sanitized as the
+            # caller reads it, decoded, then encoded again with what was literal left literal.
+            decoded = unquote_plus(value)
+            clean = self._value(decoded, name, shape, _without_encoded(info), public, at)
+            safe = "".join(sorted({ch for ch in value if not ch.isalnum() and ch not in "%+"}))
+            return quote(clean, safe=safe)
         if shape is None and name in ERROR_CODE_MEMBERS and _ERROR_CODE.fullmatch(value):
             return self.values.public(value)  # AWS's own error code (an error body)
         kind = self._classify(name, shape, info)
@@ -606,6 +625,10 @@ class Sanitizer:
         return result
 
 
+def _without_encoded(info: _OpInfo) -> _OpInfo:
+    return _OpInfo(info.op, info.tokens, info.hints, info.token_min)
+
+
 def _model_value(info: _OpInfo, member_name: str | None, value: str) -> bool:
     """The model says what VALUE is though its member is typed plain String: a value of one of
     the service's enums (Cost Optimization Hub's actionType Rightsize is its ActionType enum),
@@ -658,6 +681,28 @@ def _pair_key(
         return False
     members = len(shape.members) if shape is not None and shape.type_name == "structure" else 0
     return _keyed(pair) and (members <= _PAIRS.max_members or name in _PAIRS.named_keys)
+
+
+def _form_pair_key(
+    key: str, value: str, fields: Mapping[str, str], shape: botocore.model.Shape | None
+) -> bool:
+    """KEY of a query/ec2 form is the key of a filter, tag or dimension (`Filter.1.Name` beside
+    `Filter.1.Value.1`): its siblings are read as the structure they flatten, so a form is
+    judged as the same request in JSON is (`_pair_key`)."""
+    prefix, _, last = key.rpartition(".")
+    if not prefix or last.isdigit():
+        return False
+    container = shapes.form_member(shape, prefix)[1]
+    if container is None or container.type_name != "structure":
+        return False
+    siblings: dict[str, Any] = {}
+    for other, text in fields.items():
+        if other.startswith(prefix + "."):
+            segment = other[len(prefix) + 1 :].split(".")[0]
+            name = shapes.form_member(container, segment)[0] or segment
+            siblings.setdefault(name, text)
+    name = shapes.form_member(container, last)[0] or last
+    return _pair_key(name, value, siblings, container)
 
 
 def _keyed(value: Mapping[str, Any]) -> bool:

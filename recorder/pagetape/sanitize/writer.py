@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pagetape
+from pagetape.aws import catalogue
 from pagetape.aws.specs import botocore_session, installed_botocore, operation_model
 from pagetape.cassette import store as cassette_io
 from pagetape.cassette.store import Interaction
@@ -188,6 +189,7 @@ def describe(
         for token in ("nextToken", "NextToken"):
             params.pop(token, None)
     page_size = params.pop(limit_key, None) if limit_key else None
+    params = catalogue.without_injected(service, operation, params)  # botocore's, not the caller's
     pages = sum(1 for i in mine if i.response.status < 300)
     errors = [i for i in mine if i.response.status >= 300]
     return cassette_io.Metadata(

@@ -435,11 +435,10 @@ def request_members(op: botocore.model.OperationModel, request: Request) -> dict
             if wire.lower() in lowered:
                 out[name] = lowered[wire.lower()]
         elif form is not None:
-            query_name = member.serialization.get("queryName") or (
-                wire[:1].upper() + wire[1:] if op.metadata.get("protocol") == "ec2" else wire
-            )
-            if query_name in form:
-                out[name] = form[query_name]
+            ec2 = op.metadata.get("protocol") == "ec2"
+            found = _form_value(form, _form_name(name, member, ec2), member, ec2, top=True)
+            if found is not _ABSENT:
+                out[name] = found
         elif xml is not None:
             if wire in xml:
                 out[name] = xml[wire]
@@ -466,6 +465,76 @@ def _xml_leaves(body: Any) -> dict[str, str] | None:
     except ElementTree.ParseError:
         return None
     return {_local(child.tag): child.text or "" for child in root if not len(child)}
+
+
+_ABSENT = object()
+
+
+def _form_name(name: str, member: botocore.model.Shape, ec2: bool) -> str:
+    """A member's key in a query/ec2 form, as botocore's serializers name it."""
+    if ec2:
+        wire = member.serialization.get("queryName") or member.serialization.get("name", name)
+        return str(wire[:1].upper() + wire[1:])
+    return str(member.serialization.get("name", name))
+
+
+def _form_value(
+    form: dict[str, str], prefix: str, shape: botocore.model.Shape, ec2: bool, top: bool = False
+) -> Any:
+    """The value botocore's query/ec2 serializer flattened under PREFIX (`Filter.1.Name`,
+    `Filter.1.Value.1`, `Tags.member.1.Key`, `Attributes.entry.1.value`), rebuilt by SHAPE;
+    _ABSENT when nothing is there. Top-level scalars stay text (`typed` converts them, as for
+    query strings); nested ones are typed here, where nothing else can."""
+    kind = shape.type_name
+    if kind == "structure":
+        members = shape.members
+        out = {}
+        for name, member in members.items():
+            found = _form_value(form, f"{prefix}.{_form_name(name, member, ec2)}", member, ec2)
+            if found is not _ABSENT:
+                out[name] = found
+        return out if out else _ABSENT
+    if kind == "list":
+        member = shape.member
+        if prefix in form and form[prefix] == "":
+            return []  # botocore's spelling of an empty list
+        if ec2 or shape.serialization.get("flattened"):
+            base = prefix
+            if not ec2 and member.serialization.get("name"):
+                base = ".".join([*prefix.split(".")[:-1], member.serialization["name"]])
+        else:
+            base = f"{prefix}.{member.serialization.get('name', 'member')}"
+        items: list[Any] = []
+        while (found := _form_value(form, f"{base}.{len(items) + 1}", member, ec2)) is not _ABSENT:
+            items.append(found)
+        return items if items else _ABSENT
+    if kind == "map":
+        key_shape, value_shape = shape.key, shape.value
+        base = prefix if shape.serialization.get("flattened") else f"{prefix}.entry"
+        key_name = key_shape.serialization.get("name", "key")
+        value_name = value_shape.serialization.get("name", "value")
+        pairs: dict[str, Any] = {}
+        n = 1
+        while f"{base}.{n}.{key_name}" in form:
+            value = _form_value(form, f"{base}.{n}.{value_name}", value_shape, ec2)
+            pairs[form[f"{base}.{n}.{key_name}"]] = None if value is _ABSENT else value
+            n += 1
+        return pairs if pairs else _ABSENT
+    if prefix not in form:
+        return _ABSENT
+    text = form[prefix]
+    if top:
+        return text
+    if kind in ("integer", "long") and text.lstrip("-").isdecimal():
+        return int(text)
+    if kind in ("float", "double"):
+        try:
+            return float(text)
+        except ValueError:
+            return text
+    if kind == "boolean" and text in ("true", "false"):
+        return text == "true"
+    return text
 
 
 def _form(body: Any, ctype: str) -> dict[str, str] | None:
