@@ -332,7 +332,10 @@ class Sanitizer:
             def walk(value: Any, member: botocore.model.Shape | None, name: str | None) -> Any:
                 return self._walk(value, member, name, info)
 
-            return eventstream.sanitize(data, info.op, walk, self.values)
+            def xml(text: str, member: botocore.model.Shape | None) -> str:
+                return self._xml(text, member, ctype, info)
+
+            return eventstream.sanitize(data, info.op, walk, xml, self.values)
         if data is None or codec.is_marker(data):
             return data
         if not isinstance(data, str):
@@ -354,18 +357,23 @@ class Sanitizer:
                 ]
             )
         if data.lstrip().startswith("<"):
-            protocol = codec.wire_protocol(info.op.service_model, ctype) if info.op else ""
-            try:
-                return codec.rewrite_xml(
-                    data,
-                    shape,
-                    protocol,
-                    lambda leaf, v: self._leaf(leaf, v, info),
-                    vocabulary.xml_context,
-                )
-            except (ValueError, SyntaxError):  # not XML after all (ParseError is a SyntaxError)
-                pass
+            return self._xml(data, shape, ctype, info)
         return self._text(data)
+
+    def _xml(self, data: str, shape: botocore.model.Shape | None, ctype: str, info: _OpInfo) -> str:
+        """An XML body or event payload, each leaf by the member it binds to; text that is not
+        XML after all goes to the text rules."""
+        protocol = codec.wire_protocol(info.op.service_model, ctype) if info.op else ""
+        try:
+            return codec.rewrite_xml(
+                data,
+                shape,
+                protocol,
+                lambda leaf, v: self._leaf(leaf, v, info),
+                vocabulary.xml_context,
+            )
+        except (ValueError, SyntaxError):  # not XML after all (ParseError is a SyntaxError)
+            return self._text(data)
 
     def _leaf(self, leaf: codec.XmlLeaf, value: str, info: _OpInfo) -> str:
         """An XML leaf or attribute, classified by the member it binds to (S3's <Key>, EC2's

@@ -366,22 +366,25 @@ def _collapse(value: Any) -> Any:
 
 # The sanitizer's walk: (decoded value, its shape or None, member name or None) -> clean value.
 Walk = Callable[[Any, "botocore.model.Shape | None", "str | None"], Any]
+WalkXml = Callable[[str, "botocore.model.Shape | None"], str]  # an XML payload, by its shape
 
 
 def sanitize(
     body: Mapping[str, Any],
     op: botocore.model.OperationModel | None,
     walk: Walk,
+    walk_xml: WalkXml,
     values: Values,
 ) -> dict[str, Any]:
     """Each frame walked with its event's shape (the output's event stream -> the member named by
-    `:event-type` or `:exception-type` -> its payload member), so values inside events are
-    replaced as anywhere else. Data without a model (a blob or string payload, the UTF-8 text in
-    a blob member such as Bedrock's `chunk.bytes`) is sanitized as a JSON document or as free
-    text, blob texts stored as `{"$base64": text}`. An undecoded tail is kept as it is."""
+        `:event-type` or `:exception-type` -> its payload member), so values inside events are
+        replaced as anywhere else. Data without a model (a blob or string payload, the UTF-8 text in
+        a blob member such as Bedrock's `chunk.bytes`) is sanitized as a JSON document or as free
+        text, blob texts stored as `{"$base64": text}`; a structure payload of a rest-xml stream (S3
+    Select's Stats) is XML, walked by its shape. An undecoded tail is kept as it is."""
     stream = op.get_event_stream_output() if op is not None else None
     output = op.output_shape if op is not None else None
-    frames = [_clean_frame(dict(f), stream, output, walk, values) for f in body[MARK]]
+    frames = [_clean_frame(dict(f), stream, output, walk, walk_xml, values) for f in body[MARK]]
     out: dict[str, Any] = {MARK: frames}
     if body.get(UNDECODED):
         out[UNDECODED] = body[UNDECODED]
@@ -393,6 +396,7 @@ def _clean_frame(
     stream: botocore.model.Shape | None,
     output: botocore.model.Shape | None,
     walk: Walk,
+    walk_xml: WalkXml,
     values: Values,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = frame["headers"]
@@ -429,7 +433,10 @@ def _clean_frame(
         frame["payload"] = clean_json(frame["payload"])
     elif "payload_text" in frame:
         parsed = _json(frame["payload_text"])
-        if parsed is None:
+        structured = target is not None and target.type_name == "structure"
+        if parsed is None and structured and frame["payload_text"].lstrip().startswith("<"):
+            frame["payload_text"] = walk_xml(frame["payload_text"], target)
+        elif parsed is None:
             frame["payload_text"] = values.text(frame["payload_text"])
         else:
             new = _collapse(clean_json(_expand(parsed)))
