@@ -19,7 +19,7 @@ import string
 from collections.abc import Callable, Iterable, Iterator
 
 from pagetape.aws import catalogue
-from pagetape.sanitize import personal
+from pagetape.sanitize import addresses, personal
 from pagetape.sanitize.marks import account_check
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
@@ -139,8 +139,11 @@ class Pseudonymizer:
         """Private addresses stay private and keep their subnet (prefix-preserving: two hosts of
         one /24 stay in one faked /24, a CIDR block stays a block); public ones move to
         198.18.0.0/15, the range reserved for benchmarks. The prefix length is kept."""
-        address, slash, length = value.partition("/")
-        ip = ipaddress.IPv4Address(address)
+        text, slash, length = value.partition("/")
+        ip = addresses.ipv4(text)
+        if ip is None:
+            raise ValueError(f"{text!r} is no IPv4 address")
+        address = str(ip)  # 10.0.0.01 is 10.0.0.1: one address, one fake
         block = next((n for n in catalogue.private_networks() if ip in n), None)
         if block is not None:
             fake = ipaddress.IPv4Address(self._prefix_preserving(int(ip), 32, block.prefixlen))
