@@ -287,3 +287,21 @@ def test_a_pre_scrubbed_address_label_passes_through() -> None:
     faked = values.string("ip-10-0-0-01.ec2.internal", "name")
     assert faked == values.string("ip-10-0-0-1.ec2.internal", "name") != "ip-10-0-0-1.ec2.internal"
     assert values.string("ip-999-0-0-1", "name") != "ip-999-0-0-1"  # no address: a name
+
+
+@pytest.mark.parametrize(
+    "written, plain",
+    [("10.0.0.01", "10.0.0.1"), ("010.000.000.001", "10.0.0.1"), ("8.8.8.08", "8.8.8.8"),
+     ("192.168.001.010/24", "192.168.1.10/24")],
+)  # fmt: skip
+def test_an_address_with_leading_zeros_is_an_address(written: str, plain: str) -> None:
+    """Zero-padded octets are how some tools print addresses: detected and faked as the
+    address they pad, in free text too; pre-scrubbed zeros stay."""
+    values = Rewriter(SECRET)
+    assert detect.fullmatch(written) == "ip_address"
+    assert values.string(written, "free_text") == values.string(plain, "free_text") != plain
+    assert values.string(f"host at {written} ok", "free_text") == (
+        f"host at {values.string(plain, 'free_text')} ok"
+    )
+    for scrubbed in ("0.0.0.0", "000.000.000.000", "ip-00-00-00-00.eu-west-1.compute.internal"):
+        assert values.string(scrubbed, "free_text") == scrubbed

@@ -132,6 +132,42 @@ def nesting_depth(data: bytes) -> int:
     return max(itertools.accumulate(map(_BRACKET_STEP.__getitem__, brackets)), default=0)
 
 
+MAX_DIGITS = 4300
+"""Longest number read (Python's own limit for int and str conversions since 3.10.7/3.11;
+earlier 3.10 releases take minutes to read `9` * 10**6 and quadratic time past that)."""
+_LONG_NUMBER = re.compile(rb"[0-9]{%d}" % (MAX_DIGITS + 1))
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+class Refused(CassetteError, ValueError):
+    """Text a bounded reader will not build (too deep, a number too long, no Unicode text):
+    the reason, for the caller to name the file and the place. A ValueError too, so a reader
+    that tries JSON and falls back to text (a string that only looks like JSON) still does."""
+
+
+def loads(text: str | bytes, **options: Any) -> Any:
+    """`json.loads` bounded as a cassette file is, for JSON inside a file (a body, a payload,
+    a string): Refused past MAX_DEPTH levels (the parser recurses: RecursionError at ~1000,
+    and every walker over the value after it), past MAX_DIGITS digits in a number, or for a
+    lone surrogate escape (`\\ud800`: no text, every later `.encode()` would fail)."""
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    outside = _JSON_STRING.sub(b"", data)
+    if b"[" in outside or b"{" in outside:
+        brackets = outside.translate(None, _NOT_BRACKET)
+        steps = itertools.accumulate(map(_BRACKET_STEP.__getitem__, brackets))
+        if max(steps, default=0) > MAX_DEPTH:
+            raise Refused(f"nests deeper than {MAX_DEPTH} levels")
+    if _LONG_NUMBER.search(outside):
+        raise Refused(f"holds a number of more than {MAX_DIGITS} digits")
+    value = json.loads(text, **options)
+    if _SURROGATE_ESCAPE.search(data):
+        try:
+            json.dumps(value, ensure_ascii=False).encode()
+        except UnicodeEncodeError:
+            raise Refused("holds a lone surrogate (\\ud800-\\udfff), which is no text") from None
+    return value
+
+
 def inflate(data: bytes, source: str) -> bytes:
     """Gzip DATA inflated, streamed and refused past MAX_BYTES: a 2 MB file can inflate to
     2 GiB, so the cap applies to what comes out, not to what was read. Concatenated members
@@ -206,7 +242,9 @@ def decode(data: bytes, source: str = "<bytes>") -> Cassette:
             f"{FORMAT_VERSION} only"
         )
     try:
-        json.loads(data, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+        loads(data, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+    except Refused as exc:
+        raise CassetteError(f"{source} {exc}; not read") from None
     except _DuplicateKey as exc:
         raise CassetteError(
             f"{source} is malformed: the key {exc.args[0]!r} appears twice in one object"

@@ -30,6 +30,7 @@ from pagetape.imports import placebo as placebo_io
 from pagetape.imports.placebo import FILE_NAME
 from pagetape.imports.vcr import read_vcr
 from pagetape.sanitize import detect
+from pagetape.sanitize.needles import Needles
 from pagetape.sanitize.pseudonym import TOKEN_RE
 from pagetape.sanitize.rewrite import standalone
 from pagetape.sanitize.walker import NOT_AWS, Sanitizer
@@ -314,9 +315,11 @@ def _xml(text: str) -> Any:
         return None
     try:
         root = ElementTree.fromstring(text.encode())
+        return {_local(root.tag): _element(root)}
     except ElementTree.ParseError:
         return None
-    return {_local(root.tag): _element(root)}
+    except RecursionError:  # nested past the walk (the sanitizer kept it as text): text too
+        return None
 
 
 def _element(element: ElementTree.Element) -> Any:
@@ -354,22 +357,20 @@ class _Names:
     """Which of the sanitizer's replaced values a changed field holds, and by which rule."""
 
     def __init__(self, sanitizer: Sanitizer) -> None:
-        import ahocorasick
-
         values = sanitizer.values
         self.pseudo = values.pseudo
         self.fakes = values.pseudo.replaced
         self.rule_of = values.rule_of
-        self.automaton: Any = None
+        self.automaton: Needles | None = None
         originals = [o for o, f in self.fakes.items() if o and o != f]
         if originals:
-            self.automaton = ahocorasick.Automaton()
+            self.automaton = Needles()
             for original in originals:
-                self.automaton.add_word(original, (original, original))
+                self.automaton.add(original, (original, original))
                 encoded = quote(original, safe="")
                 if encoded != original:
-                    self.automaton.add_word(encoded, (encoded, original))
-            self.automaton.make_automaton()
+                    self.automaton.add(encoded, (encoded, original))
+            self.automaton.make()
 
     def rule(self, original: str) -> str:
 

@@ -20,6 +20,7 @@ from pagetape.cassette.store import Interaction, Request, Response
 from pagetape.errors import CassetteError
 from pagetape.imports.identify import Identity, identify
 from pagetape.sanitize.walker import NOT_AWS
+from pagetape.wire import codec
 
 _PLACEHOLDER = re.compile(r"\*+redacted\*+|redacted|x{3,}|\*{3,}|<[a-z_ -]+>", re.IGNORECASE)
 
@@ -115,6 +116,11 @@ def recorded(path: Path, raw: bytes) -> list[tuple[str, Interaction]]:
             body=_body(req),
         )
         response = Response(status=status, headers=resp_headers, body=body)
+        for part, one in (("request", request), ("response", response)):
+            try:  # what the sanitizer will decode, refused here by file and interaction
+                codec.decode(one.body, codec.content_type(one.headers))
+            except cassette_io.Refused as exc:
+                raise CassetteError(f"{path}: interaction {n}'s {part} {exc}; not read") from None
         out.append((uri, Interaction(operation="", request=request, response=response)))
     return out
 
@@ -128,7 +134,11 @@ def vcr_pairs(path: Path, raw: bytes) -> list[tuple[dict[str, Any], dict[str, An
     cassette_io.check_text(raw, str(path))
     text = raw.decode("utf-8")
     try:
-        data = json.loads(text) if text.lstrip().startswith("{") else yaml.load(text, _loader())
+        data = (
+            cassette_io.loads(text) if text.lstrip().startswith("{") else yaml.load(text, _loader())
+        )
+    except cassette_io.Refused as exc:
+        raise CassetteError(f"{path} {exc}; not read") from None
     except (ValueError, yaml.YAMLError) as exc:
         if "block level" in str(exc):  # libyaml's own nesting limit
             raise CassetteError(f"{path} nests too deeply; not read") from None
@@ -137,7 +147,11 @@ def vcr_pairs(path: Path, raw: bytes) -> list[tuple[dict[str, Any], dict[str, An
         ) from None
     except RecursionError:  # YAML block nesting, which the bracket scan cannot see
         raise CassetteError(f"{path} nests too deeply; not read") from None
-    if _expanded_size(data, {}) > cassette_io.MAX_BYTES:
+    try:
+        expanded = _expanded_size(data, {}, 0)
+    except cassette_io.Refused as exc:
+        raise CassetteError(f"{path} {exc}; not read") from None
+    if expanded > cassette_io.MAX_BYTES:
         raise CassetteError(
             f"{path} expands through YAML aliases to more than "
             f"{cassette_io.MAX_BYTES // 2**20} MiB of data; not read"
@@ -161,25 +175,39 @@ def vcr_pairs(path: Path, raw: bytes) -> list[tuple[dict[str, Any], dict[str, An
     return pairs  # type: ignore[return-value]
 
 
-def _expanded_size(value: Any, seen: dict[int, int]) -> int:
+def _expanded_size(value: Any, seen: dict[int, tuple[int, int]], depth: int) -> int:
     """About how many bytes VALUE would take written out with every YAML alias expanded: an
     alias is one object shared, so a 600-byte file of nested aliases loads small but expands
     to gigabytes in every walk over it (sanitizing, printing). Each shared object is sized
-    once (SEEN), so this costs one pass over what the file really holds."""
+    once (SEEN: its size and height), so this costs one pass over what the file really holds.
+    Refused when aliases nest it deeper than MAX_DEPTH (an alias of an alias of ... needs no
+    indentation) or an object holds itself (`&a [*a]`: endless)."""
+    size, height = _sized(value, seen)
+    if depth + height > cassette_io.MAX_DEPTH:
+        raise cassette_io.Refused(f"nests deeper than {cassette_io.MAX_DEPTH} levels")
+    return size
+
+
+_IN_PROGRESS = (-1, -1)
+
+
+def _sized(value: Any, seen: dict[int, tuple[int, int]]) -> tuple[int, int]:
     known = seen.get(id(value))
+    if known == _IN_PROGRESS:
+        raise cassette_io.Refused("holds itself through a YAML alias (endless when expanded)")
     if known is not None:
         return known
-    if isinstance(value, dict):
-        size = 2 + sum(_expanded_size(k, seen) + _expanded_size(v, seen) for k, v in value.items())
-    elif isinstance(value, (list, tuple)):
-        size = 2 + sum(_expanded_size(v, seen) for v in value)
-    elif isinstance(value, (str, bytes)):
-        size = 2 + len(value)
-    else:
-        size = 1
-    if isinstance(value, (dict, list, tuple, str, bytes)):
-        seen[id(value)] = size
-    return size
+    if not isinstance(value, (dict, list, tuple)):
+        return (2 + len(value) if isinstance(value, (str, bytes)) else 1), 0
+    seen[id(value)] = _IN_PROGRESS
+    items = [x for kv in value.items() for x in kv] if isinstance(value, dict) else value
+    parts = [_sized(v, seen) for v in items]
+    height = 1 + max((h for _, h in parts), default=0)
+    if height > cassette_io.MAX_DEPTH:
+        raise cassette_io.Refused(f"nests deeper than {cassette_io.MAX_DEPTH} levels")
+    size = 2 + sum(n for n, _ in parts)
+    seen[id(value)] = size, height
+    return size, height
 
 
 @cache
@@ -209,6 +237,16 @@ def _loader() -> type:
             None, None, f"a Python object ({suffix}) pagetape does not build", node.start_mark
         )
 
+    def integer(loader: Any, node: Any) -> int:
+        # 0x, 0b and 1:2:3 (base 60) ints are not bound by Python's digit limit: a 2 MB hex
+        # int is built at once and fails every later str(); base 60 is quadratic to build.
+        if len(str(node.value)) > cassette_io.MAX_DIGITS:
+            raise cassette_io.Refused(
+                f"holds a number of more than {cassette_io.MAX_DIGITS} digits"
+            )
+        return int(yaml.constructor.SafeConstructor.construct_yaml_int(loader, node))
+
+    VcrLoader.add_constructor("tag:yaml.org,2002:int", integer)
     VcrLoader.add_constructor("tag:yaml.org,2002:python/tuple", sequence)
     VcrLoader.add_constructor("tag:yaml.org,2002:python/unicode", text)
     VcrLoader.add_constructor("tag:yaml.org,2002:python/str", text)

@@ -14,10 +14,22 @@ def parse(value: str) -> Address | None:
     """The address of VALUE (a CIDR block's network address), or None."""
     if not value[:1].isdigit() and ":" not in value:  # no address (asked of every string)
         return None
+    text = value.partition("/")[0]
     try:
-        return ipaddress.ip_address(value.partition("/")[0])
+        return ipaddress.ip_address(text)
     except ValueError:
+        return ipv4(text)
+
+
+def ipv4(text: str) -> ipaddress.IPv4Address | None:
+    """TEXT as an IPv4 address, octets with leading zeros included (`10.0.0.01`,
+    `010.000.000.001`: zero-padded, as some tools print them), which `ipaddress` refuses since
+    Python 3.9.5. The octets are read as decimal, as the padding means. None for no address."""
+    parts = text.split(".")
+    if len(parts) != 4 or not all(p.isascii() and p.isdigit() and len(p) <= 3 for p in parts):
         return None
+    octets = [int(p) for p in parts]
+    return ipaddress.IPv4Address(".".join(map(str, octets))) if max(octets) <= 255 else None
 
 
 def harmless(value: str) -> bool:

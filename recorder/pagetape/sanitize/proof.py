@@ -2,7 +2,7 @@
 
 Every identifying original (never common words: `pagetape.sanitize.rewrite.identifying`) is searched
 for in every string of the encoded cassette, plain, URL-encoded and base64, in one Aho-Corasick
-pass per string (pyahocorasick). A hit raises LeakError naming the interaction, the field path
+pass per string (`pagetape.sanitize.needles`). A hit raises LeakError naming the interaction, the field path
 and the rule that replaced the value; the value itself is never printed.
 """
 
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from pagetape.errors import LeakError
+from pagetape.sanitize.needles import Needles
 from pagetape.sanitize.rewrite import identifying, standalone
 from pagetape.sanitize.structured import plain_key
 
@@ -55,19 +56,15 @@ def strings(data: Any, path: str = "$") -> Iterator[tuple[str, str]]:
 
 def check(data: bytes, values: Rewriter) -> None:
     """Raise LeakError at the first place in DATA (an encoded cassette) holding an original."""
-    import ahocorasick
-
-    automaton = ahocorasick.Automaton()
-    count = 0
+    automaton = Needles()
     for original, fake in values.pseudo.replaced.items():
         if original == fake or not identifying(original) or values.is_public(original):
             continue
         for form, needle in forms(original):
-            automaton.add_word(needle, (original, form, needle))
-            count += 1
-    if not count:
+            automaton.add(needle, (original, form, needle))
+    if not len(automaton):
         return
-    automaton.make_automaton()
+    automaton.make()
     doc = json.loads(data)
     # Interactions first: metadata (parameters, error) is derived from them.
     ordered = [

@@ -317,9 +317,10 @@ RULES: tuple[Rule, ...] = (
          r"(?:/\d{1,3})?(?![0-9A-Za-z:]|\.\d)",
          needs=_count(":", 2), accepts=_address_accepts, fake=lambda rw, v, _: rw.pseudo.ipv6(v),
          proves=_address_proves),
+    # Octets may carry leading zeros (010.000.000.001, 10.0.0.01): how some tools print them.
     Rule("ip_address", "replace IPv4 addresses (and CIDR blocks): private ones by private ones, "
          "prefix-preserving (a host stays in its subnet), public ones by 198.18.0.0/15",
-         r"(?<!\d)(?<!\d\.)(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)"
+         r"(?<!\d)(?<!\d\.)(?:(?:25[0-5]|2[0-4]\d|[01]?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d?\d)"
          r"(?:/(?:3[0-2]|[12]?\d))?(?!\d|\.\d)",
          needs=_count(".", 3), accepts=_address_accepts, fake=lambda rw, v, _: rw.pseudo.ipv4(v),
          proves=_address_proves),

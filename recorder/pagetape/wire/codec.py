@@ -25,6 +25,7 @@ from xml.etree import ElementTree
 from xml.sax.saxutils import escape, quoteattr
 
 from pagetape.aws import shapes
+from pagetape.cassette import store as cassette_io
 from pagetape.wire import eventstream
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from pagetape.cassette.store import Request
 
 CBOR_TYPE = "application/cbor"
+_MAX_BITS = int(cassette_io.MAX_DIGITS * 3.3219)  # log2(10): an int of MAX_DIGITS digits
 CBOR_MARK = "$cbor"
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>\s*")
 
@@ -88,16 +90,25 @@ def decode(raw: bytes, ctype: str) -> Any:
         import cbor2
 
         try:
-            return _from_cbor(cbor2.loads(raw))
+            value = cbor2.loads(raw)
         except (cbor2.CBORDecodeError, ValueError):
             return {CBOR_MARK: "raw", "base64": base64.b64encode(raw).decode()}
+        return _from_cbor(value, [len(raw)], 0)
     text = raw.decode("utf-8", errors="replace")
     if "json" in ctype or text.lstrip().startswith(("{", "[")):
         try:
-            return json.loads(text)
+            return cassette_io.loads(text)
+        except cassette_io.Refused as exc:
+            raise Refused(f"JSON body {exc}") from None
         except ValueError:
             return text
     return text
+
+
+class Refused(cassette_io.Refused):
+    """A body no service sends and no reader should walk, with the reason: deeper than the
+    cassette bound, a number past Python's digit limit, CBOR shared references that expand
+    past the body's own size (a billion laughs) or refer to themselves."""
 
 
 def to_bytes(body: Any, ctype: str) -> bytes:
@@ -117,20 +128,32 @@ def to_bytes(body: Any, ctype: str) -> bytes:
     return json.dumps(body, separators=(",", ":")).encode()
 
 
-def _from_cbor(value: Any) -> Any:
+def _from_cbor(value: Any, budget: list[int], depth: int) -> Any:
+    """The stored form of a decoded CBOR value. Without shared references (tags 28/29) every
+    item takes a byte of the body at least, so BUDGET (the body's length) bounds the items
+    built: past it, or past MAX_DEPTH levels, the body is Refused (40 bytes of doubling
+    references expand to 2**40 items; a reference to itself never ends)."""
     import cbor2
 
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise Refused("CBOR body expands through shared references past its own size")
+    if depth > cassette_io.MAX_DEPTH:
+        raise Refused(f"CBOR body nests deeper than {cassette_io.MAX_DEPTH} levels")
     if isinstance(value, dict):
-        return {str(k): _from_cbor(v) for k, v in value.items()}
+        return {str(k): _from_cbor(v, budget, depth + 1) for k, v in value.items()}
     if isinstance(value, list):
-        return [_from_cbor(v) for v in value]
+        return [_from_cbor(v, budget, depth + 1) for v in value]
+    if isinstance(value, int) and value.bit_length() > _MAX_BITS:
+        raise Refused(f"CBOR body holds a number of more than {cassette_io.MAX_DIGITS} digits")
     if isinstance(value, bytes):
         return {CBOR_MARK: "bytes", "base64": base64.b64encode(value).decode()}
     if isinstance(value, datetime):
         stamp = value.timestamp()
         return {CBOR_MARK: "epoch", "value": int(stamp) if stamp.is_integer() else stamp}
     if isinstance(value, cbor2.CBORTag):
-        return {CBOR_MARK: "tag", "tag": value.tag, "value": _from_cbor(value.value)}
+        inner = _from_cbor(value.value, budget, depth + 1)
+        return {CBOR_MARK: "tag", "tag": value.tag, "value": inner}
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     return str(value)  # undefined and simple values carry no data botocore reads
@@ -175,8 +198,16 @@ def rewrite_xml(
         raise ValueError("XML with a document type declaration")
     prefixes: dict[str, str] = {}
     data = text.encode()
-    for _, (prefix, uri) in ElementTree.iterparse(io.BytesIO(data), events=("start-ns",)):
-        prefixes.setdefault(uri, prefix)
+    depth = 0
+    for event, found in ElementTree.iterparse(
+        io.BytesIO(data), events=("start-ns", "start", "end")
+    ):
+        if event == "start-ns":
+            prefixes.setdefault(found[1], found[0])
+        else:  # the walk below recurses: 200,000 nested elements were a RecursionError
+            depth += 1 if event == "start" else -1
+            if depth > cassette_io.MAX_DEPTH:
+                raise Refused(f"XML body nests deeper than {cassette_io.MAX_DEPTH} levels")
     root = ElementTree.fromstring(data)
     _XmlWalk(leaf, protocol, context).root(root, shape)
     decl = _XML_DECL.match(text)

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pagetape.aws import shapes
+from pagetape.cassette import store as cassette_io
 
 if TYPE_CHECKING:
     import botocore.model
@@ -305,8 +306,8 @@ def _json(text: str) -> Any:
     if not text.startswith(("{", "[")):
         return None
     try:
-        return json.loads(text, parse_constant=_no_constant)
-    except ValueError:
+        return cassette_io.loads(text, parse_constant=_no_constant)
+    except ValueError:  # a too deep or too long one (cassette_io.Refused) stays text too
         return None
 
 
