@@ -154,6 +154,9 @@ class Rewriter:
         it recurs, and so are its words (the `Linux` of `Linux/UNIX` in an AMI description, the
         `saml` of `saml-provider` in a sign-in URL), so no sentence fakes what a field keeps."""
         self.public(value)  # and its path parts (/job-function/)
+        # and its colon parts: the enum value ec2:spot-fleet-request:TargetCapacity makes the
+        # resource type public, so Application Auto Scaling's ResourceId keeps it too.
+        self._public.update(p for p in re.split(r"[:/]", value) if p)
         self._public.update(w for w in _VOCABULARY_WORD.findall(value) if len(w) > 2)
 
     def owned(self, value: str) -> str:
@@ -174,6 +177,10 @@ class Rewriter:
         self._public.add(value)
         self._public.update(p for p in value.split("/") if p)
         return value
+
+    def public_names(self, names: Iterable[str]) -> None:
+        """NAMES are a service model's own (member and shape names): kept wherever they recur."""
+        self._public.update(names)
 
     def is_public(self, value: str) -> bool:
         """AWS's own value, or part of one kept elsewhere: a public model id

@@ -176,6 +176,10 @@ class Sanitizer:
         hints.update(registry().hints(service))
         encoded = catalogue.encoded_members(service, operation)
         info = _OpInfo(op, tokens_in | tokens_out, hints, minimum, encoded)
+        if op is not None:
+            # The model's own member names (DBInstance, TopicArn) are structure wherever they
+            # recur: an XML element, a query key, an attribute name, a word of an error message.
+            self.values.public_names(_member_names(op.service_model.service_name))
         self._infos[(service, operation)] = info
         return info
 
@@ -644,6 +648,26 @@ def _model_value(info: _OpInfo, member_name: str | None, value: str) -> bool:
     if vocabulary.is_version(member_name, value):
         return True
     return info.op is not None and value in _enum_values(info.op.service_model.service_name)
+
+
+_MEMBER_NAME = re.compile(r"[A-Z][A-Za-z0-9]*[a-z][A-Za-z0-9]*")
+_CAPITALS = re.compile(r"[A-Z]")
+
+
+@cache
+def _member_names(service: str) -> frozenset[str]:
+    """SERVICE's member and shape names of two capitals or more (DBInstance, TopicArn): a one-word
+    name (Name, Owner) tells nothing of the model, and may as well be a customer's word."""
+    model = botocore_session().get_service_model(service)
+    names: set[str] = set()
+    for shape_name in model.shape_names:
+        shape = model.shape_for(shape_name)
+        names.add(shape_name)
+        for member_name, member in getattr(shape, "members", {}).items():
+            names.update((member_name, member.serialization.get("name", member_name)))
+    return frozenset(
+        n for n in names if _MEMBER_NAME.fullmatch(n) and len(_CAPITALS.findall(n)) >= 2
+    )
 
 
 @cache
