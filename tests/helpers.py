@@ -19,14 +19,16 @@ from pagetape.aws.specs import botocore_session
 from pagetape.record.recording import RecordRequest, RecordResult, plan, record
 
 
-
 def missing_model(service: str, operation: str | None = None) -> str | None:
     """Why the installed botocore cannot speak this call (the suite runs on the oldest botocore
     pyproject allows, whose models predate some services and operations), else None."""
     session = botocore_session()
     if service not in session.get_available_services():
         return f"botocore {botocore.__version__} has no {service} model"
-    if operation is not None and operation not in session.get_service_model(service).operation_names:
+    if (
+        operation is not None
+        and operation not in session.get_service_model(service).operation_names
+    ):
         return f"botocore {botocore.__version__} has no {service} {operation}"
     return None
 
