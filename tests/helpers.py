@@ -12,7 +12,34 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import botocore
+import pytest
+
+from pagetape.aws.specs import botocore_session
 from pagetape.record.recording import RecordRequest, RecordResult, plan, record
+
+
+def missing_model(service: str, operation: str | None = None) -> str | None:
+    """Why the installed botocore cannot speak this call (the suite runs on the oldest botocore
+    pyproject allows, whose models predate some services and operations), else None."""
+    session = botocore_session()
+    if service not in session.get_available_services():
+        return f"botocore {botocore.__version__} has no {service} model"
+    if (
+        operation is not None
+        and operation not in session.get_service_model(service).operation_names
+    ):
+        return f"botocore {botocore.__version__} has no {service} {operation}"
+    return None
+
+
+def needs_model(service: str, operation: str, *values: Any, id: str | None = None) -> Any:
+    """A pytest.param of (service, operation, *values), skipped with the reason when the
+    installed botocore lacks the model; nothing is skipped where the model exists."""
+    reason = missing_model(service, operation)
+    marks = [pytest.mark.skip(reason=reason)] if reason else []
+    return pytest.param(service, operation, *values, marks=marks, id=id)
+
 
 SANDBOX_KEY = ("AKIASANDBOXTESTS0000", "sandbox-test-secret-key")
 

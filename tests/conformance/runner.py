@@ -14,6 +14,7 @@ import jmespath
 
 from conformance import synth
 from conformance.server import ConformanceServer
+from pagetape.wire.codec import wire_protocol
 
 SANDBOX_KEY = ("AKIASANDBOXTESTS0000", "sandbox-test-secret-key")
 
@@ -69,7 +70,7 @@ def check(server: ConformanceServer, service: str, operation: str, sid: int, out
     from pagetape.replay.engine import Tape
     from pagetape.verify.lint import verify_file
 
-    protocol = synth.session().get_service_model(service).resolved_protocol
+    protocol = wire_protocol(synth.session().get_service_model(service))
     outcome = Outcome(service, operation, protocol, "pass")
     try:
         scenario = synth.build(service, operation, sid)

@@ -16,6 +16,7 @@ import jmespath
 from botocore import xform_name
 
 from conformance.regex_sample import sample
+from pagetape.wire.codec import wire_protocol
 
 REGION = "us-east-1"
 ACCOUNT = "493817265001"  # looks like an account id: the sanitizer must replace it
@@ -472,7 +473,7 @@ def build(service: str, operation: str, sid: int) -> Scenario:
     if not any(isinstance(t, str) for t in paging.output_token):
         raise Unservable("untokenizable output", "no output token")
     return Scenario(
-        sid, service, operation, model.resolved_protocol, op, paging, params, page_size, pages,
+        sid, service, operation, wire_protocol(model), op, paging, params, page_size, pages,
         markers, counts,
     )  # fmt: skip
 

@@ -18,6 +18,7 @@ from botocore.serialize import create_serializer
 from pagetape.aws.specs import botocore_session
 from pagetape.cassette.store import Interaction, Request, Response
 from pagetape.imports.identify import Identity, Unidentified, identify
+from pagetape.wire.codec import wire_protocol
 
 HOSTS = [
     # (method, uri, body, service, operation, region, replayed path)
@@ -122,7 +123,7 @@ def _synth(shape: Any, depth: int = 0) -> Any:
 def _sent(service: str, name: str) -> tuple[str, Interaction] | None:
     model = botocore_session().get_service_model(service)
     op = model.operation_model(name)
-    protocol = getattr(model, "resolved_protocol", None) or model.metadata["protocol"]
+    protocol = wire_protocol(model)
     try:
         req = create_serializer(protocol).serialize_to_request(
             _synth(op.input_shape) if op.input_shape else {}, op

@@ -18,7 +18,7 @@ import jmespath
 import pytest
 from botocore.exceptions import ClientError
 
-from helpers import encoded_forms
+from helpers import encoded_forms, needs_model
 from moto_helpers import REGION, Account, fresh_account, unique
 from pagetape.aws.isolation import isolated_environment
 from pagetape.cassette import store as cassette_io
@@ -428,7 +428,9 @@ SAMPLE = [
 ]
 
 
-@pytest.mark.parametrize(("service", "operation"), SAMPLE, ids=[f"{s}.{o}" for s, o in SAMPLE])
+@pytest.mark.parametrize(
+    ("service", "operation"), [needs_model(s, o, id=f"{s}.{o}") for s, o in SAMPLE]
+)
 def test_synthesized_chains_of_every_protocol(tmp_path: Path, service: str, operation: str) -> None:
     """The conformance harness's three synthesized pages, written as placebo would, import to a
     chain a boto3 paginator walks with the harness's own (real) parameters: echoed ones match

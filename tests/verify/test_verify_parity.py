@@ -26,6 +26,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from foreign_helpers import file_params
 from helpers import hand_made
 from pagetape.aws.specs import botocore_session
 from pagetape.cassette import store as cassette_io
@@ -193,7 +194,7 @@ def _assert_parity(named: set[Field], changed: set[Field]) -> None:
     assert unnamed == set(), "sanitize changes a field verify does not name"
 
 
-@pytest.mark.parametrize("name", VCR_FILES)
+@pytest.mark.parametrize("name", file_params(VCR_FILES))
 def test_verify_names_what_sanitize_changes_in_each_vcrpy_file(name: str, tmp_path: Path) -> None:
     source = FOREIGN / "vcrpy" / name
     written = _written(lambda: sanitize_file(source, tmp_path / "out.json")[1])
