@@ -475,7 +475,12 @@ class Rewriter:
         if known is None and (
             prose.is_number(core) if self._strict else prose.is_public_word(core)
         ):
-            return token
+            if self.learning:
+                return token
+            # Documented words joined can still hold a name learnt elsewhere: Lambda's Handler
+            # lambda_function.process_resources names the function process_resources. One real
+            # value, one fake, wherever it sits.
+            return lead + self._replace_known(core) + trail
         if known is not None:
             return lead + self.counted("free_text", core, known) + trail
         key, eq, value = core.partition("=")
