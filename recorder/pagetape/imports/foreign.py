@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +32,7 @@ from pagetape.sanitize import detect
 from pagetape.sanitize.needles import Needles
 from pagetape.sanitize.pseudonym import TOKEN_RE
 from pagetape.sanitize.rewrite import standalone
+from pagetape.sanitize.secret import AUDIT_SECRET
 from pagetape.sanitize.walker import NOT_AWS, Sanitizer
 from pagetape.wire import chain, codec
 from pagetape.wire.eventstream import B64_MARK
@@ -147,8 +147,7 @@ def _placebo_groups(responses: list[PlaceboResponse]) -> Iterator[list[PlaceboRe
 
 
 def _sanitizer() -> Sanitizer:
-
-    return Sanitizer(secrets.token_bytes(32))
+    return Sanitizer(AUDIT_SECRET)
 
 
 # -- the two sides ------------------------------------------------------------------------------
