@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -337,3 +340,21 @@ def test_counts_agree_in_number(cli, sandbox: Sandbox, tmp_path: Path) -> None:
     assert "is not JSON for a list" in listed.stderr
     odd = cli("record", "ec2", "describe-instances", "-p", "DryRun=maybe")
     assert "is not true or false" in odd.stderr
+
+
+def test_recording_clients_see_the_models_lookups_see(tmp_path: Path) -> None:
+    """A client pagetape builds (recording, replay) reads AWS_DATA_PATH as lookups do: an
+    operation the edited model lacks is gone from both (the shared loader ignored it)."""
+    data = _bedrock_without_import_jobs(tmp_path / "models")
+    probe = (
+        "from pagetape.aws.isolation import fresh_session\n"
+        "from pagetape.aws.specs import operation_model\n"
+        "client = fresh_session(region_name='us-east-1').client('bedrock')\n"
+        "print(hasattr(client, 'list_model_import_jobs'),"
+        " operation_model('bedrock', 'ListModelImportJobs') is None)\n"
+    )
+    env = {**os.environ, "AWS_DATA_PATH": str(data)}
+    out = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert out.stdout.split() == ["False", "True"], out.stderr

@@ -149,10 +149,17 @@ def shared_loader() -> Any:
     """One model loader for the sessions that make clients (recording, replaying tests): service
     models and endpoint rules are parsed once per process, not once per session (a manifest, a
     pytest run or the conformance sweep makes hundreds). Made without reading any config file
-    (`data_path` would come from ~/.aws/config)."""
+    (`data_path` would come from ~/.aws/config); AWS_DATA_PATH is honoured, as botocore's own
+    sessions honour it."""
+    return _loader_of_environment()
+
+
+def _loader_of_environment() -> Any:
+    """A model loader over botocore's data and AWS_DATA_PATH's folders (a private preview, an
+    edited model), as a plain botocore session builds one, without reading ~/.aws/config."""
     from botocore.loaders import create_loader
 
-    return create_loader()
+    return create_loader(os.environ.get("AWS_DATA_PATH"))
 
 
 @cache
@@ -160,13 +167,12 @@ def botocore_session() -> botocore.session.Session:
     """One botocore session for model lookups, on a loader of its own: clients' handlers edit
     the models they load in place (S3 drops `/{Bucket}` from every request URI), and lookups
     must see the models as published. Registered up front, so looking up a model never reads
-    ~/.aws/config (replay must not); AWS_DATA_PATH is honoured as clients honour it, so a
-    model installed there (a private preview, an edited copy) is the one both see."""
+    ~/.aws/config (replay must not); AWS_DATA_PATH is honoured, so lookups and clients see
+    the same models."""
     import botocore.session
-    from botocore.loaders import create_loader
 
     session = botocore.session.Session()
-    session.register_component("data_loader", create_loader(os.environ.get("AWS_DATA_PATH")))
+    session.register_component("data_loader", _loader_of_environment())
     return session
 
 
