@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import socket
 from collections.abc import Iterator
@@ -208,3 +209,15 @@ USER_CODE = {
     "frauddetector/get_batch_prediction_jobs": batch_prediction_jobs,
     "personalize/list_data_deletion_jobs": data_deletion_jobs,
 }
+
+
+def bare_environment(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
+    """No secret, no AWS configuration, no credentials: a colleague's fresh checkout."""
+    import boto3
+
+    for key in list(os.environ):
+        if key.startswith(("AWS_", "PAGETAPE_")):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)

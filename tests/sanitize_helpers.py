@@ -34,13 +34,6 @@ FIVE = [
     ("bedrock", "ListModelImportJobs"),
 ]
 JSON11 = "application/x-amz-json-1.1"
-TARGETS = {
-    "GetBatchPredictionJobs": "AWSHawksNestServiceFacade.GetBatchPredictionJobs",
-    "ListBatchSegmentJobs": "AmazonPersonalize.ListBatchSegmentJobs",
-    "ListDataDeletionJobs": "AmazonPersonalize.ListDataDeletionJobs",
-    "ListOrganizationalUnitsForParent": "AWSOrganizationsV20161128.ListOrganizationalUnitsForParent",
-    "GetParametersByPath": "AmazonSSM.GetParametersByPath",
-}
 
 
 @contextmanager
@@ -243,7 +236,13 @@ def json11(
     status: int = 200,
     response_headers: dict[str, str] | None = None,
 ) -> Interaction:
-    """A json-1.1 exchange (frauddetector, personalize) as botocore and AWS put it on the wire."""
+    """A json-1.1 exchange (frauddetector, personalize, ssm) as botocore and AWS put it on the
+    wire; the target is the model's own (targetPrefix.Operation)."""
+    from pagetape.aws.specs import service_model
+
+    model = service_model(service)
+    assert model is not None, service
+    target = f"{model.metadata['targetPrefix']}.{operation}"
     return Interaction(
         service=service,
         operation=operation,
@@ -251,7 +250,7 @@ def json11(
             method="POST",
             path="/",
             query=[],
-            headers={"Content-Type": JSON11, "X-Amz-Target": TARGETS[operation]},
+            headers={"Content-Type": JSON11, "X-Amz-Target": target},
             body=json.dumps(request).encode(),
         ),
         response=Response(

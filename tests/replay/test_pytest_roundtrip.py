@@ -9,14 +9,13 @@ cassettes hold none of the real names. A `--page-size 10` recording then replays
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import boto3
 import pytest
 
 from helpers import SANDBOX_KEY
-from replay_helpers import blocked_network
+from replay_helpers import bare_environment, blocked_network
 
 pytest_plugins = ["pytester"]
 
@@ -128,16 +127,6 @@ def recorded(
     return pytester
 
 
-def _bare_environment(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
-    """No secret, no AWS configuration, no credentials: a colleague's fresh checkout."""
-    for key in list(os.environ):
-        if key.startswith(("AWS_", "PAGETAPE_")):
-            monkeypatch.delenv(key)
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
-
-
 def test_a_recorded_test_replays_unchanged_offline(
     recorded: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -148,14 +137,14 @@ def test_a_recorded_test_replays_unchanged_offline(
     text = "".join(p.read_text() for p in cassettes.rglob("*.json"))
     for real in (BUCKET, "acme-payments", "ledger-00", PARAM_PATH, "/acme/payments"):
         assert real not in text
-    _bare_environment(monkeypatch, tmp_path / "home")
+    bare_environment(monkeypatch, tmp_path / "home")
     with blocked_network() as attempts:
         result = recorded.runpytest("--pagetape-block-network")
     result.assert_outcomes(passed=2)
     assert attempts == []
     # Replaying did not append a duplicate chain (new_episodes holds what it has).
     before = (cassettes / "s3/ledger_exports.json").read_bytes()
-    _bare_environment(monkeypatch, tmp_path / "home")
+    bare_environment(monkeypatch, tmp_path / "home")
     with monkeypatch.context() as live:
         live.setenv("AWS_DEFAULT_REGION", "us-east-1")
         live.setenv("AWS_ACCESS_KEY_ID", SANDBOX_KEY[0])
@@ -170,7 +159,7 @@ def test_any_page_size_and_repage_from_a_page_size_recording(
     recorded: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     recorded.makepyfile(test_page_sizes=REPLAY_PAGE_SIZES)
-    _bare_environment(monkeypatch, tmp_path / "home")
+    bare_environment(monkeypatch, tmp_path / "home")
     with blocked_network():
         result = recorded.runpytest("test_page_sizes.py")
     result.assert_outcomes(passed=2, failed=1)

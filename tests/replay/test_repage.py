@@ -212,25 +212,18 @@ def test_asked_members_reads_what_botocore_serialized(
 
 
 def _non_string_tokens() -> list[tuple[str, str, str]]:
-    """Every botocore paginator whose input token is not a string (scripts/token_shapes.py)."""
-    import botocore.session
+    """Every botocore paginator whose input token is not a string, from the conformance
+    sweep's catalogue of paginators."""
+    from conformance import synth
 
-    session = botocore.session.get_session()
-    loader = session.get_component("data_loader")
     found = []
-    for service in session.get_available_services():
-        try:
-            pages = loader.load_service_model(service, "paginators-1")["pagination"]
-        except Exception:
-            continue
-        model = session.get_service_model(service)
-        for name, config in pages.items():
-            tokens = config["input_token"]
-            for token in [tokens] if isinstance(tokens, str) else tokens:
-                shape = model.operation_model(name).input_shape
-                member = shape.members.get(token) if shape is not None else None
-                if member is not None and member.type_name != "string":
-                    found.append((service, name, token))
+    for service, name in synth.catalogue():
+        tokens = synth.paginators(service)[name]["input_token"]
+        shape = synth.session().get_service_model(service).operation_model(name).input_shape
+        for token in [tokens] if isinstance(tokens, str) else tokens:
+            member = shape.members.get(token) if shape is not None else None
+            if member is not None and member.type_name != "string":
+                found.append((service, name, token))
     return found
 
 

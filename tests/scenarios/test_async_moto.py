@@ -10,7 +10,6 @@ passed them (bucket, prefix, path), format-true fakes elsewhere, times and sizes
 
 from __future__ import annotations
 
-import os
 import pickle
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ pytest.importorskip("pytest_asyncio", reason="async clients: install pagetape[as
 from helpers import SANDBOX_KEY
 from moto_helpers import compare_listing, unique
 from pagetape.cassette import store as cassette_io
-from replay_helpers import blocked_network
+from replay_helpers import bare_environment, blocked_network
 
 pytest_plugins = ["pytester"]
 pytestmark = pytest.mark.moto
@@ -147,14 +146,6 @@ def _results(folder: Path) -> dict[str, Any]:
     return out
 
 
-def _bare_environment(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
-    for key in list(os.environ):
-        if key.startswith(("AWS_", "PAGETAPE_")):
-            monkeypatch.delenv(key)
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-
-
 def _output_shape(service: str, operation: str) -> Any:
     model = botocore.session.get_session().get_service_model(service)
     return model.operation_model(operation).output_shape
@@ -196,7 +187,7 @@ def test_async_clients_record_through_pytest_and_replay_offline(
     for real in (bucket, "acme-ledger", "ledger-03", PARAM_PATH, "db-url-"):
         assert real not in text
 
-    _bare_environment(monkeypatch, tmp_path / "home")
+    bare_environment(monkeypatch, tmp_path / "home")
     monkeypatch.setenv("RESULTS", str(replay_dir))
     with blocked_network() as attempts:
         pytester.runpytest("--pagetape-block-network").assert_outcomes(passed=expected)

@@ -30,7 +30,7 @@ from pagetape.errors import LeakError
 from pagetape.sandbox import Sandbox
 from pagetape.sanitize.writer import build, write
 from pagetape.verify.lint import verify_file
-from sanitize_helpers import FIVE, record_live
+from sanitize_helpers import FIVE, json11, record_live
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "cassettes"
@@ -508,24 +508,7 @@ def test_a_pre_scrubbed_host_label_is_clean(tmp_path: Path) -> None:
              "ComputerName": "ip-00-00-00-00.eu-west-1.compute.internal"}
         ]
     }  # fmt: skip
-    exchange = Interaction(
-        service="ssm",
-        operation="DescribeInstanceInformation",
-        request=Request(
-            method="POST",
-            path="/",
-            headers={
-                "Content-Type": "application/x-amz-json-1.1",
-                "X-Amz-Target": "AmazonSSM.DescribeInstanceInformation",
-            },
-            body=b"{}",
-        ),
-        response=Response(
-            status=200,
-            headers={"Content-Type": "application/x-amz-json-1.1"},
-            body=json.dumps(body).encode(),
-        ),
-    )
+    exchange = json11("ssm", "DescribeInstanceInformation", {}, body)
     tape, sanitizer = build([exchange], "eu-west-1")
     out = tmp_path / "instances.json"
     write(out, tape, sanitizer)
