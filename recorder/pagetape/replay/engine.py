@@ -142,7 +142,8 @@ def load_index(path: str | os.PathLike[str]) -> Index:
         except ValueError as exc:  # a hand-edited CBOR or event-stream body
             raise CassetteError(f"{p}: interaction {i + 1}: response body: {exc}") from None
         owner = interaction.service or service
-        if operation_model(owner, interaction.operation) is None:
+        known = (owner, interaction.operation) in by_op  # checked at its first interaction
+        if not known and operation_model(owner, interaction.operation) is None:
             raise CassetteError(
                 f"{p}: interaction {i + 1}: {owner} {interaction.operation} is not in the "
                 f"installed botocore {installed_botocore()}; the cassette was recorded with "
