@@ -844,18 +844,10 @@ def test_stop_frees_the_port() -> None:
 
 
 def test_serve_forever_blocks_until_stopped() -> None:
-    sb = Sandbox()
+    sb = Sandbox().start()  # bound before serve_forever: its port is known, nothing to wait for
     thread = threading.Thread(target=sb.serve_forever, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 5
-    while True:
-        try:
-            url = sb.endpoint_url
-            break
-        except RuntimeError:
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
-    assert url.startswith("http://127.0.0.1:")
+    assert sb.endpoint_url.startswith("http://127.0.0.1:")
     assert call(sb, IMPORTS, maxResults=1)["modelImportJobSummaries"]
     assert thread.is_alive()
     sb.stop()
