@@ -4,11 +4,17 @@ Python turns only SIGINT into an exception; SIGTERM and SIGHUP kill the process 
 skip cleanup. `install()` (called by the CLI) makes all three raise `Interrupted`. A commit
 step (the rename that publishes a cassette) runs under `deferred()`: a signal arriving there
 is held and raised right after, so "interrupted" never cuts a commit in half.
+
+An interruption can land inside a constructor (http.client's HTTPResponse, a socket file);
+when the half-made object is collected, its finaliser fails and Python prints an "Exception
+ignored in" traceback. Those are casualties of the signal, not errors of their own, so once a
+signal has been raised they are dropped (`_quiet`) and the user reads one line.
 """
 
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -51,8 +57,13 @@ def received() -> int | None:
     return _received[0] if _received else None
 
 
+def _quiet(unraisable: object) -> None:
+    """Drop a finaliser's error: after an interruption it is the interruption's echo."""
+
+
 def _raise(signum: int, frame: FrameType | None) -> None:
     _received.append(signum)
+    sys.unraisablehook = _quiet
     if _depth() > 0:
         _pending.append(signum)
         return

@@ -235,3 +235,26 @@ def test_unwritable_output_is_refused_before_any_call(
         assert result.code == 2 and says in result.stderr, result.stderr
     assert sandbox.request_count == 0
     assert sorted(os.listdir(tmp_path)) == ["folder.json", "plain.txt"]
+
+
+def test_a_finaliser_broken_by_the_signal_prints_nothing(tmp_path: Path) -> None:
+    """A signal landing inside a constructor (http.client's, on Python 3.13) leaves a half-made
+    object whose finaliser fails when it is collected; that echo is not shown, the one line is."""
+    script = (
+        "import gc, os, signal\n"
+        "from pagetape import signals\n"
+        "class HalfMade:\n"
+        "    def __del__(self):\n"
+        "        raise AttributeError('fp')\n"
+        "signals.install()\n"
+        "try:\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "except signals.Interrupted:\n"
+        "    HalfMade()\n"
+        "    gc.collect()\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
