@@ -14,7 +14,6 @@ import random
 import re
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -667,6 +666,7 @@ def test_fail_after_closes_connections(fresh: Sandbox) -> None:
 
 
 def test_server_is_quiet(fresh: Sandbox, capfd: pytest.CaptureFixture[str]) -> None:
+    before = set(threading.enumerate())
     raw(fresh, FRAUD)
     raw(fresh, IMPORTS, auth=None)
     fresh.faults.fail_after = 0
@@ -676,7 +676,9 @@ def test_server_is_quiet(fresh: Sandbox, capfd: pytest.CaptureFixture[str]) -> N
     conn.request("OPTIONS", "/")
     conn.getresponse().read()
     conn.close()
-    time.sleep(0.05)
+    fresh.stop()  # cuts every connection, so each handler thread of this test ends
+    for handler in set(threading.enumerate()) - before:
+        handler.join(timeout=60)  # a safety net for a broken run, not a timed assertion
     captured = capfd.readouterr()
     assert captured.err == ""
     assert captured.out == ""
