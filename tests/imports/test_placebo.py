@@ -731,3 +731,18 @@ def test_a_learnt_name_inside_documented_words_is_faked_as_it_is_elsewhere(tmp_p
     [fn] = [f for f in functions if f["Handler"].startswith("lambda_function.")]
     assert fn["Handler"] == f"lambda_function.{fn['FunctionName']}"
     assert {f["Handler"] for f in functions} >= {"handler.handler"}  # no name in it: kept
+
+
+def test_a_value_equal_to_a_word_of_pagetapes_own_source_note_is_not_a_leak(
+    tmp_path: Path,
+) -> None:
+    """cloud-custodian's test_datapipeline_delete has a pipeline described "placebo": the
+    free-text rule fakes it, and the leak proof then found the word in pagetape's own
+    `metadata.source` ("placebo: 2 responses ...") and refused the import. That note is
+    pagetape's prose and the fixture's file names, nothing a response holds."""
+    written = import_placebo(FOREIGN / "cloud-custodian" / "test_datapipeline_delete", tmp_path)
+    [describe] = [p for p in written if p.name == "describe_pipelines.json"]
+    tape = json.loads(describe.read_text())
+    assert tape["metadata"]["source"].startswith("placebo: 2 responses")
+    assert '"placebo"' not in json.dumps(tape["interactions"])  # the description is faked
+    assert verify(written)[1] == []

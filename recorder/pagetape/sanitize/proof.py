@@ -54,6 +54,12 @@ def strings(data: Any, path: str = "$") -> Iterator[tuple[str, str]]:
         yield path, data
 
 
+# Metadata pagetape writes in its own words, from nothing a response holds: an import's
+# `source` (its prose and the fixture's file names). A word of it that a value in the data
+# happens to equal (a description "placebo") is not that value surviving.
+_OWN_WORDS = frozenset({"source"})
+
+
 def check(data: bytes, values: Rewriter) -> None:
     """Raise LeakError at the first place in DATA (an encoded cassette) holding an original."""
     automaton = Needles()
@@ -71,7 +77,10 @@ def check(data: bytes, values: Rewriter) -> None:
     # Interactions first: metadata (parameters, error) is derived from them.
     ordered = [
         *strings(doc.get("interactions", []), "$.interactions"),
-        *strings(doc.get("metadata", {}), "$.metadata"),
+        *strings(
+            {k: v for k, v in doc.get("metadata", {}).items() if k not in _OWN_WORDS},
+            "$.metadata",
+        ),
     ]
     for path, text in ordered:
         for end, (original, form, needle) in automaton.iter(text):
