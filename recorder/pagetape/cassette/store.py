@@ -139,6 +139,30 @@ _LONG_NUMBER = re.compile(rb"[0-9]{%d}" % (MAX_DIGITS + 1))
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
+# Volume caps (issue 18): a file under MAX_BYTES can still hold enough small items to take
+# minutes and gigabytes (1.7 million S3 keys in one 54 MB XML page: 50-80 s and 0.9-1.5 GB for
+# show, replay and verify; 100,000 placebo files: 110-140 s). The caps bound the work by
+# construction and sit far above real fixtures: the largest real AWS pages are 1-10 MB (an EC2
+# DescribeInstances page, an S3 listing of 1000 keys: ~10,000-250,000 elements).
+MAX_INTERACTIONS = 20_000
+"""Most interactions in one cassette, and placebo responses in one folder (10,000 pages of a
+long chain read in seconds)."""
+MAX_ITEMS = 2_000_000
+"""Most items in one file: JSON values (counted by the separators outside strings) plus XML
+elements (counted by their start tags) - about 8 real 10 MB EC2 pages."""
+MAX_MANIFEST_BYTES = 1024 * 1024
+"""Largest `record --manifest` file (a manifest of 1000 recordings is ~100 KiB)."""
+MAX_RECORDINGS = 2_000
+"""Most `[[recording]]` entries in one manifest (each is checked against the model, ~2 ms)."""
+
+
+def count_items(data: bytes) -> int:
+    """About how many values DATA holds, linearly: the commas outside JSON strings (one per
+    array item or object member after the first) plus the XML start tags anywhere (XML bodies
+    are JSON strings)."""
+    return _JSON_STRING.sub(b"", data).count(b",") + data.count(b"<") - data.count(b"</")
+
+
 class Refused(CassetteError, ValueError):
     """Text a bounded reader will not build (too deep, a number too long, no Unicode text):
     the reason, for the caller to name the file and the place. A ValueError too, so a reader
@@ -204,6 +228,8 @@ def check_text(data: bytes, source: str) -> None:
         ) from None
     if nesting_depth(data) > MAX_DEPTH:
         raise CassetteError(f"{source} nests deeper than {MAX_DEPTH} levels; not read")
+    if count_items(data) > MAX_ITEMS:
+        raise CassetteError(f"{source} holds more than {MAX_ITEMS:,} items; not read")
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -252,19 +278,32 @@ def decode(data: bytes, source: str = "<bytes>") -> Cassette:
     except ValueError as exc:
         raise CassetteError(f"{source} is malformed: {printable(str(exc))}") from None
     try:
-        return msgspec.json.decode(data, type=Cassette)
+        tape = msgspec.json.decode(data, type=Cassette)
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         # The reason may quote a key of the file (an unknown field): one line, no escapes.
         raise CassetteError(f"{source} is malformed: {printable(str(exc))}") from None
+    if len(tape.interactions) > MAX_INTERACTIONS:
+        raise CassetteError(
+            f"{source} holds {len(tape.interactions):,} interactions, more than "
+            f"{MAX_INTERACTIONS:,}; not read"
+        )
+    return tape
 
 
-def read(path: str | os.PathLike[str], within: str | os.PathLike[str] | None = None) -> bytes:
-    """A regular file's bytes, at most MAX_BYTES; every problem is a CassetteError naming it.
+def read(
+    path: str | os.PathLike[str],
+    within: str | os.PathLike[str] | None = None,
+    limit: int = MAX_BYTES,
+    what: str = "cassette",
+) -> bytes:
+    """A regular file's bytes, at most LIMIT; every problem is a CassetteError naming it (and
+    WHAT it should be: a cassette, a manifest).
 
     Never opens a FIFO, device or socket (stat first, open non-blocking, re-check the open
     file), so a hostile path cannot hang the reader. With WITHIN, the file (after following
     symlinks) must lie inside that folder."""
     p = Path(path)
+    size_said = f"{limit // 2**20} MiB"
     try:
         if within is not None:
             real, root = os.path.realpath(p), os.path.realpath(within)
@@ -272,14 +311,14 @@ def read(path: str | os.PathLike[str], within: str | os.PathLike[str] | None = N
                 raise CassetteError(f"{p} leads outside {within} (a symlink?); not read")
         before = os.stat(p)
         if not stat.S_ISREG(before.st_mode):
-            raise CassetteError(f"{p} is {_kind(before.st_mode)}, not a cassette file; not read")
-        if before.st_size > MAX_BYTES:
-            raise CassetteError(f"{p} is larger than {MAX_BYTES // 2**20} MiB; not read")
+            raise CassetteError(f"{p} is {_kind(before.st_mode)}, not a {what} file; not read")
+        if before.st_size > limit:
+            raise CassetteError(f"{p} is larger than {size_said}; not read")
         fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
-        raise CassetteError(f"{p}: no such cassette") from None
+        raise CassetteError(f"{p}: no such {what}") from None
     except OSError as exc:
-        raise CassetteError(f"{p}: cannot read the cassette ({exc.strerror or exc})") from None
+        raise CassetteError(f"{p}: cannot read the {what} ({exc.strerror or exc})") from None
     try:
         now = os.fstat(fd)
         if not stat.S_ISREG(now.st_mode) or (now.st_dev, now.st_ino) != (
@@ -289,18 +328,18 @@ def read(path: str | os.PathLike[str], within: str | os.PathLike[str] | None = N
             raise CassetteError(f"{p} changed while being opened; not read")
         chunks: list[bytes] = []
         size = 0
-        while size <= MAX_BYTES:
-            chunk = os.read(fd, min(1 << 20, MAX_BYTES + 1 - size))
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
             if not chunk:
                 break
             chunks.append(chunk)
             size += len(chunk)
     except OSError as exc:
-        raise CassetteError(f"{p}: cannot read the cassette ({exc.strerror or exc})") from None
+        raise CassetteError(f"{p}: cannot read the {what} ({exc.strerror or exc})") from None
     finally:
         os.close(fd)
-    if size > MAX_BYTES:
-        raise CassetteError(f"{p} is larger than {MAX_BYTES // 2**20} MiB; not read")
+    if size > limit:
+        raise CassetteError(f"{p} is larger than {size_said}; not read")
     return b"".join(chunks)
 
 

@@ -350,6 +350,10 @@ def read_file(path: Path, folder: Path | None = None) -> tuple[str, str, int, _S
         raise CassetteError(
             f"{path} is not named like a placebo response (<service>.<Operation>_<N>.json)"
         )
+    try:  # the name goes into the cassette (metadata.source), which is UTF-8 text
+        path.name.encode("utf-8")
+    except UnicodeEncodeError:
+        raise CassetteError(f"{_shown(path)}: its name is not UTF-8 text; not read") from None
     raw = cassette_io.read(path, folder)
     cassette_io.check_text(raw, str(path))
     try:
@@ -361,6 +365,11 @@ def read_file(path: Path, folder: Path | None = None) -> tuple[str, str, int, _S
     if not 100 <= saved.status_code <= 599:
         raise CassetteError(f"{path}: status_code {saved.status_code} is not an HTTP status")
     return named["head"], named["operation"], int(named["index"]), saved
+
+
+def _shown(path: Path) -> str:
+    """PATH with the bytes of a name that is not UTF-8 shown as escapes (\\xff)."""
+    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def guess_region(responses: Iterable[PlaceboResponse]) -> str:
@@ -386,7 +395,12 @@ def _service_of(
         services = _services_for(candidate)
         with_op = [s for s in services if operation in _operation_names(s)]
         if with_op:
-            return ".".join(labels[:start]), _closest(with_op, candidate, operation, datas)
+            prefix = ".".join(labels[:start])
+            if prefix in (".", ".."):  # the prefix names a folder of the output: never up
+                raise CassetteError(
+                    f"{path}: its prefix {prefix!r} would write outside the output folder; not read"
+                )
+            return prefix, _closest(with_op, candidate, operation, datas)
         known = known or (services[0] if services else None)
     if known is not None:
         raise CassetteError(f"{path}: {known} has no operation {operation!r}")
