@@ -54,9 +54,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "pagetape(*cassettes, repage=False, strict_region=False, keep=()): replay these "
-        "cassettes (names relative to the cassette dir, .json optional; none: {module}/{test}) "
-        "while the test runs; keep: member paths a recording keeps real (Items[].status.S)",
+        "pagetape(*cassettes, repage=False, strict_region=False, keep=(), faults=()): replay "
+        "these cassettes (names relative to the cassette dir, .json optional; none: "
+        "{module}/{test}) while the test runs; keep: member paths a recording keeps real "
+        "(Items[].status.S); faults: pagetape.fault('throttle', page=2, times=2) or "
+        "'throttle:2x2', injected on replay through botocore's retries",
     )
 
 
@@ -137,6 +139,8 @@ def pagetape(
     keep = [*marker.kwargs.get("keep", ()), *request.config.getini("pagetape_keep")]
     if keep:
         options["keep"] = [str(path) for path in keep]
+    if marker.kwargs.get("faults"):
+        options["faults"] = list(marker.kwargs["faults"])
     failure = None
     try:
         context = open_tape(names, pagetape_cassette_dir, pagetape_record_mode, **options)
