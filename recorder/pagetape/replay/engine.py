@@ -664,16 +664,24 @@ class ChainReplay:
     items: list[dict[str, Any]]
     error: str | None
     chains: int = 1  # separate walks from a first page, replayed in recorded order
+    faulted: bool = False  # the error is an injected fault that outlasted botocore's retries
+    calls: list[Call] = field(default_factory=list)  # every request and attempt
 
 
-def replay_chain(path: str | os.PathLike[str]) -> ChainReplay:
+def replay_chain(
+    path: str | os.PathLike[str], faults: Sequence[injected.Fault | str] = ()
+) -> ChainReplay:
     """Walk the recorded chain through a real boto3 client, offline, as a user's loop would,
     reading each page with the chain view `record` used (`chain.page_of`). A cassette holding
     several walks of its operation (`chain.walks`: the listing called again) is walked once per
-    walk, each from that walk's own first request."""
-    from botocore.exceptions import BotoCoreError, ClientError
+    walk, each from that walk's own first request. FAULTS are injected into the walk (the
+    client's retry configuration is botocore's default, or AWS_RETRY_MODE/AWS_MAX_ATTEMPTS)."""
+    from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 
     tape = Tape.load([path])
+    for spec in faults:
+        tape.add_fault(injected.coerce(spec))
+    faulted = False
     meta = tape.metadata
     try:
         spec = resolve(meta.service, meta.operation).spec
@@ -723,6 +731,12 @@ def replay_chain(path: str | os.PathLike[str]) -> ChainReplay:
                     except ClientError as exc:
                         info = exc.response.get("Error", {})
                         error = f"{info.get('Code')}: {info.get('Message', '')}".strip()
+                        faulted = bool(tape.calls and tape.calls[-1].fault)
+                        break
+                    except HTTPClientError as exc:  # a transport fault that outlasted retries
+                        if not (tape.calls and tape.calls[-1].fault):
+                            raise
+                        error, faulted = f"{type(exc).__name__}: {exc}", True
                         break
                     pages += 1
                     walked += 1
@@ -735,7 +749,9 @@ def replay_chain(path: str | os.PathLike[str]) -> ChainReplay:
                     break
         except (BotoCoreError, ValueError) as exc:
             raise CassetteError(f"{path}: cannot replay its chain: {exc}") from None
-    return ChainReplay(pages, items, error, len(firsts))
+    if not faulted:
+        tape.check_faults()
+    return ChainReplay(pages, items, error, len(firsts), faulted, list(tape.calls))
 
 
 def _walk_params(service: str, spec: OperationSpec, first: cassette_io.Interaction) -> Any:

@@ -158,8 +158,8 @@ class Faults:
         if idle:
             raise FaultError(
                 f"injected {'fault' if len(idle) == 1 else 'faults'} never fired: "
-                f"{'; '.join(idle)} (the test made {self.requests} "
-                f"{'request' if self.requests == 1 else 'requests'})"
+                f"{'; '.join(idle)} ({self.requests} "
+                f"{'request was' if self.requests == 1 else 'requests were'} replayed)"
             )
 
 
