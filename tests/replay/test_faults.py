@@ -19,6 +19,8 @@ from pagetape.replay import faults
 from pagetape.replay.engine import Tape, replay_chain
 from replay_helpers import CASSETTES
 
+pytest_plugins = ["pytester"]
+
 SEGMENTS = "personalize/list_batch_segment_jobs"  # json 1.1, 4 pages, no modelled throttle
 IMPORTS = "bedrock/list_model_import_jobs"  # rest-json, 3 pages, ThrottlingException 429
 AUDIENCES = "cleanroomsml/list_audience_generation_jobs"  # rest-json, InternalServiceException
@@ -198,9 +200,11 @@ def test_an_aiobotocore_client_retries_through_its_own_handler() -> None:
     with open_tape([SEGMENTS], CASSETTES, faults=["throttle:2x2"]) as tape:
         assert len(asyncio.run(walk({"mode": "standard"}))) == 31
     assert [c.fault for c in tape.calls] == [None, "throttle", "throttle", None, None, None]
-    with open_tape([SEGMENTS], CASSETTES, faults=["connection-error:1x2"]) as tape:
-        with pytest.raises(EndpointConnectionError):
-            asyncio.run(walk({"mode": "standard", "total_max_attempts": 2}))
+    with (
+        open_tape([SEGMENTS], CASSETTES, faults=["connection-error:1x2"]),
+        pytest.raises(EndpointConnectionError),
+    ):
+        asyncio.run(walk({"mode": "standard", "total_max_attempts": 2}))
 
 
 # -- validation ------------------------------------------------------------------------------
@@ -252,9 +256,11 @@ def test_faults_and_repage_are_refused_together() -> None:
 def test_a_fault_that_never_fired_fails_the_tape() -> None:
     from pagetape.replay.session import open_tape
 
-    with pytest.raises(FaultError) as raised:
-        with open_tape([SEGMENTS], CASSETTES, faults=["throttle:4"]) as tape:
-            tape.client().list_batch_segment_jobs()
+    with (
+        pytest.raises(FaultError) as raised,
+        open_tape([SEGMENTS], CASSETTES, faults=["throttle:4"]) as tape,
+    ):
+        tape.client().list_batch_segment_jobs()
     assert str(raised.value) == (
         "injected fault never fired: throttle on page 4 (1 time) (1 request was replayed)"
     )
@@ -328,3 +334,49 @@ def test_replay_chain_reports_the_attempts() -> None:
     result = replay_chain(CASSETTES / f"{SEGMENTS}.json", ["unavailable:1"])
     assert (result.pages, len(result.items), result.error) == (4, 31, None)
     assert [c.fault for c in result.calls[:2]] == ["unavailable", None]
+
+
+# -- the pytest plugin's messages ------------------------------------------------------------
+
+INNER_INI = "[pytest]\naddopts = -p no:randomly -p no:hypothesispytest -p no:cacheprovider\n"
+
+
+def test_plugin_reports_bad_and_idle_faults_in_one_line(pytester: pytest.Pytester) -> None:
+    from replay_helpers import copy_shipped
+
+    pytester.makeini(INNER_INI)
+    copy_shipped(pytester.path)
+    pytester.makepyfile(
+        """
+        import pagetape
+        import pytest
+
+        @pytest.mark.pagetape("personalize/list_batch_segment_jobs", faults=["throtle:2"])
+        def test_unknown_kind():
+            pass
+
+        @pytest.mark.pagetape("personalize/list_batch_segment_jobs", faults=["throttle:7"])
+        def test_beyond_the_chain():
+            pass
+
+        @pytest.mark.pagetape("personalize/list_batch_segment_jobs")
+        def test_idle(pagetape):
+            pagetape.inject("server-error", page=3)
+            pagetape.client().list_batch_segment_jobs()
+
+        @pytest.mark.pagetape(
+            "personalize/list_batch_segment_jobs",
+            faults=[pagetape.fault("throttle", page=1, times=2)],
+        )
+        def test_fired(pagetape):
+            assert pagetape.client().list_batch_segment_jobs()["batchSegmentJobs"]
+            assert [c.fault for c in pagetape.calls] == ["throttle", "throttle", None]
+        """
+    )
+    result = pytester.runpytest_subprocess()
+    result.assert_outcomes(passed=2, errors=3)  # test_idle passes, then its teardown fails
+    out = result.stdout.str()
+    assert "unknown fault kind 'throtle'; use one of throttle, server-error" in out
+    assert "list_batch_segment_jobs.json holds 4 recorded ListBatchSegmentJobs pages" in out
+    assert "injected fault never fired: server-error on page 3 (1 time)" in out
+    assert "Traceback" not in out and "During handling" not in out

@@ -17,7 +17,7 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
-from pagetape.aws.catalogue import without_injected
+from pagetape.aws.catalogue import fault_kinds, without_injected
 from pagetape.aws.isolation import REPLAY_CREDENTIALS, isolated_environment
 from pagetape.aws.params import limit_value, typed
 from pagetape.aws.specs import (
@@ -29,7 +29,6 @@ from pagetape.aws.specs import (
     snake_case,
 )
 from pagetape.cassette import store as cassette_io
-from pagetape.aws.catalogue import fault_kinds
 from pagetape.errors import (
     CassetteError,
     FaultError,
@@ -679,8 +678,8 @@ def replay_chain(
     from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 
     tape = Tape.load([path])
-    for spec in faults:
-        tape.add_fault(injected.coerce(spec))
+    for wanted in faults:
+        tape.add_fault(injected.coerce(wanted))
     faulted = False
     meta = tape.metadata
     try:

@@ -43,9 +43,7 @@ class Fault:
     def __post_init__(self) -> None:
         kinds = fault_kinds()
         if self.kind not in kinds:
-            raise FaultError(
-                f"unknown fault kind {self.kind!r}; use one of {', '.join(kinds)}"
-            )
+            raise FaultError(f"unknown fault kind {self.kind!r}; use one of {', '.join(kinds)}")
         if (self.page is None) == (self.request is None):
             raise FaultError(f"fault {self.kind!r} needs exactly one of page=N or request=N")
         where = self.page if self.page is not None else self.request
