@@ -212,7 +212,7 @@ def test_an_aiobotocore_client_retries_through_its_own_handler() -> None:
 
 def test_an_unknown_kind_names_the_kinds() -> None:
     with pytest.raises(FaultError, match=r"unknown fault kind 'throtle'; use one of throttle, "):
-        pagetape.fault("throtle", page=1)
+        pagetape.fault("throtle", page=1).check()
 
 
 @pytest.mark.parametrize(
@@ -222,13 +222,13 @@ def test_an_unknown_kind_names_the_kinds() -> None:
         (lambda: pagetape.fault("throttle", page=1, request=1), "exactly one of"),
         (lambda: pagetape.fault("throttle", page=0), "count from 1, not 0"),
         (lambda: pagetape.fault("throttle", page=1, times=0), "times must be 1 or more"),
-        (lambda: faults.parse("throttle-2"), "is not KIND:PAGE"),
-        (lambda: faults.coerce(3), "faults= takes"),
+        (lambda: "throttle-2", "is not KIND:PAGE"),
+        (lambda: 3, "faults= takes"),
     ],
 )
 def test_malformed_faults_are_refused(make: Any, message: str) -> None:
     with pytest.raises(FaultError, match=message):
-        make()
+        faults.coerce(make())
 
 
 def test_the_text_form_reads_page_request_and_times() -> None:
@@ -355,6 +355,12 @@ def test_plugin_reports_bad_and_idle_faults_in_one_line(pytester: pytest.Pyteste
         def test_unknown_kind():
             pass
 
+        @pytest.mark.pagetape(
+            "personalize/list_batch_segment_jobs", faults=[pagetape.fault("throttle", page=1, times=0)]
+        )
+        def test_no_times():
+            pass
+
         @pytest.mark.pagetape("personalize/list_batch_segment_jobs", faults=["throttle:7"])
         def test_beyond_the_chain():
             pass
@@ -374,9 +380,25 @@ def test_plugin_reports_bad_and_idle_faults_in_one_line(pytester: pytest.Pyteste
         """
     )
     result = pytester.runpytest_subprocess()
-    result.assert_outcomes(passed=2, errors=3)  # test_idle passes, then its teardown fails
+    result.assert_outcomes(passed=2, errors=4)  # test_idle passes, then its teardown fails
     out = result.stdout.str()
     assert "unknown fault kind 'throtle'; use one of throttle, server-error" in out
+    assert "fault 'throttle': times must be 1 or more, not 0" in out
     assert "list_batch_segment_jobs.json holds 4 recorded ListBatchSegmentJobs pages" in out
     assert "injected fault never fired: server-error on page 3 (1 time)" in out
     assert "Traceback" not in out and "During handling" not in out
+
+
+def test_the_readme_example_passes(pytester: pytest.Pytester) -> None:
+    import re
+
+    from replay_helpers import ROOT, copy_shipped
+
+    readme = (ROOT / "README.md").read_text()
+    (example,) = [
+        b for b in re.findall(r"```python\n(.*?)```", readme, flags=re.S) if "faults=" in b
+    ]
+    pytester.makeini(INNER_INI)
+    copy_shipped(pytester.path)
+    pytester.makepyfile(example)
+    pytester.runpytest_subprocess().assert_outcomes(passed=1)

@@ -289,6 +289,7 @@ class Tape:
         )
 
     def add_fault(self, spec: injected.Fault) -> injected.Fault:
+        spec.check()
         if self.repage:
             raise FaultError(f"fault {spec.label}: faults cannot be injected with repage=True")
         self.faults.add(spec, self.indexes)

@@ -40,7 +40,9 @@ class Fault:
     times: int = 1
     operation: str | None = None
 
-    def __post_init__(self) -> None:
+    def check(self) -> Fault:
+        """Refuse a malformed fault (checked when a tape takes it, not where a marker makes it,
+        so a test module still imports and the test fails in one sentence)."""
         kinds = fault_kinds()
         if self.kind not in kinds:
             raise FaultError(f"unknown fault kind {self.kind!r}; use one of {', '.join(kinds)}")
@@ -51,6 +53,7 @@ class Fault:
             raise FaultError(f"fault {self.kind!r}: page and request count from 1, not {where!r}")
         if not isinstance(self.times, int) or isinstance(self.times, bool) or self.times < 1:
             raise FaultError(f"fault {self.kind!r}: times must be 1 or more, not {self.times!r}")
+        return self
 
     @property
     def label(self) -> str:
@@ -92,9 +95,9 @@ def parse(text: str) -> Fault:
 def coerce(value: Any) -> Fault:
     """A marker's `faults=` item: a Fault, or its text form."""
     if isinstance(value, Fault):
-        return value
+        return value.check()
     if isinstance(value, str):
-        return parse(value)
+        return parse(value).check()
     raise FaultError(f"faults= takes pagetape.fault(...) or 'KIND:PAGE[xTIMES]', not {value!r}")
 
 
@@ -129,6 +132,7 @@ class Faults:
 
     def add(self, spec: Fault, indexes: list[Index]) -> None:
         """Arm SPEC; a page the recorded chain does not have is refused now, naming the file."""
+        spec.check()
         target = None
         if spec.page is not None:
             target = _page(spec, indexes)

@@ -61,7 +61,7 @@ class RecordingTape(Tape):
 
     def add_fault(self, spec: Any) -> Any:
         """Recording: the live service answers; a fault applies when the cassette replays."""
-        return spec
+        return spec.check()
 
     def handle(self, model: Any, params: Any, context: Any) -> Any:
         from pagetape.record.capture import tag_operation  # lazy: the sanitizer, record modes only
