@@ -57,7 +57,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "pagetape(*cassettes, repage=False, strict_region=False, keep=(), faults=()): replay "
         "these cassettes (names relative to the cassette dir, .json optional; none: "
         "{module}/{test}) while the test runs; keep: member paths a recording keeps real "
-        "(Items[].status.S); faults: pagetape.fault('throttle', page=2, times=2) or "
+        "(Items[].status.S); faults: fault('throttle', page=2, times=2) or "
         "'throttle:2x2', injected on replay through botocore's retries",
     )
 

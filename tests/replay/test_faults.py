@@ -13,10 +13,10 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 
-import pagetape
 from pagetape.errors import FaultError
 from pagetape.replay import faults
 from pagetape.replay.engine import Tape, replay_chain
+from pagetape.replay.faults import fault
 from replay_helpers import CASSETTES
 
 pytest_plugins = ["pytester"]
@@ -39,7 +39,7 @@ def _attempts(tape: Tape) -> list[tuple[int, int, str | None]]:
 # -- standard mode ---------------------------------------------------------------------------
 
 
-@pytest.mark.pagetape(SEGMENTS, faults=[pagetape.fault("throttle", page=2, times=2)])
+@pytest.mark.pagetape(SEGMENTS, faults=[fault("throttle", page=2, times=2)])
 def test_standard_mode_retries_two_throttles_and_gets_the_whole_chain(pagetape: Tape) -> None:
     client = pagetape.client(config=Config(retries={"mode": "standard"}))
     assert len(_segments(client)) == 31
@@ -79,7 +79,7 @@ def test_faults_last_across_calls_when_the_code_retries_by_itself(pagetape: Tape
     assert _attempts(pagetape) == [(1, 1, "throttle"), (1, 1, "throttle"), (1, 1, None)]
 
 
-@pytest.mark.pagetape(IMPORTS, faults=[pagetape.fault("throttle", page=1, times=9)])
+@pytest.mark.pagetape(IMPORTS, faults=[fault("throttle", page=1, times=9)])
 def test_a_modelled_throttle_raises_the_services_own_exception_class(pagetape: Tape) -> None:
     client = pagetape.client(config=Config(retries={"mode": "standard"}))
     with pytest.raises(client.exceptions.ThrottlingException) as raised:
@@ -90,7 +90,7 @@ def test_a_modelled_throttle_raises_the_services_own_exception_class(pagetape: T
     assert [c.attempt for c in pagetape.calls] == [1, 2, 3]
 
 
-@pytest.mark.pagetape(SEGMENTS, faults=[pagetape.fault("connection-error", page=3, times=2)])
+@pytest.mark.pagetape(SEGMENTS, faults=[fault("connection-error", page=3, times=2)])
 def test_a_connection_error_is_retried_in_standard_mode(pagetape: Tape) -> None:
     client = pagetape.client(config=Config(retries={"mode": "standard"}))
     assert len(_segments(client)) == 31
@@ -99,7 +99,7 @@ def test_a_connection_error_is_retried_in_standard_mode(pagetape: Tape) -> None:
     ]  # fmt: skip
 
 
-@pytest.mark.pagetape(SEGMENTS, faults=[pagetape.fault("read_timeout", page=1, times=3)])
+@pytest.mark.pagetape(SEGMENTS, faults=[fault("read_timeout", page=1, times=3)])
 def test_a_read_timeout_outlasting_the_retries_raises_read_timeout_error(pagetape: Tape) -> None:
     client = pagetape.client(config=Config(retries={"mode": "standard", "total_max_attempts": 3}))
     with pytest.raises(ReadTimeoutError) as raised:
@@ -108,7 +108,7 @@ def test_a_read_timeout_outlasting_the_retries_raises_read_timeout_error(pagetap
     assert [c.fault for c in pagetape.calls] == ["read-timeout"] * 3
 
 
-@pytest.mark.pagetape(SEGMENTS, faults=[pagetape.fault("connection-error", page=1, times=1)])
+@pytest.mark.pagetape(SEGMENTS, faults=[fault("connection-error", page=1, times=1)])
 def test_a_connection_error_without_retries_raises_endpoint_connection_error(
     pagetape: Tape,
 ) -> None:
@@ -120,7 +120,7 @@ def test_a_connection_error_without_retries_raises_endpoint_connection_error(
 # -- legacy and adaptive modes ---------------------------------------------------------------
 
 
-@pytest.mark.pagetape(AUDIENCES, faults=[pagetape.fault("server-error", page=2, times=3)])
+@pytest.mark.pagetape(AUDIENCES, faults=[fault("server-error", page=2, times=3)])
 def test_legacy_mode_retries_a_modelled_500(pagetape: Tape) -> None:
     client = pagetape.client(config=Config(retries={"mode": "legacy"}))
     pages = client.get_paginator("list_audience_generation_jobs").paginate()
@@ -128,7 +128,7 @@ def test_legacy_mode_retries_a_modelled_500(pagetape: Tape) -> None:
     assert [c.fault for c in pagetape.calls if c.interaction == 1] == ["server-error"] * 3 + [None]
 
 
-@pytest.mark.pagetape(AUDIENCES, faults=[pagetape.fault("server-error", page=1, times=9)])
+@pytest.mark.pagetape(AUDIENCES, faults=[fault("server-error", page=1, times=9)])
 def test_legacy_mode_raises_the_modelled_500_after_its_attempts(pagetape: Tape) -> None:
     client = pagetape.client(config=Config(retries={"mode": "legacy", "max_attempts": 2}))
     with pytest.raises(client.exceptions.InternalServiceException) as raised:
@@ -137,21 +137,21 @@ def test_legacy_mode_raises_the_modelled_500_after_its_attempts(pagetape: Tape) 
     assert len(pagetape.calls) == 3  # legacy max_attempts counts retries: 1 + 2
 
 
-@pytest.mark.pagetape(IMPORTS, faults=[pagetape.fault("throttle", page=2, times=2)])
+@pytest.mark.pagetape(IMPORTS, faults=[fault("throttle", page=2, times=2)])
 def test_legacy_mode_retries_a_429_throttle(pagetape: Tape) -> None:
     client = pagetape.client(config=Config(retries={"mode": "legacy"}))
     pages = client.get_paginator("list_model_import_jobs").paginate()
     assert sum(len(p["modelImportJobSummaries"]) for p in pages) == 26
 
 
-@pytest.mark.pagetape(SEGMENTS, faults=[pagetape.fault("connection-error", page=2, times=2)])
+@pytest.mark.pagetape(SEGMENTS, faults=[fault("connection-error", page=2, times=2)])
 def test_adaptive_mode_retries_a_connection_error(pagetape: Tape) -> None:
     client = pagetape.client(config=Config(retries={"mode": "adaptive"}))
     assert len(_segments(client)) == 31
     assert len(pagetape.calls) == 6
 
 
-@pytest.mark.pagetape(SEGMENTS, faults=[pagetape.fault("unavailable", page=4)])
+@pytest.mark.pagetape(SEGMENTS, faults=[fault("unavailable", page=4)])
 def test_a_503_is_retried_and_the_recorded_answer_reports_one_retry(pagetape: Tape) -> None:
     client = pagetape.client(config=Config(retries={"mode": "standard"}))
     token = None
@@ -169,7 +169,7 @@ def test_a_503_is_retried_and_the_recorded_answer_reports_one_retry(pagetape: Ta
 
 @pytest.mark.pagetape(
     SEGMENTS,
-    faults=[pagetape.fault("throttle", request=3), pagetape.fault("read-timeout", request=3)],
+    faults=[fault("throttle", request=3), fault("read-timeout", request=3)],
 )
 def test_faults_on_one_request_fire_in_order(pagetape: Tape) -> None:
     client = boto3.client("personalize", config=Config(retries={"mode": "standard"}))
@@ -212,16 +212,16 @@ def test_an_aiobotocore_client_retries_through_its_own_handler() -> None:
 
 def test_an_unknown_kind_names_the_kinds() -> None:
     with pytest.raises(FaultError, match=r"unknown fault kind 'throtle'; use one of throttle, "):
-        pagetape.fault("throtle", page=1).check()
+        fault("throtle", page=1).check()
 
 
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (lambda: pagetape.fault("throttle"), "exactly one of page=N or request=N"),
-        (lambda: pagetape.fault("throttle", page=1, request=1), "exactly one of"),
-        (lambda: pagetape.fault("throttle", page=0), "count from 1, not 0"),
-        (lambda: pagetape.fault("throttle", page=1, times=0), "times must be 1 or more"),
+        (lambda: fault("throttle"), "exactly one of page=N or request=N"),
+        (lambda: fault("throttle", page=1, request=1), "exactly one of"),
+        (lambda: fault("throttle", page=0), "count from 1, not 0"),
+        (lambda: fault("throttle", page=1, times=0), "times must be 1 or more"),
         (lambda: "throttle-2", "is not KIND:PAGE"),
         (lambda: 3, "faults= takes"),
     ],
@@ -232,8 +232,8 @@ def test_malformed_faults_are_refused(make: Any, message: str) -> None:
 
 
 def test_the_text_form_reads_page_request_and_times() -> None:
-    assert faults.parse("throttle:2x3") == pagetape.fault("throttle", page=2, times=3)
-    assert faults.parse("server_error:#4") == pagetape.fault("server-error", request=4)
+    assert faults.parse("throttle:2x3") == fault("throttle", page=2, times=3)
+    assert faults.parse("server_error:#4") == fault("server-error", request=4)
 
 
 def test_a_page_beyond_the_chain_is_refused_naming_the_cassette() -> None:
@@ -348,7 +348,7 @@ def test_plugin_reports_bad_and_idle_faults_in_one_line(pytester: pytest.Pyteste
     copy_shipped(pytester.path)
     pytester.makepyfile(
         """
-        import pagetape
+        from pagetape.replay.faults import fault
         import pytest
 
         @pytest.mark.pagetape("personalize/list_batch_segment_jobs", faults=["throtle:2"])
@@ -356,7 +356,7 @@ def test_plugin_reports_bad_and_idle_faults_in_one_line(pytester: pytest.Pyteste
             pass
 
         @pytest.mark.pagetape(
-            "personalize/list_batch_segment_jobs", faults=[pagetape.fault("throttle", page=1, times=0)]
+            "personalize/list_batch_segment_jobs", faults=[fault("throttle", page=1, times=0)]
         )
         def test_no_times():
             pass
@@ -372,7 +372,7 @@ def test_plugin_reports_bad_and_idle_faults_in_one_line(pytester: pytest.Pyteste
 
         @pytest.mark.pagetape(
             "personalize/list_batch_segment_jobs",
-            faults=[pagetape.fault("throttle", page=1, times=2)],
+            faults=[fault("throttle", page=1, times=2)],
         )
         def test_fired(pagetape):
             assert pagetape.client().list_batch_segment_jobs()["batchSegmentJobs"]

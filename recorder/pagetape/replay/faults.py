@@ -20,13 +20,14 @@ import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pagetape.aws.catalogue import FaultKind, fault_kinds
 from pagetape.errors import FaultError
 
-if TYPE_CHECKING:
-    from pagetape.replay.engine import Entry, Index
+# The engine's Index and Entry are `Any` here: the engine imports this module, not the reverse.
+Index = Any
+Entry = Any
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ def fault(
     times: int = 1,
     operation: str | None = None,
 ) -> Fault:
-    """`pagetape.fault("throttle", page=2, times=2)`: a fault for `@pytest.mark.pagetape(...,
+    """`fault("throttle", page=2, times=2)`: a fault for `@pytest.mark.pagetape(...,
     faults=[...])`; `kind` also takes underscores (`read_timeout`)."""
     return Fault(kind.replace("_", "-"), page, request, times, operation)
 
@@ -98,7 +99,7 @@ def coerce(value: Any) -> Fault:
         return value.check()
     if isinstance(value, str):
         return parse(value).check()
-    raise FaultError(f"faults= takes pagetape.fault(...) or 'KIND:PAGE[xTIMES]', not {value!r}")
+    raise FaultError(f"faults= takes fault(...) or 'KIND:PAGE[xTIMES]', not {value!r}")
 
 
 @dataclass

@@ -90,7 +90,7 @@ def open_tape(
     """Activate the cassettes NAMES for the duration of a test, in record MODE. REPAGE cuts the
     recorded items to the page size the code asks for; STRICT_REGION makes a client in another
     region than the cassette's a miss; KEEP names member paths a recording keeps real; FAULTS
-    (`pagetape.fault(...)` or `KIND:PAGE[xTIMES]`) are injected on replay, ignored while
+    (`fault(...)` or `KIND:PAGE[xTIMES]`) are injected on replay, ignored while
     recording (the live service answers), and each must fire before the test ends."""
     from pagetape.replay.faults import coerce
 
