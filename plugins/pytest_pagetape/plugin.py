@@ -54,9 +54,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "pagetape(*cassettes, repage=False, strict_region=False, keep=()): replay these "
-        "cassettes (names relative to the cassette dir, .json optional; none: {module}/{test}) "
-        "while the test runs; keep: member paths a recording keeps real (Items[].status.S)",
+        "pagetape(*cassettes, repage=False, strict_region=False, keep=(), faults=()): replay "
+        "these cassettes (names relative to the cassette dir, .json optional; none: "
+        "{module}/{test}) while the test runs; keep: member paths a recording keeps real "
+        "(Items[].status.S); faults: fault('throttle', page=2, times=2) or "
+        "'throttle:2x2', injected on replay through botocore's retries",
     )
 
 
@@ -137,6 +139,8 @@ def pagetape(
     keep = [*marker.kwargs.get("keep", ()), *request.config.getini("pagetape_keep")]
     if keep:
         options["keep"] = [str(path) for path in keep]
+    if marker.kwargs.get("faults"):
+        options["faults"] = list(marker.kwargs["faults"])
     failure = None
     try:
         context = open_tape(names, pagetape_cassette_dir, pagetape_record_mode, **options)
@@ -155,7 +159,9 @@ def pagetape(
     try:
         context.__exit__(None, None, None)
     except PagetapeError as exc:
-        pytest.fail(str(exc), pytrace=False)
+        failure = str(exc)
+    if failure is not None:  # outside the except: one message, no "during handling of..."
+        pytest.fail(failure, pytrace=False)
     if tape.misses:
         pytest.fail(
             f"the code under test swallowed a replay miss:\n{tape.misses[0]}", pytrace=False

@@ -62,3 +62,8 @@ class ManifestError(UsageError):
 
 class CassetteRaceError(PagetapeError):
     """Another writer created the cassette first (no --force): exit code 1, nothing written."""
+
+
+class FaultError(UsageError):
+    """An injected fault that is malformed (unknown kind, bad count), cannot fire on this tape
+    (a page beyond the recorded chain), or never fired while the test ran."""

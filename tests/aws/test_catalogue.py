@@ -29,7 +29,7 @@ def test_every_entry_names_its_source() -> None:
 
     # Every struct of the catalogue is an entry with a source, or a group of entries.
     groups = (catalogue.Catalogue, catalogue.Placeholders, catalogue.Networks)
-    parts = (catalogue.Segment, catalogue.ModelRef)
+    parts = (catalogue.Segment, catalogue.ModelRef, catalogue.FaultCode)
 
     def structs(value: object) -> list[msgspec.Struct]:
         if isinstance(value, msgspec.Struct):

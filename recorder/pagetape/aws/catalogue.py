@@ -254,6 +254,31 @@ class InjectedParam(_Entry, kw_only=True, frozen=True):
     encoded_members: frozenset[str] = frozenset()  # response members it makes URL-encoded
 
 
+class FaultCode(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    """The error a protocol or a service answers a fault kind with (status and message: the
+    kind's own when not given)."""
+
+    code: str
+    status: int | None = None
+    message: str | None = None
+
+
+class FaultKind(_Entry, kw_only=True, frozen=True):
+    """A failure AWS makes a call suffer, injected on replay (`pagetape.replay.faults`). A
+    transport fault RAISES botocore's exception of that name; a service fault answers with the
+    error of the service (SERVICES), else the first of MODELED the service models (with its
+    modelled status), else its protocol's (PROTOCOLS), in the protocol's error body."""
+
+    kind: str
+    raises: str | None = None
+    status: int = 0
+    fault_type: str = "Sender"  # a query error body's <Type>
+    message: str = ""
+    modeled: tuple[str, ...] = ()
+    protocols: dict[str, FaultCode] = msgspec.field(default_factory=dict)
+    services: dict[str, FaultCode] = msgspec.field(default_factory=dict)
+
+
 class Catalogue(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     pagetape_catalogue: int
     about: str
@@ -286,6 +311,7 @@ class Catalogue(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields
     id_paths: IdPaths
     dns_labels: WordGroup
     injected_params: tuple[InjectedParam, ...]
+    faults: tuple[FaultKind, ...]
 
 
 @cache
@@ -851,6 +877,12 @@ def encoded_members(service: str, operation: str) -> frozenset[str]:
         if e.service == service and operation in e.operations
         for m in e.encoded_members
     )
+
+
+@cache
+def fault_kinds() -> dict[str, FaultKind]:
+    """The fault kinds replay can inject, by name."""
+    return {f.kind: f for f in catalogue().faults}
 
 
 def without_injected(service: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:

@@ -290,11 +290,20 @@ def show(
 def replay(
     cassette: Annotated[Path, typer.Argument(help="A cassette file.")],
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per item.")] = False,
+    fault: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--fault",
+            help="Inject KIND:PAGE[xTIMES] (throttle:2x3; KIND:#N for the Nth request) through "
+            "botocore's retries; kinds: throttle, server-error, unavailable, connection-error, "
+            "read-timeout.",
+        ),
+    ] = None,
 ) -> None:
     """Replay a cassette's chain offline through a real boto3 client and print the items."""
     from pagetape.replay.engine import replay_chain  # lazy: fast CLI start
 
-    result = replay_chain(cassette)
+    result = replay_chain(cassette, fault or ())
     if as_json:
         for item in result.items:
             _say(json.dumps(item, sort_keys=True, default=_json_default))
@@ -311,6 +320,15 @@ def replay(
             f"{counted(len(result.items), 'item')} offline",
             err=True,
         )
+    for call in result.calls:
+        if call.fault:
+            _say(
+                f"interaction {call.interaction + 1}, attempt {call.attempt}: injected {call.fault}",
+                err=True,
+            )
+    if result.error and result.faulted:
+        _say(printable(f"the injected fault outlasted the retries: {result.error}"), err=True)
+        raise typer.Exit(1)
     if result.error:
         _say(printable(f"the chain ends in the recorded error {result.error}"), err=True)
 

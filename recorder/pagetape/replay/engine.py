@@ -7,6 +7,7 @@ recorded body, so datetimes, header-bound members and ClientError codes come out
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import threading
@@ -16,7 +17,7 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
-from pagetape.aws.catalogue import without_injected
+from pagetape.aws.catalogue import fault_kinds, without_injected
 from pagetape.aws.isolation import REPLAY_CREDENTIALS, isolated_environment
 from pagetape.aws.params import limit_value, typed
 from pagetape.aws.specs import (
@@ -28,8 +29,15 @@ from pagetape.aws.specs import (
     snake_case,
 )
 from pagetape.cassette import store as cassette_io
-from pagetape.errors import CassetteError, NotExhaustedError, PagetapeError, ReplayMissError
-from pagetape.replay import aio, hook, repage
+from pagetape.errors import (
+    CassetteError,
+    FaultError,
+    NotExhaustedError,
+    PagetapeError,
+    ReplayMissError,
+)
+from pagetape.replay import aio, backoff, hook, repage
+from pagetape.replay import faults as injected
 from pagetape.wire import chain, codec, match
 from pagetape.wire.request import live_request, request_key, visible_params
 
@@ -176,23 +184,26 @@ LIVE = -1  # Call.interaction of a request that went to the network (record mode
 @dataclass(frozen=True)
 class Call:
     """One request: which operation, with which (wire) parameters, served from where
-    (`interaction` is its index in `cassette`, or LIVE when it is being recorded)."""
+    (`interaction` is its index in `cassette`, or LIVE when it is being recorded). A call with
+    injected faults has one Call per attempt botocore made: its number, the fault it suffered
+    (None: the recorded answer) and the retry delay botocore asked before it (not slept)."""
 
     operation: str
     params: dict[str, Any]
     cassette: Path
     interaction: int
     region: str | None = None  # the region of the client that asked
+    attempt: int = 1
+    fault: str | None = None
+    backoff: float = 0.0
 
 
-class _Raw:
-    """Just enough of a urllib3 response for AWSResponse.content."""
-
-    def __init__(self, body: bytes) -> None:
-        self._body = body
+class _Raw(io.BytesIO):
+    """Just enough of a urllib3 response for AWSResponse.content (and, for a response botocore
+    parses itself, a streaming body's reads)."""
 
     def stream(self, **_: Any) -> Iterator[bytes]:
-        yield self._body
+        yield self.getvalue()
 
 
 @dataclass
@@ -213,6 +224,7 @@ class Tape:
     _chains: dict[tuple[Path, str], Any] = field(default_factory=dict)
     _drawn: set[tuple[Path, int]] = field(default_factory=set)  # pages repage served from
     _walks: dict[tuple[Path, str], set[tuple[str | None, ...]]] = field(default_factory=dict)
+    faults: injected.Faults = field(default_factory=injected.Faults)
     _token: Any = None
 
     @classmethod
@@ -260,6 +272,32 @@ class Tape:
                 f"{len(missing)} recorded {'page was' if len(missing) == 1 else 'pages were'} "
                 f"never requested: {'; '.join(missing)}"
             )
+
+    def inject(
+        self,
+        kind: str,
+        *,
+        page: int | None = None,
+        request: int | None = None,
+        times: int = 1,
+        operation: str | None = None,
+    ) -> injected.Fault:
+        """Make PAGE of the recorded chain (or the REQUEST-th request) fail with KIND for TIMES
+        attempts, through botocore's retries, then answer as recorded (`pagetape.replay.faults`)."""
+        return self.add_fault(
+            injected.fault(kind, page=page, request=request, times=times, operation=operation)
+        )
+
+    def add_fault(self, spec: injected.Fault) -> injected.Fault:
+        spec.check()
+        if self.repage:
+            raise FaultError(f"fault {spec.label}: faults cannot be injected with repage=True")
+        self.faults.add(spec, self.indexes)
+        return spec
+
+    def check_faults(self) -> None:
+        """Fail if an injected fault never fired."""
+        self.faults.check_fired()
 
     # -- the hook ------------------------------------------------------------------------------
 
@@ -321,13 +359,60 @@ class Tape:
             repaged = self._repaged(model, params, region, asynchronous)
             if repaged is not None:
                 return repaged
+        number = self.faults.count()
         found = self.lookup(model, params)
         if found is None:
             raise self._missed(self._miss(model, params, region))
         index, entry = found
         self._check_loop(index, entry)
+        if self.faults.armed:
+            candidates = self.faults.plan(number, index.path, entry.index)
+            if candidates:
+                # botocore sends this call and retries it; before-send answers each attempt.
+                backoff.quiet()
+                hook.pend(
+                    injected.Attempts(
+                        self, model, index, entry, candidates, context, region, asynchronous
+                    )
+                )
+                return None
         self.note(Call(entry.operation, entry.params, index.path, entry.index, region))
         return self.respond(model, entry, asynchronous)
+
+    def attempt(self, attempts: injected.Attempts, request: Any) -> Any:
+        """One attempt of a faulted call (from `before-send`): the next fault's error response
+        or exception, else the recorded response, for botocore to parse and judge."""
+        attempts.attempt += 1
+        armed = self.faults.take(attempts.candidates)
+        entry = attempts.entry
+        self.note(
+            Call(
+                entry.operation,
+                entry.params,
+                attempts.index.path,
+                entry.index,
+                attempts.region,
+                attempt=attempts.attempt,
+                fault=armed.fault.kind if armed else None,
+                backoff=attempts.backoff,
+            )
+        )
+        attempts.backoff = 0.0
+        if armed is None:
+            return _http(entry.status, entry.headers, entry.body, attempts.asynchronous)
+        kind = fault_kinds()[armed.fault.kind]
+        if kind.raises:
+            raise injected.exception(kind, request.url)
+        status, headers, body = injected.error_response(kind, attempts.model)
+        return _http(status, headers, body, attempts.asynchronous)
+
+    def finish(self, attempts: injected.Attempts, parsed: Any) -> None:
+        """A faulted call's final answer, parsed by botocore: the test's real values where the
+        recording has their fakes, as `respond` gives them."""
+        with self._lock:
+            bound = [(fake, real) for fake, real in self.bindings.items() if len(fake) >= 4]
+        if bound and isinstance(parsed, dict):
+            _unfake_in_place(parsed, bound)
 
     def _check_loop(self, index: Index, entry: Entry) -> None:
         """A walk (from a request without a token) that asks for the same token twice would
@@ -531,6 +616,24 @@ def _copy(value: Any) -> Any:
     return value
 
 
+def _http(status: int, headers: dict[str, str], body: bytes, asynchronous: bool) -> Any:
+    """An HTTP response botocore (or aiobotocore) reads and parses as one from the network."""
+    if asynchronous:
+        return aio.response(status, headers, body)
+    from botocore.awsrequest import AWSResponse, HeadersDict
+
+    return AWSResponse(None, status, HeadersDict(headers), _Raw(body))
+
+
+def _unfake_in_place(value: Any, bound: list[tuple[str, str]]) -> None:
+    items = value.items() if type(value) is dict else enumerate(value)
+    for key, item in list(items):
+        if type(item) in (dict, list):
+            _unfake_in_place(item, bound)
+        elif type(item) is str:
+            value[key] = _copy_unfaked(item, bound)
+
+
 def _copy_unfaked(value: Any, bound: list[tuple[str, str]]) -> Any:
     """A fresh copy with every bound fake replaced by the real value the test used."""
     if type(value) is dict:
@@ -561,16 +664,24 @@ class ChainReplay:
     items: list[dict[str, Any]]
     error: str | None
     chains: int = 1  # separate walks from a first page, replayed in recorded order
+    faulted: bool = False  # the error is an injected fault that outlasted botocore's retries
+    calls: list[Call] = field(default_factory=list)  # every request and attempt
 
 
-def replay_chain(path: str | os.PathLike[str]) -> ChainReplay:
+def replay_chain(
+    path: str | os.PathLike[str], faults: Sequence[injected.Fault | str] = ()
+) -> ChainReplay:
     """Walk the recorded chain through a real boto3 client, offline, as a user's loop would,
     reading each page with the chain view `record` used (`chain.page_of`). A cassette holding
     several walks of its operation (`chain.walks`: the listing called again) is walked once per
-    walk, each from that walk's own first request."""
-    from botocore.exceptions import BotoCoreError, ClientError
+    walk, each from that walk's own first request. FAULTS are injected into the walk (the
+    client's retry configuration is botocore's default, or AWS_RETRY_MODE/AWS_MAX_ATTEMPTS)."""
+    from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 
     tape = Tape.load([path])
+    for wanted in faults:
+        tape.add_fault(injected.coerce(wanted))
+    faulted = False
     meta = tape.metadata
     try:
         spec = resolve(meta.service, meta.operation).spec
@@ -620,6 +731,12 @@ def replay_chain(path: str | os.PathLike[str]) -> ChainReplay:
                     except ClientError as exc:
                         info = exc.response.get("Error", {})
                         error = f"{info.get('Code')}: {info.get('Message', '')}".strip()
+                        faulted = bool(tape.calls and tape.calls[-1].fault)
+                        break
+                    except HTTPClientError as exc:  # a transport fault that outlasted retries
+                        if not (tape.calls and tape.calls[-1].fault):
+                            raise
+                        error, faulted = f"{type(exc).__name__}: {exc}", True
                         break
                     pages += 1
                     walked += 1
@@ -632,7 +749,9 @@ def replay_chain(path: str | os.PathLike[str]) -> ChainReplay:
                     break
         except (BotoCoreError, ValueError) as exc:
             raise CassetteError(f"{path}: cannot replay its chain: {exc}") from None
-    return ChainReplay(pages, items, error, len(firsts))
+    if not faulted:
+        tape.check_faults()
+    return ChainReplay(pages, items, error, len(firsts), faulted, list(tape.calls))
 
 
 def _walk_params(service: str, spec: OperationSpec, first: cassette_io.Interaction) -> Any:

@@ -1,6 +1,8 @@
-"""The one botocore `before-call` handler pagetape installs into every session.
+"""The botocore handlers pagetape installs into every session: `before-call` answers a call from
+the tape; `before-send` and `after-call` serve the attempts of a call with an injected fault
+(`pagetape.replay.faults`), which botocore sends and retries itself.
 
-It is inert (one contextvar read) unless a tape is active. This module imports nothing heavy,
+They are inert (one contextvar read) unless a tape is active. This module imports nothing heavy,
 so the pytest plugin can install it lazily, right after `botocore.handlers` is first imported,
 before any session (even one created at import time of the code under test) exists.
 """
@@ -22,10 +24,16 @@ class ActiveTape(Protocol):
 
     def handle(self, model: Any, params: Any, context: Any) -> Any: ...
 
+    def attempt(self, attempts: Any, request: Any) -> Any: ...
+
+    def finish(self, attempts: Any, parsed: Any) -> None: ...
+
 
 _context_tape: ContextVar[ActiveTape | None] = ContextVar("pagetape_active_tape", default=None)
 _process_tapes: list[ActiveTape] = []
 _lock = threading.Lock()
+# The faulted call in flight in this thread or task (its Attempts), from before-call on.
+_pending: ContextVar[Any] = ContextVar("pagetape_faulted_call", default=None)
 
 
 def before_call(
@@ -38,6 +46,9 @@ def before_call(
     """botocore `before-call` handler: a tape's answer short-circuits the HTTP request. An
     aiobotocore client (it awaits what a handler returns) is marked in the context with
     ASYNC_CLIENT, so the tape answers with aiobotocore's own response and body types."""
+    faulted = _pending.get()
+    if faulted is not None and faulted.context is not context:
+        _pending.set(None)  # a new call: the last faulted one is over
     tape = _context_tape.get()
     if tape is None:
         if not _process_tapes:
@@ -56,6 +67,48 @@ def before_call(
 
 _SEEN = "pagetape_handled"
 ASYNC_CLIENT = "pagetape_async_client"
+
+
+def pend(attempts: Any) -> None:
+    """Let botocore send this call (return None from before-call): ATTEMPTS answers each try."""
+    _pending.set(attempts)
+
+
+def pending() -> Any:
+    """The faulted call in flight in this thread or task, or None."""
+    return _pending.get()
+
+
+def before_send(request: Any = None, **_: Any) -> Any:
+    """botocore `before-send` handler: one attempt of a faulted call, answered by its tape (a
+    fault's error response or exception, else the recorded response); None for every other
+    request. A request of another call (another invocation id) is not this call's."""
+    attempts = _pending.get()
+    if attempts is None or request is None or attempts.answered is request:
+        return None
+    invocation = request.headers.get("amz-sdk-invocation-id")
+    if attempts.invocation is None:
+        attempts.invocation = invocation
+    elif invocation != attempts.invocation:
+        return None
+    attempts.answered = request
+    return attempts.tape.attempt(attempts, request)
+
+
+def after_call(parsed: Any = None, context: Any = None, **_: Any) -> None:
+    """botocore `after-call` handler: a faulted call's final answer gets the test's bound real
+    values, as a `before-call` answer does."""
+    attempts = _pending.get()
+    if attempts is None or context is None or attempts.context is not context:
+        return
+    if context.get(_FINISHED):
+        return
+    context[_FINISHED] = True
+    attempts.tape.finish(attempts, parsed)
+
+
+_FINISHED = "pagetape_finished"
+_HANDLERS = (("before-call", before_call), ("before-send", before_send), ("after-call", after_call))
 
 
 def recording_active() -> bool:
@@ -83,9 +136,9 @@ def deactivate(tape: ActiveTape, token: Any, process_wide: bool) -> None:
 
 
 def _register(handlers: ModuleType) -> None:
-    entry = ("before-call", before_call)
-    if entry not in handlers.BUILTIN_HANDLERS:
-        handlers.BUILTIN_HANDLERS.append(entry)
+    for entry in _HANDLERS:
+        if entry not in handlers.BUILTIN_HANDLERS:
+            handlers.BUILTIN_HANDLERS.append(entry)
 
 
 def _attach_to_default_session() -> None:
@@ -94,7 +147,9 @@ def _attach_to_default_session() -> None:
     boto3 = sys.modules.get("boto3")
     session = getattr(boto3, "DEFAULT_SESSION", None)
     if session is not None:
-        session.events.register("before-call", before_call, unique_id=_UNIQUE_ID)
+        for event, handler in _HANDLERS:
+            unique = _UNIQUE_ID if event == "before-call" else f"{_UNIQUE_ID}-{event}"
+            session.events.register(event, handler, unique_id=unique)
 
 
 _UNIQUE_ID = "pagetape-replay"

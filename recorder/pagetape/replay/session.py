@@ -59,6 +59,10 @@ class RecordingTape(Tape):
             service = self.metadata.service
         return boto3.client(service, **kwargs)
 
+    def add_fault(self, spec: Any) -> Any:
+        """Recording: the live service answers; a fault applies when the cassette replays."""
+        return spec.check()
+
     def handle(self, model: Any, params: Any, context: Any) -> Any:
         from pagetape.record.capture import tag_operation  # lazy: the sanitizer, record modes only
 
@@ -81,10 +85,16 @@ def open_tape(
     repage: bool = False,
     strict_region: bool = False,
     keep: Sequence[str] = (),
+    faults: Sequence[Any] = (),
 ) -> Iterator[Tape]:
     """Activate the cassettes NAMES for the duration of a test, in record MODE. REPAGE cuts the
     recorded items to the page size the code asks for; STRICT_REGION makes a client in another
-    region than the cassette's a miss; KEEP names member paths a recording keeps real."""
+    region than the cassette's a miss; KEEP names member paths a recording keeps real; FAULTS
+    (`fault(...)` or `KIND:PAGE[xTIMES]`) are injected on replay, ignored while
+    recording (the live service answers), and each must fire before the test ends."""
+    from pagetape.replay.faults import coerce
+
+    specs = [coerce(f) for f in faults]
     if mode not in MODES:
         raise UsageError(f"unknown record mode {mode!r}; use one of {', '.join(MODES)}")
     if not names:
@@ -107,8 +117,11 @@ def open_tape(
             repage=repage,
             strict_region=strict_region,
         )
+        for spec in specs:
+            tape.add_fault(spec)
         with isolated_environment(tape.metadata.region), tape:
             yield tape
+        tape.check_faults()
         return
     KeepPaths.of(keep)  # a malformed or secret-looking path fails before the test runs
     yield from _record(paths, missing, mode, keep)
