@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
-import itertools
 import json
 import os
 import re
@@ -41,7 +40,6 @@ from pagetape.imports.resanitize import read_pagetape, sanitize_file
 from pagetape.replay.engine import Tape, replay_chain
 from pagetape.sandbox import Sandbox
 from pagetape.sanitize import rules
-from pagetape.sanitize.pseudonym import Pseudonymizer
 from pagetape.sanitize.walker import Sanitizer
 from pagetape.sanitize.writer import build, next_token_number
 from pagetape.verify.lint import verify_file
@@ -693,59 +691,6 @@ def test_pseudonyms_are_injective(corpus: Corpus) -> None:
     kept = {real for real, fakes in forward.items() if real in fakes}
     assert kept <= {"service-role", "cleanrooms-ml"}
     assert set(backward) & set(forward) == kept
-
-
-def _colliding(values: list[str], fake: Callable[[Pseudonymizer, str], str]) -> tuple[str, str]:
-    """Two VALUES where the first's fake (alone, with the test secret) is the second."""
-    for value in values:
-        other = fake(Pseudonymizer(SECRET), value)
-        if other in values and other != value:
-            return value, other
-    raise AssertionError("no colliding pair: widen the values")
-
-
-def _scan_of(values: list[str]) -> list[str]:
-    """VALUES as string attributes of DynamoDB items, sanitized and proven leak-free."""
-    items = [{"v": {"S": v}} for v in values]
-    page = {"Items": items, "Count": len(items), "ScannedCount": len(items)}
-    sanitizer = Sanitizer(SECRET)
-    [out], _ = sanitizer.sanitize([json11("dynamodb", "Scan", {"TableName": "t"}, page)])
-    tape = as_cassette([out], sanitizer, "dynamodb", "Scan")
-    sanitizer.check_leaks(cassette_io.encode(tape))
-    return [item["v"]["S"] for item in out.response.body["Items"]]
-
-
-@pytest.mark.parametrize("first", [True, False], ids=["fake-first", "value-first"])
-def test_a_value_equal_to_another_values_fake_is_faked_too(first: bool) -> None:
-    """A real `jc` beside `ab`, whose fake is `jc`, was taken for a fake: written as it is,
-    and the two shared one fake."""
-    grid = ["".join(p) for p in itertools.product("abcdefghij", repeat=2)]
-    value, other = _colliding(grid, Pseudonymizer.word)
-    got = _scan_of([value, other] if first else [other, value])
-    assert len(set(got)) == 2 and not set(got) & {value, other}
-
-
-def test_an_address_equal_to_another_addresss_fake_is_faked_too() -> None:
-    """Private addresses are permuted within their block (prefix-preserving), so one's fake
-    may be another real address of the data: that one is faked too, and the proof knows the
-    text stands for the first."""
-    grid = [f"192.168.{c}.{d}" for c in range(256) for d in range(1, 6)]
-    value, other = _colliding(grid, Pseudonymizer.ipv4)
-    got = _scan_of([value, other])
-    assert got[0] == other  # the permutation's own image
-    assert got[1] not in (value, other) and got[1].startswith("192.168.")
-
-
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    st.lists(st.text("abcdefghij", min_size=2, max_size=2), min_size=2, max_size=30, unique=True)
-)
-def test_short_values_never_keep_a_real_value_nor_share_a_fake(values: list[str]) -> None:
-    """Two-letter values are where fakes run out: each faked one (some, such as `db`, are
-    AWS's own words and stay) gets a fake that is no value of the data, and none is shared."""
-    got = _scan_of(values)
-    assert len(set(got)) == len(values)
-    assert [g for v, g in zip(values, got, strict=True) if g != v and g in values] == []
 
 
 def test_email_inside_an_arn_is_the_same_fake_as_elsewhere(corpus: Corpus) -> None:

@@ -7,10 +7,6 @@ original so they still satisfy the model's patterns; identifiers of the catalogu
 (`pagetape.aws.catalogue`) keep their prefix, separators, segment lengths and alphabet, and
 non-public addresses stay in their range. A value that is already one of our fakes maps to
 itself, which makes sanitizing idempotent.
-
-A fake never equals a value of the data being sanitized (`saw`, `settle`): otherwise a real
-`jc` beside `ab`, whose fake is `jc`, passed as "already a fake" and was written as it is, and
-two values shared one fake.
 """
 
 from __future__ import annotations
@@ -32,9 +28,6 @@ TOKEN_RE = re.compile(r"^pagetape-token-(\d{4,})(?:-0+)?$")
 FAKE_KEY_MARK = "PAGETAPE"
 SECRET_PREFIX = "pagetape-secret-"
 MAX_ATTEMPTS = 64
-# Inputs longer than this are not remembered: a fake of that length equals one by chance with
-# a probability far below one in a billion.
-MAX_INPUT_ATOM = 64
 _UPPER_DIGITS = string.ascii_uppercase + string.digits
 _Maker = Callable[[Iterator[int]], str]
 
@@ -54,44 +47,14 @@ class Pseudonymizer:
         self._kept: set[str] = set(catalogue.well_known_words())
         self._flips: dict[str, int] = {}
         self._composites: set[str] = set()
-        self._inputs: set[str] = set()  # strings of the data being sanitized: never a fake
-        self._before: set[str] = set()  # fakes made before it: these stay fakes (idempotent)
 
     def keep(self, word: str) -> None:
         """Never fake WORD: it is structure, such as the service name inside ARNs."""
         self._kept.add(word)
 
     def is_fake(self, value: str) -> bool:
-        """True for a value this pseudonymizer produced (or was told about), unless the data
-        being sanitized holds it: then it is a real value that a fake happens to equal."""
-        return self._ours(value) or TOKEN_RE.match(value) is not None
-
-    def _ours(self, value: str) -> bool:
-        return value in self._owners and (value in self._before or value not in self._inputs)
-
-    def stands_for_another(self, value: str) -> bool:
-        """True when VALUE, a real value, is also the fake of another value (a private address
-        whose keyed permutation lands on an address of the data): its text in the output is
-        that other value's fake, not a leak."""
-        owner = self._owners.get(value)
-        return owner is not None and owner != value
-
-    def start(self) -> None:
-        """A new input begins: the fakes made so far stay fakes wherever they recur in it."""
-        self._before = set(self._owners)
-
-    def saw(self, values: Iterable[str]) -> None:
-        """VALUES occur in the input (strings and their parts): no new fake may equal one."""
-        self._inputs.update(v for v in values if len(v) <= MAX_INPUT_ATOM and v not in self._before)
-
-    def settle(self) -> None:
-        """After the first pass has seen the whole input: drop each fake made before the data
-        value it equals was seen, so the next pass makes it again, avoiding that value."""
-        for fake in [f for f in self._inputs if f in self._owners]:
-            owner = self._owners[fake]
-            if owner != fake and self._fakes.get(owner) == fake and owner not in self._kept:
-                del self._fakes[owner]
-                del self._owners[fake]
+        """True for a value this pseudonymizer produced (or was told about)."""
+        return value in self._owners or TOKEN_RE.match(value) is not None
 
     @property
     def replaced(self) -> dict[str, str]:
@@ -122,7 +85,7 @@ class Pseudonymizer:
 
     def assign(self, value: str, fake: str) -> str:
         """Record a fake built from faked parts (a name with an account id inside)."""
-        if self._ours(value) or value in self._kept:
+        if value in self._owners or value in self._kept:
             return value
         old = self._fakes.get(value)
         if old is not None and old != fake and self._owners.get(old) == value:
@@ -145,7 +108,7 @@ class Pseudonymizer:
         known = self._fakes.get(value)
         if known is not None:
             return known
-        if self._ours(value) or value in self._kept:
+        if value in self._owners or value in self._kept:
             return value
         # A value with no letters or digits has no fake; one of 1-2 characters may run out of
         # distinct fakes, so after MAX_ATTEMPTS the last candidate is taken as it is.
@@ -154,7 +117,7 @@ class Pseudonymizer:
         for attempt in range(MAX_ATTEMPTS):
             fake = make(self._stream(value, attempt))
             owner = self._owners.get(fake)
-            if fake != value and owner is None and fake not in self._inputs:
+            if fake != value and owner is None:
                 break
         self._fakes[value] = fake
         self._owners[fake] = value

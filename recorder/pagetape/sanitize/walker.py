@@ -113,13 +113,10 @@ class Sanitizer:
         """Sanitize every exchange (and the user's parameters) consistently, in two passes."""
         for x in exchanges:
             self._learn_data_tokens(x)
-        self.values.pseudo.start()
-        self.values.pseudo.saw(_atoms(params or {}))
         for learning in (True, False):
             self.values.learning = learning
             self.values.stats.clear()
             if not learning:
-                self.values.pseudo.settle()  # a fake equal to a value seen later is made again
                 self.values.pseudo.forget_composites()
             out = [self._exchange(x) for x in exchanges]
             clean_params = self._params(service, operation, params or {}) if operation else {}
@@ -217,10 +214,6 @@ class Sanitizer:
 
     def _exchange(self, x: Interaction) -> Interaction:
         info = self._info(x.service or "", x.operation)
-        if self.values.learning:
-            for side in (x.request, x.response):
-                self.values.pseudo.saw(_atoms(dict(side.headers)))
-            self.values.pseudo.saw(_atoms([unquote(x.request.path), *x.request.query]))
         self._token_min = info.token_min
         in_shape = info.op.input_shape if info.op else None
         out_shape = info.op.output_shape if info.op else None
@@ -338,8 +331,6 @@ class Sanitizer:
         if not request and shape is not None and info.op and info.op.has_event_stream_output:
             ctype = eventstream.CONTENT_TYPE  # by the model: S3 Select may label it otherwise
         data = codec.decode(raw, ctype)
-        if self.values.learning:
-            self.values.pseudo.saw(_atoms(data))
         if eventstream.is_body(data):
 
             def walk(value: Any, member: botocore.model.Shape | None, name: str | None) -> Any:
@@ -644,35 +635,6 @@ class Sanitizer:
                 key = self.values.key(k)
                 result[key] = self._at_walk(k, v, None, k, info, public)
         return result
-
-
-# How a reader cuts a string into values: whole, at delimiters of markup and query strings,
-# further at path, ARN and address separators, and into runs of letters and digits.
-_CUTS = (
-    re.compile(r"[^\s\"'<>&=,;?#\[\]{}()|\\]+"),
-    re.compile(r"[^\s\"'<>&=,;?#\[\]{}()|\\/:@]+"),
-    re.compile(r"[A-Za-z0-9]+"),
-)
-
-
-def _atoms(value: Any) -> Iterable[str]:
-    """Every string in a decoded body, header map or list (keys too), whole and cut as a
-    reader cuts it (XML and form bodies are text here, URL-encoded parts decoded): what no
-    fake may equal."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            texts = (item, unquote_plus(item)) if "%" in item or "+" in item else (item,)
-            for text in texts:
-                yield text
-                for cut in _CUTS:
-                    yield from cut.findall(text)
-        elif isinstance(item, Mapping):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, (list, tuple)):
-            stack.extend(item)
 
 
 def _without_encoded(info: _OpInfo) -> _OpInfo:
