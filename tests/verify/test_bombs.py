@@ -184,3 +184,39 @@ def test_fakes_of_values_up_to_256_characters_are_unchanged() -> None:
     digest = hashlib.sha256(("v" * 300).encode()).hexdigest()
     tail = hmac.new(secret, f"0:8:{digest}".encode(), hashlib.sha256).digest()
     assert got == whole + tail
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _shipped_with(interactions: int, body: object | None = None) -> str:
+    """The shipped Bedrock cassette, its first interaction repeated (BODY as its response)."""
+    doc = json.loads((ROOT / "cassettes/bedrock/list_model_import_jobs.json").read_text())
+    first = doc["interactions"][0]
+    if body is not None:
+        first["response"]["body"] = body
+    doc["interactions"] = [first] * interactions
+    return json.dumps(doc)
+
+
+@pytest.mark.parametrize(
+    ("case", "says"),
+    [
+        ("interactions", f"holds 20,001 interactions, more than {cassette_io.MAX_INTERACTIONS:,}"),
+        ("items", f"holds more than {cassette_io.MAX_ITEMS:,} items"),
+    ],
+)
+def test_a_cassette_past_the_volume_caps_is_refused_in_one_sentence(
+    cli, tmp_path: Path, case: str, says: str
+) -> None:
+    """Under the size cap, 150,000 interactions took minutes in show and 1.7 million S3 keys
+    a gigabyte and a minute: the caps refuse them before any walk."""
+    if case == "interactions":
+        text = _shipped_with(cassette_io.MAX_INTERACTIONS + 1, {"modelImportJobSummaries": []})
+    else:
+        text = _shipped_with(1, {"modelImportJobSummaries": [0] * (cassette_io.MAX_ITEMS + 1)})
+    (tmp_path / "c.json").write_text(text)
+    result = cli("show", "c.json")
+    [line] = result.stderr.strip().splitlines()
+    assert result.code == 2 and line.startswith("pagetape: c.json "), result.stderr
+    assert says in line and line.endswith("; not read"), line
