@@ -10,13 +10,16 @@ import json
 import sys
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from pagetape import signals
 from pagetape.errors import PagetapeError, RecordingError, UsageError
 from pagetape.terminal import counted, printable, printable_lines
+
+if TYPE_CHECKING:
+    from pagetape.record.recording import RecordRequest
 
 # --keep PATH, shared by record and sanitize.
 KeepPaths = Annotated[
@@ -130,9 +133,24 @@ def record(
             "-j", "--jobs", help="With --manifest: recordings at once (default: CPU count)."
         ),
     ] = None,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Walk the chain of the cassette given with -o (its own service, operation, "
+            "parameters, page size and region) live again and print what a new recording "
+            "would change, as sanitized fakes; writes nothing. Exit 1 when something changed.",
+        ),
+    ] = False,
 ) -> None:
     """Record the whole page chain of one operation into a sanitized cassette, or, with
     --manifest FILE, every recording the manifest lists, concurrently, with a result table."""
+    if check and (manifest is not None or force):
+        what = "--manifest" if manifest is not None else "--force"
+        raise UsageError(
+            f"--check cannot be combined with {what}; check one cassette with "
+            "'pagetape record --check -o CASSETTE'"
+        )
     if manifest is not None:
         given = {
             "SERVICE": service is not None,
@@ -159,6 +177,28 @@ def record(
         return
     if jobs is not None:
         raise UsageError("--jobs only applies with --manifest FILE")
+    if check:
+        from pagetape.record.recording import RecordRequest as Asked  # lazy: fast CLI start
+
+        _record_check(
+            Asked(
+                service=service or "",
+                operation=operation or "",
+                pairs=param or [],
+                params_json=params,
+                page_size=page_size,
+                max_pages=max_pages,
+                region=region,
+                profile=profile,
+                endpoint_url=endpoint_url,
+                output=output,
+                record_errors=record_errors,
+                max_attempts=5 if max_attempts is None else max_attempts,
+                keep_rules=keep_rule or [],
+                keep_paths=keep or [],
+            )
+        )
+        return
     if service is None or operation is None:
         missing = "SERVICE" if service is None else "OPERATION"
         raise UsageError(
@@ -209,6 +249,25 @@ def record(
         _say(printable(f"  the chain ends in an error, replay raises it: {meta.error}"))
     _say(f"  cassette: {result.path}")
     _say(f"  params for tests: {json.dumps(result.params, sort_keys=True)}")
+
+
+def _record_check(request: RecordRequest) -> None:
+    """`record --check`: the report of `pagetape.verify.recheck`, exit 1 when it is not empty."""
+    from pagetape.verify.recheck import recheck  # lazy: fast CLI start
+
+    found = recheck(request)
+    if not found.same_secret:
+        _say(
+            f"note: {found.path} was sanitized with another local secret, so every fake "
+            "differs from the new walk's",
+            err=True,
+        )
+    for line in found.lines:
+        _say(printable(line))
+    _say(f"{found.path}: {printable(found.diff.stat())}", err=True)
+    if not found.diff.same:
+        raise typer.Exit(1)
+    _say(f"{found.path}: unchanged, nothing written", err=True)
 
 
 def _record_manifest(path: Path, force: bool, max_attempts: int, jobs: int | None) -> None:
@@ -274,12 +333,27 @@ def _record_manifest(path: Path, force: bool, max_attempts: int, jobs: int | Non
 def show(
     cassette: Annotated[Path, typer.Argument(help="A cassette file.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    textconv: Annotated[
+        bool,
+        typer.Option(
+            "--textconv",
+            help="Print every member as one 'path = value' line per interaction: a git diff "
+            "driver (git config diff.pagetape.textconv 'pagetape show --textconv').",
+        ),
+    ] = False,
 ) -> None:
     """Summarize a cassette: operation, region, parameters, pages and items."""
     from pagetape.cassette import store as cassette_io  # lazy: fast CLI start
     from pagetape.cli import summary  # lazy: fast CLI start
 
+    if as_json and textconv:
+        raise UsageError("--json and --textconv are two different outputs; pick one")
     tape = cassette_io.load(cassette)
+    if textconv:
+        from pagetape.verify.members import textconv as render  # lazy: fast CLI start
+
+        _say("\n".join(render(tape)))
+        return
     if as_json:
         _say(json.dumps(summary.as_dict(tape, str(cassette)), sort_keys=True))
     else:
@@ -362,6 +436,32 @@ def verify(
         )
         raise typer.Exit(1)
     _say(f"{counted(len(files), 'cassette')} clean", err=True)
+
+
+@app.command("diff")
+def diff_command(
+    old: Annotated[Path, typer.Argument(help="The cassette before.")],
+    new: Annotated[Path, typer.Argument(help="The cassette after.")],
+    stat: Annotated[bool, typer.Option("--stat", help="Only the summary line.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """What changed between two cassettes, by chain, page and member path (bodies compared as
+    values). Exit 0 when they hold the same, 1 when they differ, 2 on bad input."""
+    from pagetape.cassette import store as cassette_io  # lazy: fast CLI start
+    from pagetape.verify.diff import diff  # lazy: fast CLI start
+
+    found = diff(cassette_io.load(old), cassette_io.load(new))
+    if as_json:
+        _say(json.dumps(found.as_json(), sort_keys=True, ensure_ascii=False, default=str))
+    elif stat:
+        _say(printable(found.stat()))
+    else:
+        for line in found.lines():
+            _say(printable(line))
+        if not found.same:
+            _say(printable(found.stat()), err=True)
+    if not found.same:
+        raise typer.Exit(1)
 
 
 import_app = typer.Typer(

@@ -46,6 +46,7 @@ class RecordRequest:
         default_factory=list
     )  # --keep: values kept real (pagetape.sanitize.keep)
     credentials: tuple[str, str] | None = None  # only for the embedded sandbox and tests
+    check: bool = False  # `record --check`: walk and compare with OUTPUT, write nothing
 
 
 @dataclass
@@ -118,8 +119,13 @@ def plan(request: RecordRequest) -> Plan:
     output = Path(request.output) if request.output else default_output(spec.service, s.operation)
     if output.is_dir():
         raise UsageError(f"{output} is a folder; give a file path with -o")
+    if request.check:  # `record --check`: compared with the cassette there, never written
+        return Plan(request, spec, op, params, page_size, output)
     if output.exists() and not request.force:
-        raise CassetteExistsError(f"{output} already exists; pass --force to overwrite it")
+        raise CassetteExistsError(
+            f"{output} already exists; pass --force to overwrite it (or --check to see what "
+            "a new recording would change)"
+        )
     cassette_io.check_writable(output)  # before any live call, not after the whole chain
     return Plan(request, spec, op, params, page_size, output)
 
@@ -165,8 +171,38 @@ def _client(plan: Plan) -> tuple[Any, str]:
     return client, region
 
 
+@dataclass
+class Walk:
+    """A chain walked live: the captured exchanges (real values, not written anywhere)."""
+
+    exchanges: list[Any]
+    region: str
+    pages: int
+    items: int
+
+
 def record(plan: Plan, progress: ProgressCallback | None = None) -> RecordResult:
     """Walk the chain live, capture, sanitize, prove no leak, write atomically."""
+    walked = walk(plan, progress)
+    tape, sanitizer = sanitized(plan, walked)
+    writer.write(plan.output, tape, sanitizer, overwrite=plan.request.force)
+    return RecordResult(plan.output, tape, walked.pages, walked.items, tape.metadata.params)
+
+
+def sanitized(plan: Plan, walked: Walk) -> tuple[cassette_io.Cassette, Any]:
+    """The cassette a walk makes, sanitized with the local secret, and its sanitizer (whose
+    leak proof guards anything printed from it)."""
+    return writer.build(
+        walked.exchanges,
+        walked.region,
+        keep_rules=plan.request.keep_rules,
+        params=plan.params,
+        keep_paths=plan.request.keep_paths,
+    )
+
+
+def walk(plan: Plan, progress: ProgressCallback | None = None) -> Walk:
+    """Walk the whole chain live and capture every exchange; nothing is written."""
     import botocore.exceptions
 
     client, region = _client(plan)
@@ -213,12 +249,4 @@ def record(plan: Plan, progress: ProgressCallback | None = None) -> RecordResult
             if plan.request.max_pages is not None and pages >= plan.request.max_pages:
                 break
             advance(call_params, s, page.given)
-    tape, sanitizer = writer.build(
-        capture.exchanges(),
-        region,
-        keep_rules=plan.request.keep_rules,
-        params=plan.params,
-        keep_paths=plan.request.keep_paths,
-    )
-    writer.write(plan.output, tape, sanitizer, overwrite=plan.request.force)
-    return RecordResult(plan.output, tape, pages, items, tape.metadata.params)
+    return Walk(capture.exchanges(), region, pages, items)
