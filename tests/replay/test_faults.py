@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 import boto3
+import botocore
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
@@ -131,6 +132,8 @@ def test_legacy_mode_retries_a_modelled_500(pagetape: Tape) -> None:
 @pytest.mark.pagetape(AUDIENCES, faults=[fault("server-error", page=1, times=9)])
 def test_legacy_mode_raises_the_modelled_500_after_its_attempts(pagetape: Tape) -> None:
     client = pagetape.client(config=Config(retries={"mode": "legacy", "max_attempts": 2}))
+    if "InternalServiceException" not in client.meta.service_model.shape_names:
+        pytest.skip(f"botocore {botocore.__version__}'s cleanroomsml models no 500 error")
     with pytest.raises(client.exceptions.InternalServiceException) as raised:
         client.list_audience_generation_jobs()
     assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500

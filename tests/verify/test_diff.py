@@ -183,7 +183,8 @@ def test_git_diff_driver_shows_the_member_path_not_json(account: Account, tmp_pa
     changed = [line for line in shown.splitlines() if line[:1] in "+-" and line[:3] not in "+++---"]
     assert changed, shown
     assert any("response.QueueUrls[" in line for line in changed), shown
-    assert any(line.startswith("+  response.QueueUrls[1] = ") for line in changed), shown
+    # the new queue's place in the list is moto's choice (index 1 in moto 5.2.5, 5 in 5.2.0)
+    assert any(line.startswith("+  response.QueueUrls[") for line in changed), shown
     assert account.account_id not in shown
     for line in changed:  # no JSON punctuation noise: every line is a path = value or a heading
         body = line[1:]
