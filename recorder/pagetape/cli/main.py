@@ -177,29 +177,7 @@ def record(
         return
     if jobs is not None:
         raise UsageError("--jobs only applies with --manifest FILE")
-    if check:
-        from pagetape.record.recording import RecordRequest as Asked  # lazy: fast CLI start
-
-        _record_check(
-            Asked(
-                service=service or "",
-                operation=operation or "",
-                pairs=param or [],
-                params_json=params,
-                page_size=page_size,
-                max_pages=max_pages,
-                region=region,
-                profile=profile,
-                endpoint_url=endpoint_url,
-                output=output,
-                record_errors=record_errors,
-                max_attempts=5 if max_attempts is None else max_attempts,
-                keep_rules=keep_rule or [],
-                keep_paths=keep or [],
-            )
-        )
-        return
-    if service is None or operation is None:
+    if not check and (service is None or operation is None):
         missing = "SERVICE" if service is None else "OPERATION"
         raise UsageError(
             f"Missing argument {missing}: pagetape record needs SERVICE OPERATION or "
@@ -208,9 +186,9 @@ def record(
     from pagetape.record.recording import RecordRequest, plan  # lazy: fast CLI start
     from pagetape.record.recording import record as do_record  # lazy: fast CLI start
 
-    request = RecordRequest(
-        service=service,
-        operation=operation,
+    request = RecordRequest(  # with --check, the cassette at OUTPUT fills what is left out
+        service=service or "",
+        operation=operation or "",
         pairs=param or [],
         params_json=params,
         page_size=page_size,
@@ -225,6 +203,9 @@ def record(
         keep_rules=keep_rule or [],
         keep_paths=keep or [],
     )
+    if check:
+        _record_check(request)
+        return
     the_plan = plan(request)
     if sys.stderr.isatty():
         from rich.console import Console

@@ -13,15 +13,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from pagetape.cassette import store as cassette_io
 from pagetape.errors import ParameterError, UsageError
 from pagetape.record import recording
 from pagetape.record.recording import RecordRequest
+from pagetape.sanitize.proof import strings
 from pagetape.sanitize.secret import fakes_seal, load_secret
 from pagetape.verify.diff import CassetteDiff, diff
 
@@ -34,17 +33,6 @@ class Recheck:
     diff: CassetteDiff
     lines: list[str]  # the report, leak-proofed
     same_secret: bool  # False: the cassette's fakes come from another secret, every fake differs
-
-
-def _fake_strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _fake_strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _fake_strings(item)
 
 
 def request_for(given: RecordRequest, path: Path, tape: cassette_io.Cassette) -> RecordRequest:
@@ -66,7 +54,7 @@ def request_for(given: RecordRequest, path: Path, tape: cassette_io.Cassette) ->
         overridden |= set(extra)
     fakes = set(meta.fakes)
     for name, value in meta.params.items():
-        if name not in overridden and any(s in fakes for s in _fake_strings(value)):
+        if name not in overridden and any(s in fakes for _, s in strings(value)):
             raise ParameterError(
                 f"{path}: parameter {name} is recorded only as a sanitized fake; pass its real "
                 f"value with -p {name}=VALUE"
