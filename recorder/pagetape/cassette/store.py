@@ -128,7 +128,12 @@ _BRACKET_STEP[ord("]")] = _BRACKET_STEP[ord("}")] = -1
 
 def nesting_depth(data: bytes) -> int:
     """Deepest bracket nesting outside JSON strings, in linear time and without recursion."""
-    brackets = _JSON_STRING.sub(b"", data).translate(None, _NOT_BRACKET)
+    return _depth(_JSON_STRING.sub(b"", data))
+
+
+def _depth(outside: bytes) -> int:
+    """Deepest bracket nesting of OUTSIDE, a text with its JSON strings taken out."""
+    brackets = outside.translate(None, _NOT_BRACKET)
     return max(itertools.accumulate(map(_BRACKET_STEP.__getitem__, brackets)), default=0)
 
 
@@ -156,11 +161,11 @@ MAX_RECORDINGS = 2_000
 """Most `[[recording]]` entries in one manifest (each is checked against the model, ~2 ms)."""
 
 
-def count_items(data: bytes) -> int:
-    """About how many values DATA holds, linearly: the commas outside JSON strings (one per
-    array item or object member after the first) plus the XML start tags anywhere (XML bodies
-    are JSON strings)."""
-    return _JSON_STRING.sub(b"", data).count(b",") + data.count(b"<") - data.count(b"</")
+def _items(data: bytes, outside: bytes) -> int:
+    """About how many values DATA holds, linearly: the commas outside JSON strings (OUTSIDE:
+    one per array item or object member after the first) plus the XML start tags anywhere (XML
+    bodies are JSON strings)."""
+    return outside.count(b",") + data.count(b"<") - data.count(b"</")
 
 
 class Refused(CassetteError, ValueError):
@@ -226,9 +231,10 @@ def check_text(data: bytes, source: str) -> None:
         raise CassetteError(
             f"{source} is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})"
         ) from None
-    if nesting_depth(data) > MAX_DEPTH:
+    outside = _JSON_STRING.sub(b"", data)  # one pass serves the depth and the item count
+    if _depth(outside) > MAX_DEPTH:
         raise CassetteError(f"{source} nests deeper than {MAX_DEPTH} levels; not read")
-    if count_items(data) > MAX_ITEMS:
+    if _items(data, outside) > MAX_ITEMS:
         raise CassetteError(f"{source} holds more than {MAX_ITEMS:,} items; not read")
 
 
