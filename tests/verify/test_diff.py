@@ -191,3 +191,32 @@ def test_git_diff_driver_shows_the_member_path_not_json(account: Account, tmp_pa
         assert body == "" or " = " in body or body.startswith("interaction ") or ": " in body, line
         assert body.strip() not in ("{", "}", "},", "],", "["), line
     assert "billing-events" not in shown
+
+
+@pytest.mark.parametrize(
+    ("given", "operation"),
+    [("resource-groups", "list-groups"), ("resource_groups", "ListGroups"), ("", "")],
+)
+def test_record_check_takes_any_spelling_of_the_cassettes_own_operation(
+    tmp_path: Path, given: str, operation: str
+) -> None:
+    """A hyphenated service (resource-groups) was compared squashed against the cassette's
+    unsquashed name, and refused as another operation."""
+    from helpers import hand_made
+    from pagetape.record.recording import RecordRequest
+    from pagetape.verify.recheck import request_for
+
+    tape = hand_made([], "resource-groups", "ListGroups")
+    asked = request_for(RecordRequest(given, operation), tmp_path / "c.json", tape)
+    assert (asked.service, asked.operation) == ("resource-groups", "ListGroups")
+
+
+def test_record_check_refuses_another_operation_in_one_sentence(tmp_path: Path) -> None:
+    from helpers import hand_made
+    from pagetape.errors import UsageError
+    from pagetape.record.recording import RecordRequest
+    from pagetape.verify.recheck import request_for
+
+    tape = hand_made([], "resource-groups", "ListGroups")
+    with pytest.raises(UsageError, match="records resource-groups ListGroups, not ListTags"):
+        request_for(RecordRequest("", "ListTags"), tmp_path / "c.json", tape)

@@ -223,7 +223,9 @@ def registry() -> Registry:
     return reg
 
 
-def _squash(name: str) -> str:
+def squash(name: str) -> str:
+    """NAME as the spellings of an operation (or service) compare: no dashes, underscores,
+    blanks or capitals."""
     return re.sub(r"[-_\s]", "", name).lower()
 
 
@@ -242,11 +244,11 @@ def resolve_service(service: str) -> str:
 
 def resolve_operation_name(model: botocore.model.ServiceModel, operation: str) -> str:
     """Accept ListBatchSegmentJobs, list-batch-segment-jobs or list_batch_segment_jobs."""
-    by_squash: dict[str, str] = {_squash(name): name for name in model.operation_names}
-    found = by_squash.get(_squash(operation))
+    by_squash: dict[str, str] = {squash(name): name for name in model.operation_names}
+    found = by_squash.get(squash(operation))
     if found:
         return found
-    close = difflib.get_close_matches(_squash(operation), list(by_squash), n=3, cutoff=0.6)
+    close = difflib.get_close_matches(squash(operation), list(by_squash), n=3, cutoff=0.6)
     hint = f"; did you mean {', '.join(by_squash[c] for c in close)}?" if close else ""
     raise UnknownOperationError(f"{model.service_name} has no operation {operation!r}{hint}")
 

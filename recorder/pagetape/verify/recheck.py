@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from pagetape.aws.specs import squash
 from pagetape.cassette import store as cassette_io
 from pagetape.errors import ParameterError, UsageError
 from pagetape.record import recording
@@ -40,7 +41,7 @@ def request_for(given: RecordRequest, path: Path, tape: cassette_io.Cassette) ->
     meta = tape.metadata
     for name, value in (("SERVICE", given.service), ("OPERATION", given.operation)):
         recorded = meta.service if name == "SERVICE" else meta.operation
-        if value and value.replace("-", "").replace("_", "").lower() != recorded.lower():
+        if value and squash(value) != squash(recorded):
             raise UsageError(
                 f"{path} records {meta.service} {meta.operation}, not {value}; check it with "
                 f"'pagetape record --check -o {path}'"
