@@ -147,6 +147,17 @@ def test_legacy_mode_retries_a_429_throttle(pagetape: Tape) -> None:
     assert sum(len(p["modelImportJobSummaries"]) for p in pages) == 26
 
 
+@pytest.mark.pagetape(IMPORTS, faults=[fault("throttle", page=2, times=2)])
+def test_a_legacy_client_of_another_service_leaves_the_retry_rules_alone(pagetape: Tape) -> None:
+    """botocore merges a legacy client's service policies into the loaded retry data in place:
+    an Organizations client made first turned the 429 rule into its own 400 one, and the next
+    test's 429 throttle was not retried (one test order in CI)."""
+    pagetape.client("organizations", config=Config(retries={"mode": "legacy"}))
+    client = pagetape.client(config=Config(retries={"mode": "legacy"}))
+    pages = client.get_paginator("list_model_import_jobs").paginate()
+    assert sum(len(p["modelImportJobSummaries"]) for p in pages) == 26
+
+
 @pytest.mark.pagetape(SEGMENTS, faults=[fault("connection-error", page=2, times=2)])
 def test_adaptive_mode_retries_a_connection_error(pagetape: Tape) -> None:
     client = pagetape.client(config=Config(retries={"mode": "adaptive"}))

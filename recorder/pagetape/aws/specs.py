@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import difflib
 import os
 import re
@@ -159,7 +160,19 @@ def _loader_of_environment() -> Any:
     edited model), as a plain botocore session builds one, without reading ~/.aws/config."""
     from botocore.loaders import create_loader
 
-    return create_loader(os.environ.get("AWS_DATA_PATH"))
+    loader = create_loader(os.environ.get("AWS_DATA_PATH"))
+    cached = loader.load_data
+
+    def load_data(name: str) -> Any:
+        # botocore builds a legacy-mode client's retry config by merging the service's policies
+        # into the loaded `_retry` data in place: one legacy Organizations client turned every
+        # later client's `too_many_requests` (429) into Organizations' 400 rule, so a 429
+        # throttle was not retried in the next test. Each client gets its own copy.
+        data = cached(name)
+        return copy.deepcopy(data) if name == "_retry" else data
+
+    loader.load_data = load_data
+    return loader
 
 
 @cache
